@@ -1,0 +1,56 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { createLibp2p } from 'libp2p'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+export type MeshServices = {
+  identify: Identify
+  ping: Ping
+  pubsub: GossipSub
+}
+
+export type MeshLibp2p = Libp2p<MeshServices>
+
+export interface Libp2pInit {
+  privateKey: PrivateKey
+  listen: string[]
+  mdns: { enabled: boolean, intervalMs: number }
+  /** A libp2p private-network key (the file's contents); peers without it cannot connect. */
+  meshKey?: Uint8Array
+}
+
+/**
+ * Builds the libp2p node every meshnode peer runs: TCP, noise, yamux, identify, ping, gossipsub and,
+ * when enabled, mDNS. Our own protocols are registered on it by the services in src/.
+ */
+export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
+  return createLibp2p({
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: init.meshKey != null ? preSharedKey({ psk: init.meshKey }) : undefined,
+    peerDiscovery: init.mdns.enabled ? [mdns({ interval: init.mdns.intervalMs })] : [],
+    // A vanished peer must leave the peer list within 10 s: ping every 2 s and drop on failure.
+    connectionMonitor: { pingInterval: 2000, pingTimeout: { minTimeout: 1000, maxTimeout: 3000 } },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        heartbeatInterval: 500
+      })
+    }
+  })
+}
