@@ -202,9 +202,14 @@ export class Lan {
     return status
   }
 
+  /** A meshnode CLI command in namespace `index` with no data dir added: cli(0, ['keygen', file]). */
+  async cli (index: number, args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
+    return this.exec(index, [process.execPath, meshnodeBin, ...args], timeoutMs)
+  }
+
   /** Any meshnode CLI command against this node's data dir, run in its namespace: runCli(node, ['peers', '--json']). */
   async runCli (node: MeshNode, args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
-    return this.exec(node.index, [process.execPath, meshnodeBin, ...args, '--data-dir', node.dataDir], timeoutMs)
+    return this.cli(node.index, [...args, '--data-dir', node.dataDir], timeoutMs)
   }
 
   async status (node: MeshNode): Promise<NodeStatus> {
@@ -239,8 +244,15 @@ export class Lan {
   /** Starts the node again with the same data dir and flags (stopping it first if it runs) and waits until ready. */
   async restart (node: MeshNode): Promise<NodeStatus> {
     if (node.process.exitStatus === undefined) await this.stop(node)
-    node.process = this.spawn(node.index, node.name, [process.execPath, meshnodeBin, ...node.startArgs], node.env)
+    this.relaunch(node)
     return this.waitReady(node)
+  }
+
+  /** Starts a node that has exited again, same data dir and flags, without waiting for it to be ready. */
+  relaunch (node: MeshNode): LanProcess {
+    if (node.process.exitStatus === undefined) throw new Error(`${node.name} still runs (pid ${node.process.pid})`)
+    node.process = this.spawn(node.index, node.name, [process.execPath, meshnodeBin, ...node.startArgs], node.env)
+    return node.process
   }
 
   /** Pulls the node's cable: its veth goes down, the namespace keeps its address and routes. */
@@ -251,6 +263,16 @@ export class Lan {
   /** The last lines of every process's stdout and stderr, for a failure report. */
   logTails (lines = 30): string {
     return [...this.logged.values()].map(proc => processTail(proc, lines)).join('\n')
+  }
+
+  /**
+   * Prints every process's log tail to stderr if the test failed. createLan(t) does this itself; a suite
+   * sharing one LAN calls it from afterEach((t) => lan.reportIfFailed(t)).
+   */
+  reportIfFailed (t: { readonly name: string }): void {
+    // Node 24 has TestContext.passed; @types/node 24.19 does not declare it yet.
+    if ((t as { readonly passed?: boolean }).passed !== false) return
+    process.stderr.write(`\n${t.name} failed; logs of the LAN's processes:\n${this.logTails()}\n`)
   }
 
   logTail (node: MeshNode, lines: number): string {
@@ -318,8 +340,7 @@ export async function createLan (t: TestContext | undefined, options: LanOptions
   const lan = new Lan(network, dir)
   live.add(lan)
   t?.after(async () => {
-    // Node 24 has TestContext.passed; @types/node 24.19 does not declare it yet.
-    if ((t as TestContext & { readonly passed?: boolean }).passed === false) process.stderr.write(`\n${t.name} failed; node logs:\n${lan.logTails()}\n`)
+    lan.reportIfFailed(t)
     await lan.close()
   })
   return lan
