@@ -1,0 +1,27 @@
+/** One heater: its measured temperature and, where reported, its target. */
+export interface HeaterReading {
+  actual: number
+  target?: number
+}
+
+/** Heaters by the firmware's name for them: `T` (active hotend), `T0`, `T1`, `B` (bed), `C` (chamber). */
+export type TemperatureReading = Record<string, HeaterReading>
+
+const HEATER = /(?:^|\s)(T\d?|B|C)\s*:\s*(-?\d+(?:\.\d+)?)(?:\s*\/\s*(-?\d+(?:\.\d+)?))?/g
+
+/**
+ * Temperatures from an `ok T:..` answer, an M105 report or an M155 auto-report, e.g.
+ * `ok T:210.1 /210.0 B:60.0 /60.0 @:127 B@:0`; null when the line carries none.
+ */
+export function parseTemperatures (line: string): TemperatureReading | null {
+  let reading: TemperatureReading | null = null
+  for (const match of line.matchAll(HEATER)) {
+    const actual = Number(match[2])
+    if (!Number.isFinite(actual)) continue
+    reading ??= {}
+    const heater: HeaterReading = { actual }
+    if (match[3] !== undefined && Number.isFinite(Number(match[3]))) heater.target = Number(match[3])
+    reading[match[1]] = heater
+  }
+  return reading
+}
