@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises'
+import { connect, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { SOCKET_FILE, TOKEN_FILE } from './constants.js'
+import { onJsonLines } from './line-reader.js'
+
+export class NoDaemonError extends Error {
+  constructor (dataDir: string) {
+    super(`no meshnode is running on data dir ${dataDir}; start one with: meshnode start --data-dir ${dataDir}`)
+    this.name = 'NoDaemonError'
+  }
+}
+
+/** An error the daemon reported, keeping the daemon's own error name. */
+export class RemoteError extends Error {
+  constructor (name: string, message: string) {
+    super(message)
+    this.name = name
+  }
+}
+
+interface Pending {
+  resolve(value: any): void
+  reject(err: Error): void
+  onEvent?(event: any): void
+}
+
+/** The CLI's side of the control channel. */
+export class ControlClient {
+  private readonly socket: Socket
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 1
+
+  private constructor (socket: Socket) {
+    this.socket = socket
+  }
+
+  static async connect (dataDir: string): Promise<ControlClient> {
+    let token: string
+    try {
+      token = await readFile(join(dataDir, TOKEN_FILE), 'utf8')
+    } catch {
+      throw new NoDaemonError(dataDir)
+    }
+    const socket = connect(join(dataDir, SOCKET_FILE))
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve)
+      socket.once('error', () => { reject(new NoDaemonError(dataDir)) })
+    })
+    const client = new ControlClient(socket)
+    await client.authenticate(token)
+    return client
+  }
+
+  async call<T = any> (method: string, params: unknown = {}, onEvent?: (event: any) => void): Promise<T> {
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onEvent })
+      this.socket.write(JSON.stringify({ id, method, params }) + '\n')
+    })
+  }
+
+  close (): void {
+    this.socket.end()
+    this.socket.destroy()
+  }
+
+  private async authenticate (token: string): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      this.pending.set(0, { resolve, reject })
+    })
+    onJsonLines(this.socket, (message) => { this.receive(message) }, (err) => { this.failAll(err) })
+    this.socket.on('close', () => { this.failAll(new Error('the daemon closed the control connection')) })
+    this.socket.write(JSON.stringify({ token: token.trim() }) + '\n')
+    await ready
+  }
+
+  private receive (message: any): void {
+    const id = message.id ?? 0
+    const pending = this.pending.get(id)
+    if (pending == null) return
+    if (message.event !== undefined) {
+      pending.onEvent?.(message.event)
+      return
+    }
+    this.pending.delete(id)
+    if (message.error != null) pending.reject(new RemoteError(message.error.name, message.error.message))
+    else pending.resolve(message.result)
+  }
+
+  private failAll (err: Error): void {
+    for (const pending of this.pending.values()) pending.reject(err)
+    this.pending.clear()
+  }
+}

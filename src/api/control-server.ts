@@ -1,0 +1,102 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { chmod, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { SOCKET_FILE, TOKEN_FILE } from './constants.js'
+import { onJsonLines } from './line-reader.js'
+
+const log = logger('meshnode:api')
+
+export interface CallContext {
+  /** Sends a progress event to the caller before the final result (for --follow and live progress). */
+  emit(event: unknown): void
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal
+}
+
+export type Handler = (params: any, ctx: CallContext) => Promise<unknown>
+
+export class UnknownMethodError extends Error {
+  constructor (method: string) {
+    super(`unknown control method "${method}"`)
+    this.name = 'UnknownMethodError'
+  }
+}
+
+/**
+ * The daemon's local control channel: a unix socket in the data dir (mode 0600, in a 0700 dir), and a token
+ * file only the owner can read that every connection must present first. Nothing on the LAN can reach it.
+ */
+export class ControlServer {
+  private readonly dataDir: string
+  private readonly handlers = new Map<string, Handler>()
+  private server?: Server
+  private token = Buffer.alloc(0)
+  private readonly sockets = new Set<Socket>()
+
+  constructor (dataDir: string) {
+    this.dataDir = dataDir
+  }
+
+  register (method: string, handler: Handler): void {
+    this.handlers.set(method, handler)
+  }
+
+  async start (): Promise<void> {
+    const socketPath = join(this.dataDir, SOCKET_FILE)
+    // The data dir is locked by this daemon, so a socket file left there is from one that died.
+    await rm(socketPath, { force: true })
+    this.token = randomBytes(32)
+    await writeFile(join(this.dataDir, TOKEN_FILE), this.token.toString('hex'), { mode: 0o600 })
+    this.server = createServer(socket => { this.accept(socket) })
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject)
+      this.server?.listen(socketPath, () => { resolve() })
+    })
+    await chmod(socketPath, 0o600)
+  }
+
+  async stop (): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    await new Promise<void>(resolve => { this.server?.close(() => { resolve() }) ?? resolve() })
+    await rm(join(this.dataDir, SOCKET_FILE), { force: true })
+  }
+
+  private accept (socket: Socket): void {
+    this.sockets.add(socket)
+    const closed = new AbortController()
+    socket.on('close', () => { this.sockets.delete(socket); closed.abort() })
+    socket.on('error', () => {})
+    let authenticated = false
+    const send = (message: unknown): void => { if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n') }
+    onJsonLines(socket, (message) => {
+      if (!authenticated) {
+        authenticated = this.checkToken(message?.token)
+        send(authenticated ? { ok: true } : { error: { name: 'UnauthorizedError', message: 'the control token is missing or wrong' } })
+        if (!authenticated) socket.end()
+        return
+      }
+      const { id, method, params } = message ?? {}
+      const handler = this.handlers.get(method)
+      const reply = handler == null
+        ? Promise.reject(new UnknownMethodError(String(method)))
+        : handler(params ?? {}, { emit: (event) => { send({ id, event }) }, signal: closed.signal })
+      reply.then(
+        result => { send({ id, result: result ?? null }) },
+        (err: Error) => {
+          log('%s failed %e', method, err)
+          send({ id, error: { name: err.name, message: err.message } })
+        }
+      )
+    }, (err) => {
+      send({ error: { name: err.name, message: err.message } })
+      socket.destroy()
+    })
+  }
+
+  private checkToken (token: unknown): boolean {
+    if (typeof token !== 'string' || token.length !== this.token.length * 2) return false
+    return timingSafeEqual(Buffer.from(token, 'hex'), this.token)
+  }
+}

@@ -1,0 +1,42 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { CapabilityRecord, SignedCapability } from '../../protocols/capability.js'
+import type { PrivateKey } from '@libp2p/interface'
+
+export class InvalidCapabilityError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'InvalidCapabilityError'
+  }
+}
+
+export async function signRecord (record: CapabilityRecord, key: PrivateKey): Promise<Uint8Array> {
+  const bytes = CapabilityRecord.encode(record)
+  const signature = new Uint8Array(await key.sign(bytes))
+  return SignedCapability.encode({ record: new Uint8Array(bytes), signature })
+}
+
+/**
+ * Decodes a signed record and checks it was signed by the peer it names, and, when `from` is given, that it
+ * names the peer we got it from: a record can be relayed by gossip but never forged for another peer.
+ */
+export async function openRecord (bytes: Uint8Array, from?: string): Promise<CapabilityRecord> {
+  let signed: SignedCapability
+  let record: CapabilityRecord
+  try {
+    signed = SignedCapability.decode(bytes, { limits: {} })
+    record = CapabilityRecord.decode(signed.record, { limits: { tools: 64, printers: 32, offers: 64 } })
+  } catch (err: any) {
+    throw new InvalidCapabilityError(`malformed capability record: ${err.message}`)
+  }
+  if (from !== undefined && record.peerId !== from) throw new InvalidCapabilityError(`record for ${record.peerId} came from ${from}`)
+  let publicKey
+  try {
+    publicKey = peerIdFromString(record.peerId).publicKey
+  } catch {
+    throw new InvalidCapabilityError(`record names an invalid peer id "${record.peerId.slice(0, 80)}"`)
+  }
+  if (publicKey == null || !(await publicKey.verify(signed.record, signed.signature))) {
+    throw new InvalidCapabilityError(`bad signature on the record of ${record.peerId}`)
+  }
+  return record
+}

@@ -1,0 +1,39 @@
+import type { JobRecord, StageRecord } from '../jobs/job.js'
+
+/** One line per stage: state, the peer that won it, percent, elapsed. */
+export function stageLine (stage: StageRecord): string {
+  const peer = stage.peerName != null ? ` on ${stage.peerName}` : ''
+  const percent = stage.state === 'running' && stage.progress != null ? ` ${Math.round(stage.progress)}%` : ''
+  const end = stage.finishedAt ?? Date.now()
+  const elapsed = stage.startedAt != null ? ` ${((end - stage.startedAt) / 1000).toFixed(1)} s` : ''
+  const cached = stage.cached === true ? ' (from cache)' : ''
+  const error = stage.error != null && stage.state !== 'done' ? `: ${stage.error}` : ''
+  return `  ${String(stage.index + 1)}. ${stage.kind.padEnd(6)} ${stage.state}${peer}${percent}${elapsed}${cached}${error}`
+}
+
+export function jobSummary (job: JobRecord): string {
+  return `${job.id}  ${job.state.padEnd(9)} ${job.input.name}  ${job.stages.map(s => `${s.kind}:${s.state}`).join(' -> ')}`
+}
+
+export function jobDetail (job: JobRecord & { events?: Array<{ at: number, message: string }> }): string {
+  const lines = [
+    `job      ${job.id}`,
+    `state    ${job.state}${job.error != null ? `: ${job.error}` : ''}`,
+    `input    ${job.input.name} (${job.input.size} bytes, sha256 ${job.input.hash})`,
+    ...job.extra.map(f => `with     ${f.name} (${f.size} bytes, sha256 ${f.hash})`),
+    `created  ${new Date(job.createdAt).toISOString()} by ${job.requesterName}`,
+    'stages'
+  ]
+  for (const stage of job.stages) {
+    lines.push(stageLine(stage))
+    if (stage.peerId != null) lines.push(`       peer    ${stage.peerName ?? ''} ${stage.peerId} (award token ${stage.token}, attempt ${stage.attempt})`)
+    if (stage.tool != null) lines.push(`       tool    ${stage.tool}`)
+    if (stage.command != null && stage.command.length > 0) lines.push(`       command ${stage.command.join(' ')}`)
+    if (stage.input != null) lines.push(`       in      ${stage.input.name} sha256 ${stage.input.hash}`)
+    if (stage.output != null) lines.push(`       out     ${stage.output.name} (${stage.output.size} bytes) sha256 ${stage.output.hash}${stage.cached === true ? ', from cache' : ''}`)
+    for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts, finish in ~${bid.etaMs} ms${bid.cached ? ', cached' : ''} (${bid.reason})` : `refuses: ${bid.reason}`}`)
+  }
+  if (job.result != null) lines.push(`result   ${job.result.name} (${job.result.size} bytes) sha256 ${job.result.hash}`)
+  for (const event of job.events ?? []) lines.push(`  ${new Date(event.at).toISOString()}  ${event.message}`)
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,105 @@
+import { resolve } from 'node:path'
+import { Command } from 'commander'
+import { ConfigError } from '../config/config-error.js'
+import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
+import { defaultConfig, type NodeConfig } from '../config/node-config.js'
+import { startMeshNode, type MeshNode } from '../node/mesh-node.js'
+import { parsePrinterFlag } from '../printer/printer-config.js'
+import { dataDirOption } from './data-dir.js'
+import { runAction } from './run-action.js'
+import type { KnownPeer } from '../capabilities/capability-service.js'
+
+interface StartFlags {
+  config?: string
+  dataDir: string
+  name?: string
+  listen?: string[]
+  mdns: boolean
+  mdnsInterval?: string
+  peer?: string[]
+  offer?: string
+  printer?: string[]
+  meshKey?: string
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export function startCommand (): Command {
+  return new Command('start')
+    .description('run this machine\'s peer until SIGINT/SIGTERM (SIGHUP reloads the config)')
+    .option('--config <file>', 'a node config (JSON); flags override it')
+    .addOption(dataDirOption())
+    .option('--name <name>', 'the name other peers see (default: the hostname)')
+    .option('--listen <multiaddr>', 'an address to listen on, repeatable (default /ip4/0.0.0.0/tcp/0)', collect)
+    .option('--no-mdns', 'do not discover peers over mDNS (dial --peer addresses only)')
+    .option('--mdns-interval <ms>', 'how often to ask the LAN for peers over mDNS (default 1000)')
+    .option('--peer <multiaddr>', 'a peer to dial directly, repeatable: for LANs where multicast is blocked', collect)
+    .option('--offer <list>', 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit')
+    .option('--printer <spec>', 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', collect)
+    .option('--mesh-key <file>', 'the mesh key every peer shares (make one with "meshnode keygen FILE")')
+    .addHelpText('after', '\nExample:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002')
+    .action(async (flags: StartFlags, command: Command) => {
+      await runAction(async () => {
+        const dataDirGiven = command.getOptionValueSource('dataDir') === 'cli'
+        const config = await buildConfig(flags, dataDirGiven)
+        const node = await startMeshNode(config)
+        printBanner(node)
+        await runUntilSignalled(node, async () => buildConfig(flags, dataDirGiven))
+      })
+    })
+}
+
+export async function buildConfig (flags: StartFlags, dataDirGiven: boolean): Promise<NodeConfig> {
+  const config = flags.config != null ? await loadConfigFile(flags.config) : defaultConfig()
+  if (dataDirGiven || flags.config == null) config.dataDir = resolve(flags.dataDir)
+  if (flags.name != null) config.name = checkName(flags.name, '--name')
+  if (flags.listen != null) config.listen = flags.listen.map(a => checkMultiaddr(a, '--listen'))
+  if (!flags.mdns) config.mdns.enabled = false
+  if (flags.mdnsInterval != null) {
+    const ms = Number(flags.mdnsInterval)
+    if (!Number.isInteger(ms) || ms < 100) throw new ConfigError('--mdns-interval', 'must be a whole number of milliseconds, at least 100')
+    config.mdns.intervalMs = ms
+  }
+  if (flags.peer != null) config.peers = [...config.peers, ...flags.peer.map(a => checkMultiaddr(a, '--peer'))]
+  if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
+  if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
+  if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
+  return config
+}
+
+function printBanner (node: MeshNode): void {
+  const record = node.capabilities.local()
+  const out = (label: string, value: string): void => { process.stdout.write(`  ${label.padEnd(10)} ${value}\n`) }
+  process.stdout.write(`meshnode "${record.name}" is up\n`)
+  out('peer id', node.libp2p.peerId.toString())
+  for (const address of node.libp2p.getMultiaddrs()) out('listening', address.toString())
+  out('data dir', node.config.dataDir)
+  out('mDNS', node.config.mdns.enabled ? `on, asking every ${node.config.mdns.intervalMs} ms` : 'off')
+  out('offers', record.offers.length > 0 ? record.offers.join(', ') : 'nothing (submit only)')
+  for (const tool of node.executors.map(e => e.tool)) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded ? ' (embedded)' : ''}`)
+  for (const printer of record.printers) out('printer', `${printer.name}: ${printer.state}, ${printer.material}`)
+  process.stdout.write('ready\n')
+}
+
+async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<NodeConfig>): Promise<void> {
+  const describe = (peer: KnownPeer): string => `${peer.name} (${peer.peerId}) offers ${peer.record.offers.join(', ') || 'nothing'}`
+  node.capabilities.addEventListener('peer:joined', (evt: any) => { process.stdout.write(`+ peer ${describe(evt.detail)}\n`) })
+  node.capabilities.addEventListener('peer:left', (evt: any) => { process.stdout.write(`- peer ${evt.detail.name} (${evt.detail.peerId}) left\n`) })
+  process.on('SIGHUP', () => {
+    reloadConfig()
+      .then(async config => { await node.reload(config); process.stdout.write('config reloaded\n') })
+      .catch(err => { process.stderr.write(`meshnode: config not reloaded: ${err.message}\n`) })
+  })
+  await new Promise<void>(resolve => {
+    const shutdown = (signal: string): void => {
+      process.stdout.write(`${signal}: stopping\n`)
+      process.on(signal, () => { process.exit(1) })
+      resolve()
+    }
+    process.once('SIGINT', () => { shutdown('SIGINT') })
+    process.once('SIGTERM', () => { shutdown('SIGTERM') })
+  })
+  await node.stop()
+  process.stdout.write('stopped\n')
+}
+

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
+import { parsePrinterConfig } from '../printer/printer-config.js'
+import { ConfigError } from './config-error.js'
+import { expectObject, join, optArray, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
+import { defaultConfig, type NodeConfig } from './node-config.js'
+
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+
+/** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
+export async function loadConfigFile (file: string): Promise<NodeConfig> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err: any) {
+    throw new ConfigError('(file)', `cannot read ${file}: ${err.code ?? err.message}`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err: any) {
+    throw new ConfigError('(file)', `${file} is not valid JSON: ${err.message}`)
+  }
+  return parseConfig(raw, resolve(file, '..'))
+}
+
+export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
+  const obj = expectObject(raw, '(top level)')
+  rejectUnknown(obj, TOP_LEVEL, '')
+  const config = defaultConfig()
+
+  const name = optString(obj, 'name', '', 63)
+  if (name !== undefined) config.name = checkName(name, 'name')
+  const dataDir = optString(obj, 'dataDir', '')
+  if (dataDir !== undefined) config.dataDir = resolve(baseDir, dataDir)
+  const listen = optStringArray(obj, 'listen', '', 16)
+  if (listen !== undefined) config.listen = listen.map((a, i) => checkMultiaddr(a, `listen[${i}]`))
+  const meshKeyFile = optString(obj, 'meshKeyFile', '')
+  if (meshKeyFile !== undefined) config.meshKeyFile = resolve(baseDir, meshKeyFile)
+  const peers = optStringArray(obj, 'peers', '', 256)
+  if (peers !== undefined) config.peers = peers.map((a, i) => checkMultiaddr(a, `peers[${i}]`))
+  const offers = optStringArray(obj, 'offers', '', 64)
+  if (offers !== undefined) config.offers = parseOffers(offers, 'offers')
+
+  if (obj.mdns !== undefined) {
+    const mdns = expectObject(obj.mdns, 'mdns')
+    rejectUnknown(mdns, ['enabled', 'intervalMs'], 'mdns')
+    config.mdns.enabled = optBoolean(mdns, 'enabled', 'mdns') ?? config.mdns.enabled
+    config.mdns.intervalMs = optNumber(mdns, 'intervalMs', 'mdns', 100, 3_600_000) ?? config.mdns.intervalMs
+  }
+  const printers = optArray(obj, 'printers', '', 32)
+  if (printers !== undefined) config.printers = printers.map((p, i) => parsePrinterConfig(p, `printers[${i}]`))
+  checkUnique(config.printers.map(p => p.name), 'printers', 'name')
+  if (obj.tools !== undefined) config.tools = parseToolsConfig(obj.tools, 'tools')
+  const services = optArray(obj, 'services', '', 64)
+  if (services !== undefined) config.services = services.map((s, i) => parseServiceConfig(s, `services[${i}]`))
+  checkUnique(config.services.map(s => s.name), 'services', 'name')
+
+  if (obj.trust !== undefined) {
+    const trust = expectObject(obj.trust, 'trust')
+    rejectUnknown(trust, ['submit', 'print', 'admin'], 'trust')
+    for (const key of ['submit', 'print', 'admin'] as const) {
+      const list = optStringArray(trust, key, 'trust', 1024)
+      if (list !== undefined) config.trust[key] = list
+    }
+  }
+  if (obj.blobs !== undefined) {
+    const blobs = expectObject(obj.blobs, 'blobs')
+    rejectUnknown(blobs, ['maxBlobMiB', 'maxAgeHours', 'maxTotalMiB'], 'blobs')
+    const mib = 1024 * 1024
+    config.blobs.maxBlobBytes = (optNumber(blobs, 'maxBlobMiB', 'blobs', 1, 1024 * 1024) ?? config.blobs.maxBlobBytes / mib) * mib
+    config.blobs.maxAgeMs = (optNumber(blobs, 'maxAgeHours', 'blobs', 0.01, 24 * 3650) ?? config.blobs.maxAgeMs / 3600_000) * 3600_000
+    config.blobs.maxTotalBytes = (optNumber(blobs, 'maxTotalMiB', 'blobs', 1, 1024 * 1024 * 1024) ?? config.blobs.maxTotalBytes / mib) * mib
+  }
+  if (obj.market !== undefined) {
+    const market = expectObject(obj.market, 'market')
+    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts'], 'market')
+    config.market.maxConcurrent = optNumber(market, 'maxConcurrent', 'market', 1, 256) ?? config.market.maxConcurrent
+    config.market.bidWindowMs = optNumber(market, 'bidWindowMs', 'market', 20, 60_000) ?? config.market.bidWindowMs
+    config.market.leaseMs = optNumber(market, 'leaseMs', 'market', 1000, 3_600_000) ?? config.market.leaseMs
+    config.market.maxAttempts = optNumber(market, 'maxAttempts', 'market', 1, 100) ?? config.market.maxAttempts
+  }
+  return config
+}
+
+/** `--offer scad,slice`, `--offer none`. Capability names are stage names. */
+export function parseOffers (offers: string[], field: string): string[] {
+  const names = offers.flatMap(o => o.split(',')).map(o => o.trim()).filter(o => o !== '')
+  if (names.length === 1 && names[0] === 'none') return []
+  return names.map((n, i) => checkName(n, `${field}[${i}]`))
+}
+
+export function checkName (value: string, field: string): string {
+  if (!NAME.test(value)) throw new ConfigError(field, `"${value}" is not a name: use letters, digits, ".", "_" or "-", at most 63 characters`)
+  return value
+}
+
+export function checkMultiaddr (value: string, field: string): string {
+  try {
+    multiaddr(value)
+  } catch {
+    throw new ConfigError(field, `"${value}" is not a multiaddr (e.g. /ip4/192.168.1.20/tcp/4001)`)
+  }
+  return value
+}
+
+function checkUnique (names: string[], field: string, key: string): void {
+  const seen = new Set<string>()
+  names.forEach((n, i) => {
+    if (seen.has(n)) throw new ConfigError(join(`${field}[${i}]`, key), `"${n}" is used twice`)
+    seen.add(n)
+  })
+}

@@ -1,0 +1,451 @@
+import { randomBytes } from 'node:crypto'
+import { basename } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { GossipMessage, MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
+import { decodeGossip } from '../market/codec.js'
+import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
+import { ConflictError } from '../store/job-store.js'
+import { checkFileName } from './file-names.js'
+import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
+import { notify } from './notify.js'
+import { pipelineFor } from './pipeline.js'
+import type { BlobService } from '../blobs/blob-service.js'
+import type { BlobStore } from '../blobs/blob-store.js'
+import type { CapabilityService } from '../capabilities/capability-service.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { DirectChannel } from '../market/direct.js'
+import type { WorkQueue } from '../market/work-queue.js'
+import type { MeshLibp2p } from '../node/libp2p.js'
+import type { JobStore } from '../store/job-store.js'
+
+const log = logger('meshnode:jobs')
+
+export interface SubmitRequest {
+  files: string[]
+  extra: string[]
+  pipeline?: string[]
+  options: JobOptions
+}
+
+type NewEvent = Omit<JobEvent, 'seq' | 'at'>
+
+interface Lease {
+  until: number
+  started: boolean
+}
+
+/**
+ * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
+ * and watched through its lease until a result comes back; every transition is stored before it is acted on,
+ * so a restarted requester picks every job up where it was.
+ */
+export class Coordinator extends EventTarget {
+  private readonly libp2p: MeshLibp2p
+  private readonly store: JobStore
+  private readonly blobs: BlobService
+  private readonly blobStore: BlobStore
+  private readonly channel: DirectChannel
+  private readonly capabilities: CapabilityService
+  private readonly work: WorkQueue
+  private readonly config: () => NodeConfig
+  private readonly self: string
+  private readonly bids = new Map<string, Map<string, BidRecord>>()
+  private readonly leases = new Map<string, Lease>()
+  private readonly progress = new Map<string, number>()
+  private readonly wakers = new Map<string, () => void>()
+  private readonly driving = new Set<string>()
+  private stopped = false
+
+  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
+    super()
+    this.libp2p = components.libp2p
+    this.store = components.store
+    this.blobs = components.blobs
+    this.blobStore = components.blobStore
+    this.channel = components.channel
+    this.capabilities = components.capabilities
+    this.work = components.work
+    this.config = config
+    this.self = components.libp2p.peerId.toString()
+  }
+
+  async start (): Promise<void> {
+    this.libp2p.services.pubsub.subscribe(JOBS_TOPIC)
+    this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
+    this.channel.on(MarketRequest.Kind.RENEW, async (request, from) => this.onRenew(request, from))
+    this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
+    for (const job of await this.store.list()) {
+      if (!TERMINAL_JOB_STATES.includes(job.state)) this.drive(job.id)
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    for (const wake of this.wakers.values()) wake()
+  }
+
+  async submit (request: SubmitRequest): Promise<JobRecord[]> {
+    const extra: FileRef[] = []
+    for (const path of request.extra) extra.push(await this.importFile(path, true))
+    const jobs: JobRecord[] = []
+    for (const path of request.files) {
+      const input = await this.importFile(path, false)
+      const stages = pipelineFor(input.name, request.pipeline)
+      const now = Date.now()
+      const job: JobRecord = {
+        id: 'j' + randomBytes(6).toString('hex'),
+        requester: this.self,
+        requesterName: this.capabilities.local().name,
+        createdAt: now,
+        updatedAt: now,
+        state: 'running',
+        input,
+        extra,
+        options: request.options,
+        stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
+        rev: 0
+      }
+      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
+      jobs.push((await this.store.get(job.id)) as JobRecord)
+      this.drive(job.id)
+    }
+    return jobs
+  }
+
+  async cancel (id: string): Promise<JobRecord> {
+    const job = await this.mustGet(id)
+    if (TERMINAL_JOB_STATES.includes(job.state)) return job
+    const next = await this.update(job, j => {
+      j.state = 'cancelled'
+      for (const stage of j.stages) if (!['done', 'failed'].includes(stage.state)) stage.state = 'cancelled'
+    }, [{ type: 'cancelled', message: 'cancelled by the submitter' }])
+    this.wake(id)
+    return next
+  }
+
+  /** Live progress of running stages (percent), kept in memory only. */
+  progressOf (id: string, index: number): number | undefined {
+    return this.progress.get(`${id}:${index}`)
+  }
+
+  private async importFile (path: string, mustBePlain: boolean): Promise<FileRef> {
+    const name = basename(path)
+    if (mustBePlain) checkFileName(name)
+    const stored = await this.blobStore.importFile(path)
+    return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+  }
+
+  private drive (id: string): void {
+    if (this.driving.has(id)) return
+    this.driving.add(id)
+    this.run(id)
+      .catch(err => { log.error('job %s stopped unexpectedly %e', id, err) })
+      .finally(() => { this.driving.delete(id) })
+  }
+
+  private async run (id: string): Promise<void> {
+    while (!this.stopped) {
+      const job = await this.mustGet(id)
+      if (TERMINAL_JOB_STATES.includes(job.state)) return
+      const stage = job.stages.find(s => s.state !== 'done')
+      if (stage == null) return await this.finish(job)
+      try {
+        switch (stage.state) {
+          case 'pending':
+          case 'bidding': await this.bidRound(job, stage); break
+          case 'awarded': await this.offer(job, stage); break
+          case 'running': await this.watch(job, stage); break
+          case 'interrupted': return
+          default: return await this.fail(job, stage.error ?? `stage ${stage.kind} ${stage.state}`)
+        }
+      } catch (err: any) {
+        if (!(err instanceof ConflictError)) throw err
+      }
+    }
+  }
+
+  private spec (job: JobRecord, stage: StageRecord): StageSpec {
+    return {
+      jobId: job.id,
+      index: stage.index,
+      attempt: stage.attempt,
+      kind: stage.kind,
+      input: stage.input,
+      extra: job.extra,
+      params: new Map(Object.entries(job.options.params)),
+      profile: job.options.profile ?? '',
+      printer: job.options.printer ?? '',
+      material: job.options.material ?? '',
+      requester: this.self,
+      requesterName: job.requesterName
+    }
+  }
+
+  private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
+    const spec = this.spec(job, stage)
+    const key = `${job.id}:${stage.index}`
+    const collected = new Map<string, BidRecord>()
+    this.bids.set(key, collected)
+    let current = job
+    if (stage.state === 'pending') current = await this.update(job, j => { j.stages[stage.index].state = 'bidding' }, [{ type: 'bidding', stage: stage.index, message: `announcing ${stage.kind} (attempt ${stage.attempt})` }])
+
+    let empty = 0
+    for (;;) {
+      collected.clear()
+      this.bids.set(key, collected)
+      await this.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec })
+      this.collect(spec, await this.work.bid(spec), this.self)
+      await this.bidWindow(stage.kind, collected)
+      this.bids.delete(key)
+      const winner = pickWinner([...collected.values()])
+      if (winner != null || this.stopped) {
+        if (winner == null) return
+        const fresh = await this.mustGet(job.id)
+        if (fresh.state !== 'running') return
+        const token = fresh.stages[stage.index].token + 1
+        await this.update(fresh, j => {
+          const s = j.stages[stage.index]
+          Object.assign(s, { state: 'awarded', token, peerId: winner.peerId, peerName: winner.peerName })
+          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...collected.values()]
+        }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${collected.size} bids)` }])
+        await this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } })
+        return
+      }
+      empty++
+      if (empty >= MAX_EMPTY_ROUNDS) {
+        const reasons = [...collected.values()].map(b => `${b.peerName}: ${b.reason}`)
+        const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
+        await this.update(current, j => {
+          const s = j.stages[stage.index]
+          s.state = 'failed'
+          s.error = `no peer can run ${stage.kind}: ${why}`
+          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...collected.values()]
+        }, [{ type: 'no-bids', stage: stage.index, message: `no peer can run ${stage.kind}: ${why}` }])
+        return
+      }
+      await this.sleep(job.id, Math.min(250 * 2 ** empty, 4000))
+      current = await this.mustGet(job.id)
+      if (current.state !== 'running') return
+    }
+  }
+
+  /** Waits for the window, or less once every peer that offers the stage has answered. */
+  private async bidWindow (kind: string, collected: Map<string, BidRecord>): Promise<void> {
+    const deadline = Date.now() + this.config().market.bidWindowMs
+    while (Date.now() < deadline && !this.stopped) {
+      const capable = this.capabilities.peers().filter(p => p.record.offers.includes(kind)).map(p => p.peerId)
+      if (capable.length > 0 && capable.every(id => collected.has(id))) return
+      await new Promise(resolve => setTimeout(resolve, 10))
+    }
+  }
+
+  private async offer (job: JobRecord, stage: StageRecord): Promise<void> {
+    const peerId = stage.peerId as string
+    let reason: string
+    try {
+      const response = await this.channel.send(peerId, { kind: MarketRequest.Kind.OFFER, stage: this.spec(job, stage), token: stage.token, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false })
+      if (response.status === MarketResponse.Status.OK) {
+        this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
+        await this.update(job, j => {
+          Object.assign(j.stages[stage.index], { state: 'running', startedAt: Date.now() })
+        }, [{ type: 'confirmed', stage: stage.index, peerId, message: `${stage.peerName} confirmed ${stage.kind}` }])
+        return
+      }
+      reason = `${stage.peerName} declined: ${response.message}`
+    } catch (err: any) {
+      reason = `${stage.peerName} unreachable: ${err.message}`
+    }
+    await this.retry(job, stage, reason)
+  }
+
+  private async watch (job: JobRecord, stage: StageRecord): Promise<void> {
+    const key = `${job.id}:${stage.index}`
+    let lease = this.leases.get(key)
+    if (lease == null) {
+      // After a restart nothing is known of the lease: give the executor a full term to renew it.
+      lease = { until: Date.now() + this.config().market.leaseMs, started: stage.started === true }
+      this.leases.set(key, lease)
+    }
+    const wait = lease.until - Date.now()
+    if (wait > 0) {
+      await this.sleep(job.id, Math.min(wait, 1000))
+      return
+    }
+    const fresh = await this.mustGet(job.id)
+    if (fresh.stages[stage.index].state !== 'running' || fresh.stages[stage.index].token !== stage.token) return
+    this.leases.delete(key)
+    if (stage.kind === 'print' && lease.started) {
+      await this.update(fresh, j => {
+        Object.assign(j.stages[stage.index], { state: 'interrupted', error: `lost ${stage.peerName} during the print` })
+      }, [{ type: 'interrupted', stage: stage.index, peerId: stage.peerId, message: `lost ${stage.peerName} during the print: waiting for an operator` }])
+      return
+    }
+    await this.retry(fresh, stage, `${stage.peerName}'s lease lapsed`)
+  }
+
+  /** Back to bidding with a new attempt, or the stage fails once its attempts are spent. */
+  private async retry (job: JobRecord, stage: StageRecord, reason: string): Promise<void> {
+    const max = this.config().market.maxAttempts
+    if (stage.attempt >= max) {
+      await this.update(job, j => { Object.assign(j.stages[stage.index], { state: 'failed', error: `${reason} (after ${max} attempts)` }) },
+        [{ type: 'failed', stage: stage.index, message: `${reason}; giving up after ${max} attempts` }])
+      return
+    }
+    await this.update(job, j => {
+      Object.assign(j.stages[stage.index], { state: 'bidding', attempt: stage.attempt + 1, peerId: undefined, peerName: undefined })
+    }, [{ type: 'retry', stage: stage.index, message: `${reason}: bidding again` }])
+  }
+
+  private async onRenew (request: MarketRequest, from: string): Promise<MarketResponse> {
+    const found = await this.holder(request, from)
+    if ('status' in found) return found
+    const { job, stage } = found
+    const key = `${job.id}:${stage.index}`
+    this.leases.set(key, { until: Date.now() + this.config().market.leaseMs, started: request.started })
+    this.progress.set(key, request.progress)
+    if (request.log.length > 0 || (request.started && stage.started !== true)) {
+      await this.update(job, j => { j.stages[stage.index].started = request.started },
+        request.log.map(line => ({ type: 'log', stage: stage.index, peerId: from, message: line }))).catch(() => {})
+    }
+    this.dispatchEvent(new CustomEvent('progress', { detail: { jobId: job.id, index: stage.index, progress: request.progress } }))
+    return { status: MarketResponse.Status.OK, message: '' }
+  }
+
+  private async onResult (request: MarketRequest, from: string): Promise<MarketResponse> {
+    const spec = request.stage as StageSpec
+    const job = await this.store.get(spec.jobId)
+    const stage = job?.stages[spec.index]
+    if (job == null || stage == null) return { status: MarketResponse.Status.UNKNOWN, message: 'no such stage' }
+    if (stage.state === 'done' && stage.token === request.token) return { status: MarketResponse.Status.OK, message: 'already recorded' }
+    const found = await this.holder(request, from)
+    if ('status' in found) return found
+    const logs: NewEvent[] = request.log.map(line => ({ type: 'log', stage: stage.index, peerId: from, message: line }))
+    this.leases.delete(`${job.id}:${stage.index}`)
+    if (request.ok && request.output != null) {
+      const output: FileRef = { ...request.output, holders: [from] }
+      await this.update(job, j => {
+        Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 })
+        const next = j.stages[stage.index + 1]
+        if (next != null) next.input = output
+      }, [...logs, { type: 'stage-done', stage: stage.index, peerId: from, message: `${stage.kind} done on ${stage.peerName}${request.cached ? ' (from cache)' : ''}: ${output.name}, ${output.size} bytes` }])
+    } else if (request.retryable) {
+      await this.update(job, j => { j.stages[stage.index].error = request.error }, logs)
+      await this.retry(await this.mustGet(job.id), stage, `${stage.peerName} failed: ${request.error}`)
+    } else {
+      await this.update(job, j => { Object.assign(j.stages[stage.index], { state: 'failed', error: request.error, tool: request.tool, finishedAt: Date.now() }) },
+        [...logs, { type: 'stage-failed', stage: stage.index, peerId: from, message: request.error }])
+    }
+    this.wake(job.id)
+    return { status: MarketResponse.Status.OK, message: 'recorded' }
+  }
+
+  /** The job and stage a renewal or result is about, if the sender holds the current award. */
+  private async holder (request: MarketRequest, from: string): Promise<{ job: JobRecord, stage: StageRecord } | MarketResponse> {
+    const spec = request.stage as StageSpec
+    const job = await this.store.get(spec.jobId)
+    const stage = job?.stages[spec.index]
+    if (job == null || stage == null) return { status: MarketResponse.Status.UNKNOWN, message: 'no such stage' }
+    if (job.state === 'cancelled') return { status: MarketResponse.Status.REVOKED, message: 'the job was cancelled' }
+    if (stage.peerId !== from || stage.token !== request.token || !['awarded', 'running'].includes(stage.state)) {
+      log('ignored a message for %s:%d from %s with token %d', spec.jobId, spec.index, from, request.token)
+      return { status: MarketResponse.Status.REVOKED, message: 'this award is no longer current' }
+    }
+    return { job, stage }
+  }
+
+  private async finish (job: JobRecord): Promise<void> {
+    const last = job.stages[job.stages.length - 1]
+    let result = last.output as FileRef
+    try {
+      if (!(await this.blobStore.has(result.hash))) {
+        await this.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
+      }
+      result = { ...result, holders: [...new Set([...result.holders, this.self])] }
+    } catch (err: any) {
+      log('could not pull the result of %s yet %e', job.id, err)
+    }
+    const done = await this.update(job, j => { j.state = 'done'; j.result = result }, [{ type: 'done', message: `done: ${result.name} (${result.size} bytes)` }])
+    await this.notify(done)
+  }
+
+  private async fail (job: JobRecord, error: string): Promise<void> {
+    const failed = await this.update(job, j => { j.state = 'failed'; j.error = error }, [{ type: 'failed', message: error }])
+    await this.notify(failed)
+  }
+
+  private async notify (job: JobRecord): Promise<void> {
+    if (job.options.notify == null) return
+    await notify(job.options.notify, job).then(
+      async () => this.store.update(job.id, job.rev, () => {}, [{ type: 'notified', message: `notified ${job.options.notify}` }]),
+      async (err: Error) => this.store.update(job.id, job.rev, () => {}, [{ type: 'notify-failed', message: `notifying ${job.options.notify} failed: ${err.message}` }])
+    ).catch(() => {})
+  }
+
+  private async update (job: JobRecord, change: (job: JobRecord) => void, events: NewEvent[]): Promise<JobRecord> {
+    const next = await this.store.update(job.id, job.rev, change, events)
+    this.dispatchEvent(new CustomEvent('job', { detail: next }))
+    return next
+  }
+
+  private async mustGet (id: string): Promise<JobRecord> {
+    const job = await this.store.get(id)
+    if (job == null) throw new Error(`job ${id} vanished from the store`)
+    return job
+  }
+
+  private collect (spec: StageSpec, bid: Bid, from: string): void {
+    const collected = this.bids.get(`${spec.jobId}:${spec.index}`)
+    if (collected == null || bid.attempt !== spec.attempt) return
+    collected.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached })
+  }
+
+  private async publish (message: GossipMessage): Promise<void> {
+    await this.libp2p.services.pubsub.publish(JOBS_TOPIC, GossipMessage.encode(message)).catch(err => { log('publish failed %e', err) })
+  }
+
+  private async sleep (id: string, ms: number): Promise<void> {
+    await new Promise<void>(resolve => {
+      const timer = setTimeout(done, ms)
+      function done (): void { clearTimeout(timer); resolve() }
+      this.wakers.set(id, done)
+    })
+    this.wakers.delete(id)
+  }
+
+  private wake (id: string): void {
+    this.wakers.get(id)?.()
+  }
+
+  private readonly onGossip = (evt: CustomEvent<any>): void => {
+    const msg = evt.detail
+    if (msg.topic !== JOBS_TOPIC || msg.type !== 'signed') return
+    const from: string = msg.from.toString()
+    let message: GossipMessage
+    try {
+      message = decodeGossip(msg.data)
+    } catch (err: any) {
+      log('dropped a jobs message from %s: %s', from, err.message)
+      return
+    }
+    if (message.kind === GossipMessage.Kind.ANNOUNCE && message.announce != null) {
+      const spec = message.announce
+      if (spec.requester !== from) return log('dropped an announcement from %s for requester %s', from, spec.requester)
+      this.work.bid(spec)
+        .then(async bid => this.publish({ kind: GossipMessage.Kind.BID, bid }))
+        .catch(err => { log('bidding failed %e', err) })
+    } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
+      const bid = message.bid
+      const key = `${bid.jobId}:${bid.index}`
+      if (this.bids.has(key)) this.collect({ jobId: bid.jobId, index: bid.index, attempt: bid.attempt } as StageSpec, bid, from)
+    }
+  }
+}
+
+/** The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by peer id. */
+export function pickWinner (bids: BidRecord[]): BidRecord | undefined {
+  return bids.filter(b => b.accept).sort((a, b) =>
+    Number(b.cached) - Number(a.cached) || a.etaMs - b.etaMs || a.peerId.localeCompare(b.peerId)
+  )[0]
+}

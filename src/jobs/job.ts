@@ -1,0 +1,86 @@
+/** A job as its requester keeps it: the pipeline, every stage's award and outcome, and its history. */
+
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
+
+export type StageState = 'pending' | 'bidding' | 'awarded' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+export interface FileRef {
+  hash: string
+  size: number
+  /** A display name; never used as a path on another machine. */
+  name: string
+  /** Peer ids that hold the file and serve it. */
+  holders: string[]
+}
+
+export interface BidRecord {
+  attempt: number
+  peerId: string
+  peerName: string
+  accept: boolean
+  reason: string
+  etaMs: number
+  cached: boolean
+}
+
+export interface StageRecord {
+  index: number
+  kind: string
+  state: StageState
+  attempt: number
+  /** The fencing token of the current award; every later award of the stage has a larger one. */
+  token: number
+  peerId?: string
+  peerName?: string
+  input?: FileRef
+  output?: FileRef
+  cached?: boolean
+  tool?: string
+  command?: string[]
+  progress?: number
+  bids: BidRecord[]
+  leaseUntil?: number
+  started?: boolean
+  startedAt?: number
+  finishedAt?: number
+  error?: string
+}
+
+export interface JobOptions {
+  params: Record<string, string>
+  profile?: string
+  printer?: string
+  material?: string
+  notify?: string
+}
+
+export interface JobRecord {
+  id: string
+  requester: string
+  requesterName: string
+  createdAt: number
+  updatedAt: number
+  state: JobState
+  /** The design (or STL, or G-code) and the files it includes. */
+  input: FileRef
+  extra: FileRef[]
+  options: JobOptions
+  stages: StageRecord[]
+  /** Where the final output was written on the requester, once pulled. */
+  result?: FileRef
+  error?: string
+  /** Grows with every stored change: updates are conditional on it. */
+  rev: number
+}
+
+export interface JobEvent {
+  seq: number
+  at: number
+  type: string
+  stage?: number
+  peerId?: string
+  message: string
+}
+
+export const TERMINAL_JOB_STATES: readonly JobState[] = ['done', 'failed', 'cancelled']
+export const TERMINAL_STAGE_STATES: readonly StageState[] = ['done', 'failed', 'cancelled']

@@ -1,0 +1,75 @@
+import { ANY_PEER, type NodeConfig } from '../config/node-config.js'
+import type { StageSpec } from '../../protocols/market.js'
+import type { Executor } from '../executors/executor.js'
+
+/** Can this node run the stage at all? `null` means yes; otherwise the reason a user reads in `meshnode job`. */
+export type SemanticStrategy = (spec: StageSpec) => string | null
+
+export interface Load {
+  queued: number
+  running: number
+}
+
+export interface ResourceVerdict {
+  accept: boolean
+  reason: string
+  etaMs: number
+}
+
+export function offersStage (config: () => NodeConfig): SemanticStrategy {
+  return (spec) => {
+    const offers = config().offers
+    return offers == null || offers.includes(spec.kind) ? null : `does not offer ${spec.kind} (offers ${offers.join(', ') || 'nothing'})`
+  }
+}
+
+export function hasTool (executors: () => Executor[], printers: () => string[]): SemanticStrategy {
+  return (spec) => {
+    if (spec.kind === 'print') return printers().length > 0 ? null : 'has no printer'
+    return executors().some(e => e.tool.stage === spec.kind) ? null : `has no tool for ${spec.kind}`
+  }
+}
+
+/** Compute stages come from any mesh member by default; prints only from peers the config trusts. */
+export function trustsRequester (config: () => NodeConfig, self: string): SemanticStrategy {
+  return (spec) => {
+    if (spec.requester === self) return null
+    const trust = config().trust
+    const allowed = spec.kind === 'print' ? trust.print : trust.submit
+    if (allowed.includes(ANY_PEER) || allowed.includes(spec.requester)) return null
+    return spec.kind === 'print' ? 'takes prints only from peers its config trusts' : 'does not take jobs from this peer'
+  }
+}
+
+export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): string | null {
+  for (const strategy of strategies) {
+    const reason = strategy(spec)
+    if (reason != null) return reason
+  }
+  return null
+}
+
+/**
+ * Should it, given its load? Refuses when the queue is full; otherwise estimates when the stage would finish
+ * here from the stages ahead of it and the run times seen so far.
+ */
+export function resourceVerdict (load: Load, maxConcurrent: number, typicalMs: number): ResourceVerdict {
+  const waiting = load.queued + load.running
+  if (waiting >= maxConcurrent * 4) return { accept: false, reason: `queue full (${waiting} stages)`, etaMs: 0 }
+  const rounds = Math.floor(waiting / maxConcurrent) + 1
+  return { accept: true, reason: '', etaMs: Math.round(rounds * typicalMs) }
+}
+
+/** Run times per stage kind, as a moving average, so bids carry an honest finish time. */
+export class RunHistory {
+  private readonly typical = new Map<string, number>()
+
+  record (kind: string, ms: number): void {
+    const before = this.typical.get(kind)
+    this.typical.set(kind, before == null ? ms : before * 0.7 + ms * 0.3)
+  }
+
+  typicalMs (kind: string): number {
+    return this.typical.get(kind) ?? 2000
+  }
+}

@@ -1,0 +1,55 @@
+import { GossipMessage, MarketRequest, MarketResponse } from '../../protocols/market.js'
+import { MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from './constants.js'
+
+export class MalformedMessageError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'MalformedMessageError'
+  }
+}
+
+const ID = /^[A-Za-z0-9-]{1,64}$/
+const HASH = /^[0-9a-f]{64}$/
+const KIND = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+const limits = { extra: 64, params: 64, log: MAX_LOG_LINES, command: 256, holders: 16 }
+
+function decodeWith<T> (what: string, bytes: Uint8Array, decode: () => T): T {
+  if (bytes.byteLength > MAX_MARKET_MESSAGE_BYTES) throw new MalformedMessageError(`${what} of ${bytes.byteLength} bytes is over the limit`)
+  try {
+    return decode()
+  } catch (err: any) {
+    throw new MalformedMessageError(`malformed ${what}: ${err.message}`)
+  }
+}
+
+/** Decodes a message from the jobs topic and checks every field a receiver acts on. */
+export function decodeGossip (bytes: Uint8Array): GossipMessage {
+  const msg = decodeWith('gossip message', bytes, () => GossipMessage.decode(bytes, { limits: { announce$: limits } as any }))
+  const jobId = msg.announce?.jobId ?? msg.bid?.jobId ?? msg.award?.jobId
+  if (jobId == null || !ID.test(jobId)) throw new MalformedMessageError('gossip message without a valid job id')
+  if (msg.kind === GossipMessage.Kind.ANNOUNCE && msg.announce == null) throw new MalformedMessageError('announcement without a stage')
+  if (msg.kind === GossipMessage.Kind.BID && msg.bid == null) throw new MalformedMessageError('bid without a body')
+  if (msg.kind === GossipMessage.Kind.AWARD && msg.award == null) throw new MalformedMessageError('award without a body')
+  if (msg.announce != null) checkStage(msg.announce)
+  return msg
+}
+
+export function decodeRequest (bytes: Uint8Array): MarketRequest {
+  const msg = decodeWith('market request', bytes, () => MarketRequest.decode(bytes, { limits: { ...limits, stage$: limits } as any }))
+  if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
+  checkStage(msg.stage)
+  if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')
+  return msg
+}
+
+export function decodeResponse (bytes: Uint8Array): MarketResponse {
+  return decodeWith('market response', bytes, () => MarketResponse.decode(bytes))
+}
+
+function checkStage (stage: NonNullable<GossipMessage['announce']>): void {
+  if (!ID.test(stage.jobId)) throw new MalformedMessageError('stage with an invalid job id')
+  if (!KIND.test(stage.kind)) throw new MalformedMessageError('stage with an invalid kind')
+  for (const ref of [stage.input, ...stage.extra]) {
+    if (ref == null || !HASH.test(ref.hash)) throw new MalformedMessageError('stage input with an invalid hash')
+  }
+}

@@ -1,0 +1,94 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { checkFileName, extensionOf } from '../jobs/file-names.js'
+import type { BlobRef, StageSpec } from '../../protocols/market.js'
+import type { BlobService } from '../blobs/blob-service.js'
+import type { BlobStore } from '../blobs/blob-store.js'
+import type { Executor, JobFile, StageResult } from '../executors/executor.js'
+import type { FileRef } from '../jobs/job.js'
+
+export class InputUnavailableError extends Error {
+  constructor (name: string, reasons: string[]) {
+    super(`cannot fetch input ${name} from any holder: ${reasons.join('; ') || 'no holder known'}`)
+    this.name = 'InputUnavailableError'
+  }
+}
+
+export interface StageRunInit {
+  spec: StageSpec
+  executor: Executor
+  workDir: string
+  blobs: BlobService
+  store: BlobStore
+  self: string
+  timeoutMs: number
+  signal: AbortSignal
+  onLog(line: string): void
+  onProgress(percent: number): void
+}
+
+export interface StageOutcome {
+  output: FileRef
+  command: string[]
+}
+
+/**
+ * One stage on this node: pull the inputs straight from the peers that hold them, run the tool in a fresh
+ * job directory, keep the output as a blob this node now serves.
+ */
+export async function runStage (init: StageRunInit): Promise<StageOutcome> {
+  const { spec, store } = init
+  await rm(init.workDir, { recursive: true, force: true })
+  await mkdir(init.workDir, { recursive: true })
+  const input = spec.input as BlobRef
+  const inputName = 'input' + safeExtension(input.name)
+  const extraFiles: JobFile[] = []
+  await fetchInput(init, input)
+  for (const extra of spec.extra) {
+    const name = checkFileName(extra.name)
+    await fetchInput(init, extra)
+    await store.copyTo(extra.hash, join(init.workDir, name))
+    extraFiles.push({ path: join(init.workDir, name), name })
+  }
+  const inputPath = join(init.workDir, inputName)
+  await store.copyTo(input.hash, inputPath)
+  const result: StageResult = await init.executor.run({
+    workDir: init.workDir,
+    input: { path: inputPath, name: inputName },
+    extraFiles,
+    params: Object.fromEntries(spec.params),
+    profile: spec.profile === '' ? undefined : spec.profile,
+    signal: init.signal,
+    timeoutMs: init.timeoutMs,
+    onLog: init.onLog,
+    onProgress: init.onProgress
+  })
+  const stored = await store.importFile(result.outputPath)
+  const base = input.name.replace(/\.[^.]*$/, '')
+  return {
+    output: { hash: stored.hash, size: stored.size, name: base + safeExtension(result.outputName), holders: [init.self] },
+    command: result.command
+  }
+}
+
+async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
+  if (await init.store.has(ref.hash)) return
+  const reasons: string[] = []
+  for (const holder of ref.holders) {
+    if (holder === init.self) continue
+    try {
+      await init.blobs.fetch(peerIdFromString(holder), ref.hash, { expectedSize: ref.size, signal: init.signal })
+      return
+    } catch (err: any) {
+      if (init.signal.aborted) throw err
+      reasons.push(`${holder}: ${err.message}`)
+    }
+  }
+  throw new InputUnavailableError(ref.name, reasons)
+}
+
+function safeExtension (name: string): string {
+  const ext = extensionOf(name)
+  return /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''
+}

@@ -1,0 +1,266 @@
+import { join } from 'node:path'
+import { logger } from '@libp2p/logger'
+import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
+import { firstRefusal, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
+import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
+import { runStage } from './stage-runner.js'
+import type { DirectChannel } from './direct.js'
+import type { StageCache } from './stage-cache.js'
+import type { BlobService } from '../blobs/blob-service.js'
+import type { BlobStore } from '../blobs/blob-store.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { Executor } from '../executors/executor.js'
+import type { FileRef } from '../jobs/job.js'
+import type { MeshDb } from '../node/open-db.js'
+
+const log = logger('meshnode:market:work')
+const STAGE_TIMEOUT_MS = 30 * 60_000
+const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
+
+type WorkState = 'queued' | 'running' | 'finished' | 'failed' | 'revoked'
+
+/** A stage this node accepted, kept in LevelDB from the moment it confirms the award until it is reported. */
+interface WorkRecord {
+  key: string
+  spec: ReturnType<typeof specToJson>
+  token: number
+  state: WorkState
+  output?: FileRef
+  error?: string
+  command?: string[]
+  tool?: string
+  cached?: boolean
+  started?: boolean
+  retryable?: boolean
+  acceptedAt: number
+}
+
+export interface WorkQueueInit {
+  self: string
+  selfName: string
+  dataDir: string
+  config(): NodeConfig
+  /** The executor this node would use for a stage, or undefined when it has none. */
+  executorFor(spec: StageSpec): Executor | undefined
+  semantic: SemanticStrategy[]
+  onChange(): void
+}
+
+interface Running {
+  abort: AbortController
+  progress: number
+  log: string[]
+  started: boolean
+}
+
+/**
+ * The executor side of the market: bids on announcements, confirms awards, runs the stages it holds with a
+ * lease it keeps renewing, and reports each result until the requester has it.
+ */
+export class WorkQueue {
+  private readonly init: WorkQueueInit
+  private readonly work
+  private readonly channel: DirectChannel
+  private readonly blobs: BlobService
+  private readonly store: BlobStore
+  private readonly cache: StageCache
+  private readonly history = new RunHistory()
+  private readonly queue: WorkRecord[] = []
+  private readonly running = new Map<string, Running>()
+  private stopped = false
+
+  constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
+    this.init = init
+    this.work = components.db.sublevel<string, WorkRecord>('work', { valueEncoding: 'json' })
+    this.channel = components.channel
+    this.blobs = components.blobs
+    this.store = components.store
+    this.cache = components.cache
+  }
+
+  async start (): Promise<void> {
+    this.channel.on(MarketRequest.Kind.OFFER, async (request, from) => this.onOffer(request, from))
+    for await (const record of this.work.values()) {
+      if (record.state === 'queued' || (record.state === 'running' && record.spec.kind !== 'print')) {
+        // The tool died with the node; run it again under the same award. The first renewal tells whether the
+        // requester still counts on us.
+        record.state = 'queued'
+        this.queue.push(record)
+      } else if (record.state === 'running') {
+        record.state = 'failed'
+        record.error = 'interrupted: the printer node restarted during the print; resume it with "meshnode print resume"'
+        await this.work.put(record.key, record)
+        this.report(record)
+      } else if (record.state === 'finished' || record.state === 'failed') {
+        this.report(record)
+      }
+    }
+    this.pump()
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    for (const running of this.running.values()) running.abort.abort(new Error('node stopping'))
+  }
+
+  /** Stages queued or running here: what the capability record and bids report as load. */
+  load (): { queued: number, running: number } {
+    return { queued: this.queue.length, running: this.running.size }
+  }
+
+  /** The semantic strategies first, then the resource ones; a cached identical run bids to finish at once. */
+  async bid (spec: StageSpec): Promise<Bid> {
+    const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0 }
+    const refusal = firstRefusal(this.init.semantic, spec)
+    if (refusal != null) return { ...base, accept: false, reason: refusal }
+    const executor = this.init.executorFor(spec)
+    if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
+    const verdict = resourceVerdict(this.load(), this.init.config().market.maxConcurrent, this.history.typicalMs(spec.kind))
+    if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason }
+    const cached = await this.cache.lookup(spec, executor.tool) != null
+    const holdsInput = spec.input != null && await this.store.has(spec.input.hash)
+    return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
+  }
+
+  private async onOffer (request: MarketRequest, from: string): Promise<MarketResponse> {
+    const spec = request.stage as StageSpec
+    if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
+    const key = `${spec.jobId}:${spec.index}`
+    const existing = await this.work.get(key)
+    if (existing != null && existing.token === request.token) return { status: MarketResponse.Status.OK, message: 'already accepted' }
+    if (existing != null && existing.token > request.token) return { status: MarketResponse.Status.REVOKED, message: 'a newer award exists' }
+    const refusal = firstRefusal(this.init.semantic, spec)
+    if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal }
+    if (this.init.executorFor(spec) == null) return { status: MarketResponse.Status.DECLINED, message: `has no tool for ${spec.kind}` }
+    this.running.get(key)?.abort.abort(new Error('superseded by a newer award'))
+    const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', acceptedAt: Date.now() }
+    await this.work.put(key, record)
+    const queued = this.queue.findIndex(w => w.key === key)
+    if (queued >= 0) this.queue.splice(queued, 1)
+    this.queue.push(record)
+    setImmediate(() => { this.pump() })
+    this.init.onChange()
+    return { status: MarketResponse.Status.OK, message: 'accepted' }
+  }
+
+  private pump (): void {
+    const max = this.init.config().market.maxConcurrent
+    while (!this.stopped && this.running.size < max && this.queue.length > 0) {
+      const record = this.queue.shift() as WorkRecord
+      this.execute(record).catch(err => log.error('stage %s failed unexpectedly %e', record.key, err))
+    }
+  }
+
+  private async execute (record: WorkRecord): Promise<void> {
+    const spec = specFromJson(record.spec)
+    const running: Running = { abort: new AbortController(), progress: 0, log: [], started: false }
+    this.running.set(record.key, running)
+    this.init.onChange()
+    const lease = this.keepLease(record, running)
+    const began = Date.now()
+    try {
+      const executor = this.init.executorFor(spec)
+      if (executor == null) throw new Error(`this node no longer has a tool for ${spec.kind}`)
+      record.tool = `${executor.tool.name} ${executor.tool.version}`
+      record.state = 'running'
+      await this.work.put(record.key, record)
+      const hit = await this.cache.lookup(spec, executor.tool)
+      if (hit != null) {
+        Object.assign(record, { state: 'finished', output: { ...hit, holders: [this.init.self] }, cached: true, command: [] })
+      } else {
+        running.started = true
+        const outcome = await runStage({
+          spec,
+          executor,
+          workDir: join(this.init.dataDir, 'work', `${spec.jobId}-${spec.index}-${record.token}`),
+          blobs: this.blobs,
+          store: this.store,
+          self: this.init.self,
+          timeoutMs: STAGE_TIMEOUT_MS,
+          signal: running.abort.signal,
+          onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
+          onProgress: (percent) => { running.progress = percent }
+        })
+        this.history.record(spec.kind, Date.now() - began)
+        await this.cache.remember(spec, executor.tool, outcome.output)
+        Object.assign(record, { state: 'finished', output: outcome.output, command: outcome.command, cached: false })
+      }
+    } catch (err: any) {
+      const revoked = running.abort.signal.aborted
+      Object.assign(record, {
+        state: revoked ? 'revoked' : 'failed',
+        error: revoked ? String(running.abort.signal.reason?.message ?? 'revoked') : err.message,
+        // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
+        retryable: !INPUT_ERRORS.has(err.name)
+      })
+    } finally {
+      lease.stop()
+      this.running.delete(record.key)
+      this.init.onChange()
+      this.pump()
+    }
+    await this.work.put(record.key, record)
+    if (record.state !== 'revoked') this.report(record, running.log)
+  }
+
+  /** Renews the lease while the stage runs; a revoked lease, or one it could not renew in time, stops the tool. */
+  private keepLease (record: WorkRecord, running: Running): { stop(): void } {
+    const leaseMs = this.init.config().market.leaseMs
+    let lastRenewed = Date.now()
+    const renew = async (): Promise<void> => {
+      const lines = running.log.splice(0)
+      try {
+        const response = await this.channel.send(record.spec.requester, {
+          kind: MarketRequest.Kind.RENEW, stage: specFromJson(record.spec), token: record.token, progress: running.progress, log: lines, started: running.started, ok: false, error: '', command: [], cached: false, tool: record.tool ?? '', retryable: true
+        })
+        if (response.status === MarketResponse.Status.OK) lastRenewed = Date.now()
+        else running.abort.abort(new Error(`the requester revoked the award: ${response.message}`))
+      } catch (err: any) {
+        log('renewing %s failed %e', record.key, err)
+        if (Date.now() - lastRenewed > leaseMs) running.abort.abort(new Error('lost the requester: lease expired'))
+      }
+    }
+    const timer = setInterval(() => { renew().catch(() => {}) }, Math.max(500, Math.floor(leaseMs / 3)))
+    return { stop: () => { clearInterval(timer) } }
+  }
+
+  /** Sends the result until the requester confirms it (or says it no longer wants it), then forgets the work. */
+  private report (record: WorkRecord, lines: string[] = []): void {
+    const send = async (attempt: number): Promise<void> => {
+      if (this.stopped) return
+      try {
+        const response = await this.channel.send(record.spec.requester, {
+          kind: MarketRequest.Kind.RESULT,
+          stage: specFromJson(record.spec),
+          token: record.token,
+          progress: 100,
+          log: lines,
+          ok: record.state === 'finished',
+          output: record.output,
+          error: record.error ?? '',
+          command: record.command ?? [],
+          cached: record.cached ?? false,
+          tool: record.tool ?? '',
+          started: true,
+          retryable: record.retryable ?? true
+        })
+        if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
+          await this.work.del(record.key)
+          return
+        }
+      } catch (err: any) {
+        log('reporting %s failed (attempt %d) %e', record.key, attempt, err)
+      }
+      if (attempt < 60) setTimeout(() => { send(attempt + 1).catch(() => {}) }, Math.min(500 * 2 ** attempt, 5000))
+    }
+    send(0).catch(() => {})
+  }
+}
+
+export function specToJson (spec: StageSpec): Omit<StageSpec, 'params'> & { params: Record<string, string> } {
+  return { ...spec, params: Object.fromEntries(spec.params) }
+}
+
+export function specFromJson (json: ReturnType<typeof specToJson>): StageSpec {
+  return { ...json, params: new Map(Object.entries(json.params)) }
+}

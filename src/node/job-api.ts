@@ -1,0 +1,109 @@
+import { createWriteStream } from 'node:fs'
+import { rename } from 'node:fs/promises'
+import { isAbsolute } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
+import { checkNotifyUrl } from '../jobs/notify.js'
+import { JobNotFoundError } from '../store/job-store.js'
+import type { MeshNode } from './mesh-node.js'
+
+class BadRequestError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'BadRequestError'
+  }
+}
+
+/** The job commands of the control API: submit, watch, list, show, logs, get, cancel. */
+export function registerJobApi (node: MeshNode): void {
+  const { api, jobs, jobStore } = node
+
+  const mustGet = async (id: unknown): Promise<JobRecord> => {
+    const job = typeof id === 'string' ? await jobStore.get(id) : undefined
+    if (job == null) throw new JobNotFoundError(String(id))
+    return job
+  }
+
+  api.register('submit', async (params) => {
+    const files = absolutePaths(params.files, 'files')
+    if (files.length === 0) throw new BadRequestError('give at least one file to submit')
+    const options = params.options ?? {}
+    if (options.notify != null) checkNotifyUrl(options.notify)
+    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify } })
+  })
+
+  api.register('watch', async (params, ctx) => {
+    const ids = new Set<string>(params.ids)
+    const latest = new Map<string, JobRecord>()
+    for (const id of ids) latest.set(id, await mustGet(id))
+    const finished = (): boolean => [...latest.values()].every(j => TERMINAL_JOB_STATES.includes(j.state))
+    return new Promise((resolve) => {
+      const send = (): void => {
+        ctx.emit({ jobs: [...latest.values()].map(j => withProgress(node, j)) })
+        if (finished()) { stop(); resolve([...latest.values()]) }
+      }
+      const onJob = (evt: Event): void => {
+        const job = (evt as CustomEvent<JobRecord>).detail
+        if (!ids.has(job.id)) return
+        latest.set(job.id, job)
+        send()
+      }
+      const onProgress = (evt: Event): void => { if (ids.has((evt as CustomEvent).detail.jobId)) send() }
+      const stop = (): void => {
+        jobs.removeEventListener('job', onJob)
+        jobs.removeEventListener('progress', onProgress)
+      }
+      jobs.addEventListener('job', onJob)
+      jobs.addEventListener('progress', onProgress)
+      ctx.signal.addEventListener('abort', () => { stop(); resolve([]) })
+      send()
+    })
+  })
+
+  api.register('jobs', async (params) => {
+    const all = await jobStore.list()
+    return (params.all === true ? all : all.filter(j => !TERMINAL_JOB_STATES.includes(j.state) || Date.now() - j.updatedAt < 24 * 3600_000)).map(j => withProgress(node, j))
+  })
+
+  api.register('job', async (params) => ({ ...withProgress(node, await mustGet(params.id)), events: (await jobStore.events(params.id)).filter(e => e.type !== 'log') }))
+
+  api.register('logs', async (params, ctx) => {
+    await mustGet(params.id)
+    let seq = 0
+    for (;;) {
+      const events = await jobStore.events(params.id, seq)
+      for (const event of events) ctx.emit(event)
+      seq = events.at(-1)?.seq ?? seq
+      const job = await mustGet(params.id)
+      if (params.follow !== true || TERMINAL_JOB_STATES.includes(job.state) || ctx.signal.aborted) return { state: job.state }
+      await new Promise(resolve => setTimeout(resolve, 250))
+    }
+  })
+
+  api.register('get', async (params) => {
+    const job = await mustGet(params.id)
+    const out = absolutePaths([params.out], 'out')[0]
+    const result = job.result ?? job.stages.findLast(s => s.output != null)?.output
+    if (result == null) throw new BadRequestError(`job ${job.id} has no output yet (it is ${job.state})`)
+    if (!(await node.blobStore.has(result.hash))) {
+      await node.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
+    }
+    // A copy, never a link: the user may edit the file, and the blob must stay as its hash says.
+    const temp = `${out}.meshnode-partial`
+    await pipeline(node.blobStore.read(result.hash), createWriteStream(temp))
+    await rename(temp, out)
+    return { path: out, name: result.name, size: result.size, hash: result.hash }
+  })
+
+  api.register('cancel', async (params) => jobs.cancel((await mustGet(params.id)).id))
+}
+
+function withProgress (node: MeshNode, job: JobRecord): JobRecord {
+  return { ...job, stages: job.stages.map(s => s.state === 'running' ? { ...s, progress: node.jobs.progressOf(job.id, s.index) ?? s.progress } : s) }
+}
+
+function absolutePaths (value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || !isAbsolute(v))) throw new BadRequestError(`${field} must be a list of absolute paths`)
+  return value
+}

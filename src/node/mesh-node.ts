@@ -1,0 +1,188 @@
+import { cpus, loadavg } from 'node:os'
+import { logger } from '@libp2p/logger'
+import { ControlServer } from '../api/control-server.js'
+import { CapabilityService } from '../capabilities/capability-service.js'
+import { detectExecutors } from '../capabilities/tools.js'
+import { BlobService, BlobStore } from '../blobs/index.js'
+import { Coordinator } from '../jobs/coordinator.js'
+import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
+import { DirectChannel } from '../market/direct.js'
+import { StageCache } from '../market/stage-cache.js'
+import { WorkQueue } from '../market/work-queue.js'
+import { LevelJobStore } from '../store/level-job-store.js'
+import { registerJobApi } from './job-api.js'
+import { join } from 'node:path'
+import { Dialer } from './dialer.js'
+import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
+import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
+import { readMeshKey } from './mesh-key.js'
+import { openDb, type MeshDb } from './open-db.js'
+import type { Tool } from '../../protocols/capability.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { Executor } from '../executors/executor.js'
+
+const log = logger('meshnode:node')
+
+/** A running peer: libp2p plus meshnode's services, assembled here and nowhere else. */
+export interface MeshNode {
+  config: NodeConfig
+  libp2p: MeshLibp2p
+  db: MeshDb
+  capabilities: CapabilityService
+  api: ControlServer
+  executors: Executor[]
+  blobStore: BlobStore
+  blobs: BlobService
+  work: WorkQueue
+  jobs: Coordinator
+  jobStore: LevelJobStore
+  startedAt: number
+  /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
+  reload(config?: NodeConfig): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
+  await prepareDataDir(config.dataDir)
+  const db = await openDb(config.dataDir)
+  const cleanup: Array<() => Promise<void> | void> = [async () => db.close()]
+  const stopAll = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(err => log.error('stopping failed %e', err))
+  }
+  try {
+    const privateKey = await loadOrCreatePeerKey(config.dataDir)
+    const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
+    const [libp2p, detected] = await Promise.all([
+      createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey }),
+      detectExecutors(config.tools, config.services)
+    ])
+    cleanup.push(async () => libp2p.stop())
+    let executors = detected
+    let current = config
+    const self = libp2p.peerId.toString()
+    let work: WorkQueue | undefined
+
+    const capabilities = new CapabilityService({ libp2p }, {
+      name: config.name,
+      privateKey,
+      describe: async () => ({
+        offers: offered(current, executors),
+        tools: executors.filter(e => isOffered(current, e.tool.stage)).map(e => toolRecord(e)),
+        printers: [],
+        queue: work != null ? work.load().queued + work.load().running : 0,
+        load: loadavg()[0] / cpus().length
+      })
+    })
+    await capabilities.start()
+    cleanup.push(async () => capabilities.stop())
+
+    const blobStore = await BlobStore.open(join(config.dataDir, 'blobs'), { maxBlobBytes: config.blobs.maxBlobBytes })
+    const blobs = new BlobService(libp2p, { store: blobStore })
+    await blobs.start()
+    cleanup.push(async () => blobs.stop())
+
+    const channel = new DirectChannel(libp2p)
+    await channel.start()
+    cleanup.push(async () => channel.stop())
+    work = new WorkQueue({ db, channel, blobs, store: blobStore, cache: new StageCache(db, blobStore) }, {
+      self,
+      selfName: config.name,
+      dataDir: config.dataDir,
+      config: () => current,
+      executorFor: (spec) => spec.kind === 'print' ? undefined : executors.find(e => e.tool.stage === spec.kind),
+      semantic: [offersStage(() => current), trustsRequester(() => current, self), hasTool(() => executors, () => [])],
+      onChange: () => { capabilities.refresh().catch(() => {}) }
+    })
+    await work.start()
+    const workQueue = work
+    cleanup.push(async () => workQueue.stop())
+    const jobStore = new LevelJobStore(db)
+    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work }, () => current)
+    await jobs.start()
+    cleanup.push(async () => jobs.stop())
+
+    const dialer = new Dialer(libp2p, config.peers)
+    dialer.start()
+    cleanup.push(() => { dialer.stop() })
+
+    const api = new ControlServer(config.dataDir)
+    const node: MeshNode = {
+      config,
+      libp2p,
+      db,
+      capabilities,
+      api,
+      executors,
+      blobStore,
+      blobs,
+      work,
+      jobs,
+      jobStore,
+      startedAt: Date.now(),
+      async reload (next?: NodeConfig) {
+        if (next != null) {
+          current = next
+          executors = await detectExecutors(next.tools, next.services)
+          node.executors = executors
+          node.config = next
+        }
+        await capabilities.refresh()
+      },
+      stop: stopAll
+    }
+    registerNodeApi(node)
+    registerJobApi(node)
+    await api.start()
+    cleanup.push(async () => api.stop())
+    return node
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+}
+
+function registerNodeApi (node: MeshNode): void {
+  node.api.register('status', async () => {
+    const record = node.capabilities.local()
+    return {
+      peerId: node.libp2p.peerId.toString(),
+      name: record.name,
+      addresses: node.libp2p.getMultiaddrs().map(a => a.toString()),
+      dataDir: node.config.dataDir,
+      offers: record.offers,
+      tools: record.tools,
+      printers: record.printers,
+      uptimeMs: Date.now() - node.startedAt,
+      load: loadavg()[0] / cpus().length,
+      peers: node.capabilities.peers().length
+    }
+  })
+  node.api.register('peers', async () => node.capabilities.peers().map(peer => ({
+    peerId: peer.peerId,
+    name: peer.name,
+    addresses: peer.addresses,
+    offers: peer.record.offers,
+    tools: peer.record.tools,
+    printers: peer.record.printers,
+    load: peer.record.load,
+    queue: peer.record.queue,
+    lastSeen: peer.lastSeen,
+    rttMs: peer.rttMs
+  })))
+}
+
+/** Stage names this node offers: what it can run, limited by --offer / `offers`. */
+function offered (config: NodeConfig, executors: Executor[]): string[] {
+  const can = new Set(executors.map(e => e.tool.stage))
+  if (config.printers.length > 0) can.add('print')
+  return [...can].filter(stage => isOffered(config, stage)).sort()
+}
+
+function isOffered (config: NodeConfig, stage: string): boolean {
+  return config.offers == null || config.offers.includes(stage)
+}
+
+function toolRecord (executor: Executor): Tool {
+  const { stage, name, version, embedded } = executor.tool
+  return { stage, name, version, embedded }
+}

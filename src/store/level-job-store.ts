@@ -1,0 +1,87 @@
+import { ConflictError, JobNotFoundError, type JobStore } from './job-store.js'
+import type { JobEvent, JobRecord } from '../jobs/job.js'
+import type { MeshDb } from '../node/open-db.js'
+
+const seqKey = (n: number): string => n.toString().padStart(12, '0')
+
+/** JobStore on LevelDB: one record per job, its events beside it, written in one atomic batch. */
+export class LevelJobStore implements JobStore {
+  private readonly db: MeshDb
+  private readonly jobs
+  private readonly events_
+  /** Updates of one job are serialised in this process so a read-check-write cannot interleave. */
+  private readonly locks = new Map<string, Promise<unknown>>()
+
+  constructor (db: MeshDb) {
+    this.db = db
+    this.jobs = db.sublevel<string, JobRecord>('jobs', { valueEncoding: 'json' })
+    this.events_ = db.sublevel<string, JobEvent>('job-events', { valueEncoding: 'json' })
+  }
+
+  async create (job: JobRecord, event: Omit<JobEvent, 'seq' | 'at'>): Promise<void> {
+    await this.serialised(job.id, async () => {
+      if ((await this.jobs.get(job.id)) !== undefined) throw new ConflictError(`job ${job.id} exists`)
+      const record = { ...job, rev: 1 }
+      await this.db.batch([
+        { type: 'put', sublevel: this.jobs, key: job.id, value: record },
+        { type: 'put', sublevel: this.events_, key: `${job.id}!${seqKey(1)}`, value: { ...event, seq: 1, at: Date.now() } }
+      ])
+    })
+  }
+
+  async get (id: string): Promise<JobRecord | undefined> {
+    return this.jobs.get(id)
+  }
+
+  async update (id: string, expectedRev: number, change: (job: JobRecord) => void, events: Array<Omit<JobEvent, 'seq' | 'at'>> = []): Promise<JobRecord> {
+    return this.serialised(id, async () => {
+      const job = await this.jobs.get(id)
+      if (job === undefined) throw new JobNotFoundError(id)
+      if (job.rev !== expectedRev) throw new ConflictError(`job ${id} is at revision ${job.rev}, not ${expectedRev}`)
+      const next: JobRecord = structuredClone(job)
+      change(next)
+      next.rev = job.rev + 1
+      next.updatedAt = Date.now()
+      const last = await this.lastSeq(id)
+      await this.db.batch([
+        { type: 'put', sublevel: this.jobs, key: id, value: next },
+        ...events.map((event, i) => ({
+          type: 'put' as const,
+          sublevel: this.events_,
+          key: `${id}!${seqKey(last + i + 1)}`,
+          value: { ...event, seq: last + i + 1, at: Date.now() }
+        }))
+      ])
+      return next
+    })
+  }
+
+  async list (): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = []
+    for await (const job of this.jobs.values()) jobs.push(job)
+    return jobs.sort((a, b) => a.createdAt - b.createdAt)
+  }
+
+  async events (id: string, afterSeq = 0): Promise<JobEvent[]> {
+    const events: JobEvent[] = []
+    for await (const event of this.events_.values({ gt: `${id}!${seqKey(afterSeq)}`, lt: `${id}!~` })) events.push(event)
+    return events
+  }
+
+  private async lastSeq (id: string): Promise<number> {
+    for await (const event of this.events_.values({ gt: `${id}!`, lt: `${id}!~`, reverse: true, limit: 1 })) return event.seq
+    return 0
+  }
+
+  private async serialised<T> (id: string, work: () => Promise<T>): Promise<T> {
+    const before = this.locks.get(id) ?? Promise.resolve()
+    const run = before.then(work, work)
+    const settled = run.catch(() => {})
+    this.locks.set(id, settled)
+    try {
+      return await run
+    } finally {
+      if (this.locks.get(id) === settled) this.locks.delete(id)
+    }
+  }
+}
