@@ -1,0 +1,85 @@
+import { Uint8ArrayList } from 'uint8arraylist'
+import { DISK_WRITE_BYTES, RECEIVE_HIGH_WATER_BYTES, RECEIVE_LOW_WATER_BYTES, RECEIVE_READ_BUFFER_BYTES } from './constants.js'
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
+
+/** No byte arrived for longer than the idle timeout. */
+export class BlobStreamIdleError extends Error {
+  constructor (message = 'no data from the peer within the timeout') {
+    super(message)
+    this.name = 'BlobStreamIdleError'
+  }
+}
+
+export interface BodyReadOptions {
+  idleTimeoutMs: number
+  signal: AbortSignal
+}
+
+/**
+ * Reads the rest of a stream as disk-sized chunks. Iterating a libp2p stream directly buffers without
+ * limit when the disk is slower than the network; here the stream is paused above a high-water mark,
+ * which stops yamux window updates and so stops the sender.
+ */
+export async function * readStreamBody (stream: Stream, options: BodyReadOptions): AsyncGenerator<Uint8Array> {
+  stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, RECEIVE_READ_BUFFER_BYTES)
+  const queue = new Uint8ArrayList()
+  let ended = false
+  let failure: Error | undefined
+  let wake: (() => void) | undefined
+  const notify = (): void => { wake?.() }
+  const onMessage = (evt: StreamMessageEvent): void => {
+    queue.append(evt.data)
+    if (queue.byteLength >= RECEIVE_HIGH_WATER_BYTES && stream.readStatus === 'readable') stream.pause()
+    notify()
+  }
+  const onEnd = (): void => { ended = true; notify() }
+  const onClose = (evt: StreamCloseEvent): void => {
+    if (evt.error != null) failure = evt.error
+    else resumeIfPaused(stream)
+    ended = true
+    notify()
+  }
+  stream.addEventListener('message', onMessage)
+  stream.addEventListener('end', onEnd)
+  stream.addEventListener('close', onClose)
+  try {
+    if (stream.readableEnded) ended = true
+    for (;;) {
+      if (queue.byteLength > 0) {
+        const chunk = queue.subarray(0, Math.min(queue.byteLength, DISK_WRITE_BYTES))
+        queue.consume(chunk.byteLength)
+        if (queue.byteLength < RECEIVE_LOW_WATER_BYTES) resumeIfPaused(stream)
+        yield chunk
+        continue
+      }
+      if (failure != null) throw failure
+      if (ended) return
+      await waitForData(options, (resolve) => { wake = resolve })
+      wake = undefined
+    }
+  } finally {
+    stream.removeEventListener('message', onMessage)
+    stream.removeEventListener('end', onEnd)
+    stream.removeEventListener('close', onClose)
+  }
+}
+
+function resumeIfPaused (stream: Stream): void {
+  if (stream.readStatus === 'paused') stream.resume()
+}
+
+async function waitForData (options: BodyReadOptions, register: (resolve: () => void) => void): Promise<void> {
+  options.signal.throwIfAborted()
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown): void => {
+      clearTimeout(timer)
+      options.signal.removeEventListener('abort', onAbort)
+      if (err == null) resolve()
+      else reject(err)
+    }
+    const onAbort = (): void => done(options.signal.reason)
+    const timer = setTimeout(() => done(new BlobStreamIdleError()), options.idleTimeoutMs)
+    options.signal.addEventListener('abort', onAbort)
+    register(() => done())
+  })
+}
