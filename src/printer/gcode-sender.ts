@@ -6,7 +6,7 @@ import { readGcodeCommands, surveyGcodeFile, type GcodeFileCommand } from './gco
 import { LineLedger } from './line-ledger.js'
 import { ProgressTracker, type PrintProgress } from './print-progress.js'
 import { parseFirmwareResponse } from './response.js'
-import type { TemperatureReading } from './temperatures.js'
+import { targetSetBy, type TemperatureReading } from './temperatures.js'
 import { LineSplitter, type PrinterTransport } from './transport.js'
 
 const log = logger('meshnode:printer:sender')
@@ -382,8 +382,10 @@ export class GcodeSender {
   private trackAcknowledged (): void {
     while (this.trackedThrough < this.ledger.acknowledged) {
       this.trackedThrough++
-      const file = this.ledger.metaOf(this.trackedThrough)?.file
-      if (file !== undefined) this.tracker?.acknowledge(file)
+      const sent = this.ledger.metaOf(this.trackedThrough)
+      if (sent?.file !== undefined) this.tracker?.acknowledge(sent.file)
+      const set = sent === undefined ? null : targetSetBy(sent.command)
+      if (set !== null) this.temperaturesSeen({ [set.heater]: { actual: this.temperatureReading[set.heater]?.actual ?? 0, target: set.target } })
     }
   }
 

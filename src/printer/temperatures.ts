@@ -25,3 +25,10 @@ export function parseTemperatures (line: string): TemperatureReading | null {
   }
   return reading
 }
+
+/** The heater target a command sets (M104/M109 hotend, M140/M190 bed), so a resume can reheat to it. */
+export function targetSetBy (command: string): { heater: 'T' | 'B', target: number } | null {
+  const match = /^M(104|109|140|190)\b.*?\s[SR](\d+(?:\.\d+)?)/i.exec(command)
+  if (match === null) return null
+  return { heater: match[1] === '104' || match[1] === '109' ? 'T' : 'B', target: Number(match[2]) }
+}

@@ -32,8 +32,8 @@ export async function fileCommands (path: string, fromLine = 1): Promise<string[
   return (await readFile(path, 'latin1')).split('\n').slice(fromLine - 1).map(gcodeCommand).filter((command) => command !== '')
 }
 
-/** Host housekeeping the sender adds around a print: line-number resets, M115, temperature reports. */
-const HOUSEKEEPING = /^(M110|M115|M155|M105)\b/
+/** Host housekeeping the sender adds around a print: line-number resets, M115, temperature reports, the M108 of a cancel. */
+const HOUSEKEEPING = /^(M110|M115|M155|M105|M108)\b/
 
 /** What the virtual printer recorded, minus the sender's housekeeping. */
 export async function recordedCommands (recordFile: string): Promise<string[]> {
