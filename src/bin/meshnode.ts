@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
 import { cancelCommand, getCommand, jobCommand, jobsCommand, logsCommand } from '../cli/jobs.js'
+import { demoCommand } from '../cli/demo.js'
 import { keygenCommand } from '../cli/keygen.js'
 import { peersCommand } from '../cli/peers.js'
 import { startCommand } from '../cli/start.js'
@@ -20,5 +21,6 @@ const program = new Command('meshnode')
   .addCommand(getCommand())
   .addCommand(cancelCommand())
   .addCommand(keygenCommand())
+  .addCommand(demoCommand())
 
 await program.parseAsync(process.argv)

@@ -330,6 +330,10 @@ export class Coordinator extends EventTarget {
         const next = j.stages[stage.index + 1]
         if (next != null) next.input = output
       }, [...logs, { type: 'stage-done', stage: stage.index, peerId: from, message: `${stage.kind} done on ${stage.peerName}${request.cached ? ' (from cache)' : ''}: ${output.name}, ${output.size} bytes` }])
+    } else if (stage.kind === 'print' && request.started && !request.error.includes('cancelled')) {
+      // Half a part is on the bed: no other printer can finish it, only an operator can decide.
+      await this.update(job, j => { Object.assign(j.stages[stage.index], { state: 'interrupted', error: request.error, tool: request.tool }) },
+        [...logs, { type: 'interrupted', stage: stage.index, peerId: from, message: request.error }])
     } else if (request.retryable) {
       await this.update(job, j => { j.stages[stage.index].error = request.error }, logs)
       await this.retry(await this.mustGet(job.id), stage, `${stage.peerName} failed: ${request.error}`)
@@ -338,6 +342,7 @@ export class Coordinator extends EventTarget {
         [...logs, { type: 'stage-failed', stage: stage.index, peerId: from, message: request.error }])
     }
     this.wake(job.id)
+    this.drive(job.id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
   }
 
@@ -348,7 +353,8 @@ export class Coordinator extends EventTarget {
     const stage = job?.stages[spec.index]
     if (job == null || stage == null) return { status: MarketResponse.Status.UNKNOWN, message: 'no such stage' }
     if (job.state === 'cancelled') return { status: MarketResponse.Status.REVOKED, message: 'the job was cancelled' }
-    if (stage.peerId !== from || stage.token !== request.token || !['awarded', 'running'].includes(stage.state)) {
+    const current = ['awarded', 'running'].includes(stage.state) || (stage.state === 'interrupted' && request.kind === MarketRequest.Kind.RESULT)
+    if (stage.peerId !== from || stage.token !== request.token || !current) {
       log('ignored a message for %s:%d from %s with token %d', spec.jobId, spec.index, from, request.token)
       return { status: MarketResponse.Status.REVOKED, message: 'this award is no longer current' }
     }

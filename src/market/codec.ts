@@ -11,7 +11,11 @@ export class MalformedMessageError extends Error {
 const ID = /^[A-Za-z0-9-]{1,64}$/
 const HASH = /^[0-9a-f]{64}$/
 const KIND = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
-const limits = { extra: 64, params: 64, log: MAX_LOG_LINES, command: 256, holders: 16 }
+// protons reads the limits of a nested message under the field's name (`stage`), of repeated ones under `field$`.
+const refLimits = { holders: 16 }
+const stageLimits = { extra: 64, params: 64, input: refLimits, extra$: refLimits }
+const gossipLimits = { announce: stageLimits }
+const requestLimits = { stage: stageLimits, log: MAX_LOG_LINES, command: 256, output: refLimits }
 
 function decodeWith<T> (what: string, bytes: Uint8Array, decode: () => T): T {
   if (bytes.byteLength > MAX_MARKET_MESSAGE_BYTES) throw new MalformedMessageError(`${what} of ${bytes.byteLength} bytes is over the limit`)
@@ -24,7 +28,7 @@ function decodeWith<T> (what: string, bytes: Uint8Array, decode: () => T): T {
 
 /** Decodes a message from the jobs topic and checks every field a receiver acts on. */
 export function decodeGossip (bytes: Uint8Array): GossipMessage {
-  const msg = decodeWith('gossip message', bytes, () => GossipMessage.decode(bytes, { limits: { announce$: limits } as any }))
+  const msg = decodeWith('gossip message', bytes, () => GossipMessage.decode(bytes, { limits: gossipLimits }))
   const jobId = msg.announce?.jobId ?? msg.bid?.jobId ?? msg.award?.jobId
   if (jobId == null || !ID.test(jobId)) throw new MalformedMessageError('gossip message without a valid job id')
   if (msg.kind === GossipMessage.Kind.ANNOUNCE && msg.announce == null) throw new MalformedMessageError('announcement without a stage')
@@ -35,7 +39,7 @@ export function decodeGossip (bytes: Uint8Array): GossipMessage {
 }
 
 export function decodeRequest (bytes: Uint8Array): MarketRequest {
-  const msg = decodeWith('market request', bytes, () => MarketRequest.decode(bytes, { limits: { ...limits, stage$: limits } as any }))
+  const msg = decodeWith('market request', bytes, () => MarketRequest.decode(bytes, { limits: requestLimits }))
   if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
   checkStage(msg.stage)
   if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')

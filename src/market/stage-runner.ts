@@ -65,9 +65,8 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
     onProgress: init.onProgress
   })
   const stored = await store.importFile(result.outputPath)
-  const base = input.name.replace(/\.[^.]*$/, '')
   return {
-    output: { hash: stored.hash, size: stored.size, name: base + safeExtension(result.outputName), holders: [init.self] },
+    output: { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] },
     command: result.command
   }
 }
@@ -86,6 +85,17 @@ async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
     }
   }
   throw new InputUnavailableError(ref.name, reasons)
+}
+
+/** `part.scad` + `input.stl` gives `part.stl`; a tool's own name is kept: `part.print-report.json`. */
+function outputName (inputName: string, toolOutput: string): string {
+  const base = inputName.replace(/\.[^.]*$/, '')
+  if (toolOutput.startsWith('input.')) return base + safeExtension(toolOutput)
+  try {
+    return `${base}.${checkFileName(toolOutput)}`
+  } catch {
+    return base + safeExtension(toolOutput)
+  }
 }
 
 function safeExtension (name: string): string {

@@ -17,7 +17,7 @@ const log = logger('meshnode:market:work')
 const STAGE_TIMEOUT_MS = 30 * 60_000
 const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
 
-type WorkState = 'queued' | 'running' | 'finished' | 'failed' | 'revoked'
+type WorkState = 'queued' | 'running' | 'finished' | 'failed' | 'revoked' | 'interrupted'
 
 /** A stage this node accepted, kept in LevelDB from the moment it confirms the award until it is reported. */
 interface WorkRecord {
@@ -87,8 +87,8 @@ export class WorkQueue {
         record.state = 'queued'
         this.queue.push(record)
       } else if (record.state === 'running') {
-        record.state = 'failed'
-        record.error = 'interrupted: the printer node restarted during the print; resume it with "meshnode print resume"'
+        record.state = 'interrupted'
+        record.error = 'the printer\'s node restarted during the print; an operator can resume it with "meshnode print resume"'
         await this.work.put(record.key, record)
         this.report(record)
       } else if (record.state === 'finished' || record.state === 'failed') {
@@ -188,7 +188,7 @@ export class WorkQueue {
     } catch (err: any) {
       const revoked = running.abort.signal.aborted
       Object.assign(record, {
-        state: revoked ? 'revoked' : 'failed',
+        state: revoked ? 'revoked' : err.name === 'PrintInterruptedError' ? 'interrupted' : 'failed',
         error: revoked ? String(running.abort.signal.reason?.message ?? 'revoked') : err.message,
         // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
         retryable: !INPUT_ERRORS.has(err.name)
@@ -201,6 +201,29 @@ export class WorkQueue {
     }
     await this.work.put(record.key, record)
     if (record.state !== 'revoked') this.report(record, running.log)
+  }
+
+  /**
+   * The operator's decision to continue an interrupted print from a line; when it finishes, the result goes to
+   * the requester under the original award.
+   */
+  async resumePrint (jobId: string, resume: () => Promise<{ outputPath: string, command: string[] }>): Promise<void> {
+    let record: WorkRecord | undefined
+    for await (const r of this.work.values()) if (r.spec.jobId === jobId && r.state === 'interrupted') record = r
+    if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
+    record.state = 'running'
+    await this.work.put(record.key, record)
+    try {
+      const done = await resume()
+      const stored = await this.store.importFile(done.outputPath)
+      Object.assign(record, { state: 'finished', output: { hash: stored.hash, size: stored.size, name: 'print-report.json', holders: [this.init.self] }, command: done.command, error: undefined })
+    } catch (err: any) {
+      Object.assign(record, { state: 'interrupted', error: err.message })
+      throw err
+    } finally {
+      await this.work.put(record.key, record)
+      this.report(record)
+    }
   }
 
   /** Renews the lease while the stage runs; a revoked lease, or one it could not renew in time, stops the tool. */
@@ -245,7 +268,8 @@ export class WorkQueue {
           retryable: record.retryable ?? true
         })
         if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
-          await this.work.del(record.key)
+          // An interrupted print stays here until an operator resumes it.
+          if (record.state !== 'interrupted') await this.work.del(record.key)
           return
         }
       } catch (err: any) {

@@ -84,7 +84,9 @@ export function registerJobApi (node: MeshNode): void {
   api.register('get', async (params) => {
     const job = await mustGet(params.id)
     const out = absolutePaths([params.out], 'out')[0]
-    const result = job.result ?? job.stages.findLast(s => s.output != null)?.output
+    const stage = typeof params.stage === 'number' ? job.stages[params.stage] : undefined
+    if (params.stage != null && stage == null) throw new BadRequestError(`job ${job.id} has no stage ${String(params.stage)}`)
+    const result = stage != null ? stage.output : job.result ?? job.stages.findLast(s => s.output != null)?.output
     if (result == null) throw new BadRequestError(`job ${job.id} has no output yet (it is ${job.state})`)
     if (!(await node.blobStore.has(result.hash))) {
       await node.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })

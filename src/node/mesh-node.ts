@@ -7,10 +7,12 @@ import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
 import { DirectChannel } from '../market/direct.js'
+import { PrintDesk } from '../market/print-desk.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
 import { registerJobApi } from './job-api.js'
+import { registerPrinterApi } from './printer-api.js'
 import { join } from 'node:path'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
@@ -36,6 +38,7 @@ export interface MeshNode {
   work: WorkQueue
   jobs: Coordinator
   jobStore: LevelJobStore
+  printers: PrintDesk
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -61,6 +64,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     let current = config
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
+    const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
@@ -68,13 +73,15 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       describe: async () => ({
         offers: offered(current, executors),
         tools: executors.filter(e => isOffered(current, e.tool.stage)).map(e => toolRecord(e)),
-        printers: [],
+        printers: printers.records(),
         queue: work != null ? work.load().queued + work.load().running : 0,
         load: loadavg()[0] / cpus().length
       })
     })
     await capabilities.start()
     cleanup.push(async () => capabilities.stop())
+    await printers.start()
+    cleanup.push(async () => printers.stop())
 
     const blobStore = await BlobStore.open(join(config.dataDir, 'blobs'), { maxBlobBytes: config.blobs.maxBlobBytes })
     const blobs = new BlobService(libp2p, { store: blobStore })
@@ -89,9 +96,14 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       selfName: config.name,
       dataDir: config.dataDir,
       config: () => current,
-      executorFor: (spec) => spec.kind === 'print' ? undefined : executors.find(e => e.tool.stage === spec.kind),
-      semantic: [offersStage(() => current), trustsRequester(() => current, self), hasTool(() => executors, () => [])],
-      onChange: () => { capabilities.refresh().catch(() => {}) }
+      executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
+      semantic: [
+        offersStage(() => current),
+        trustsRequester(() => current, self),
+        hasTool(() => executors, () => current.printers.map(p => p.name)),
+        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
+      ],
+      onChange: refresh
     })
     await work.start()
     const workQueue = work
@@ -118,6 +130,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       work,
       jobs,
       jobStore,
+      printers,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
@@ -132,6 +145,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     }
     registerNodeApi(node)
     registerJobApi(node)
+    registerPrinterApi(node)
     await api.start()
     cleanup.push(async () => api.stop())
     return node

@@ -1,0 +1,84 @@
+import { mkdtemp, readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { Command } from 'commander'
+import { DemoMesh } from '../demo/demo-mesh.js'
+import { packageRoot } from '../paths.js'
+import { stageLine } from './job-view.js'
+import { runAction } from './run-action.js'
+import type { JobRecord } from '../jobs/job.js'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export function demoCommand (): Command {
+  return new Command('demo')
+    .description('start a three-peer mesh on loopback and push a design through scad -> slice -> print')
+    .argument('[file]', 'an OpenSCAD design (default: examples/bracket.scad)')
+    .option('-D, --define <name=value>', 'an OpenSCAD parameter, repeatable', collect)
+    .option('--dir <dir>', 'where the peers\' data dirs, logs and outputs go (default: a new temp dir)')
+    .addHelpText('after', '\nThe peers are real meshnode processes: a workstation (scad), a build server (slice) and a\nprinter Pi with a virtual printer. Ctrl-C stops all three.')
+    .action(async (file: string | undefined, flags: { define?: string[], dir?: string }) => {
+      await runAction(async () => demo(file, flags))
+    })
+}
+
+async function demo (file: string | undefined, flags: { define?: string[], dir?: string }): Promise<number> {
+  const design = resolve(file ?? join(packageRoot(), 'examples', 'bracket.scad'))
+  const baseDir = flags.dir != null ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'meshnode-demo-'))
+  process.stdout.write(`starting three peers on loopback (data dirs and logs in ${baseDir})\n`)
+  const mesh = await DemoMesh.start(baseDir)
+  let interrupted = false
+  const onSigint = (): void => {
+    interrupted = true
+    process.stdout.write('\nstopping the demo peers\n')
+    mesh.stop().then(() => process.exit(130), () => process.exit(130))
+  }
+  process.once('SIGINT', onSigint)
+  try {
+    const [workstation] = mesh.peers
+    for (const peer of mesh.peers) {
+      const status = await mesh.call(peer, 'status')
+      const tools = status.tools.map((t: any) => `${t.name} ${t.version}${t.embedded === true ? ' (embedded WebAssembly)' : ' (native)'}`)
+      const printers = status.printers.map((p: any) => `printer ${p.name} (${p.state}, ${p.material})`)
+      process.stdout.write(`  ${peer.name.padEnd(13)} offers ${status.offers.join(', ').padEnd(6)} ${[...tools, ...printers].join(', ')}\n`)
+    }
+    const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
+    const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
+    process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
+    let drawn = 0
+    const [job]: JobRecord[] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => {
+      if (!process.stdout.isTTY) return
+      const lines = event.jobs[0].stages.map(stageLine)
+      if (drawn > 0) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
+      process.stdout.write(lines.join('\n') + '\n')
+      drawn = lines.length
+    })
+    if (!process.stdout.isTTY) process.stdout.write(job.stages.map(stageLine).join('\n') + '\n')
+    if (job.state !== 'done') {
+      process.stderr.write(`meshnode: the demo job ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
+      return 1
+    }
+    const files = []
+    for (const stage of job.stages) {
+      const name = stage.output?.name ?? `stage-${stage.index}`
+      files.push(await mesh.call(workstation, 'get', { id: job.id, stage: stage.index, out: join(baseDir, name) }))
+    }
+    await printSummary(job, files.map(f => f.path), mesh)
+    return 0
+  } finally {
+    process.off('SIGINT', onSigint)
+    if (!interrupted) await mesh.stop()
+  }
+}
+
+async function printSummary (job: JobRecord, paths: string[], mesh: DemoMesh): Promise<void> {
+  const total = ((job.updatedAt - job.createdAt) / 1000).toFixed(1)
+  process.stdout.write(`\nsummary: job ${job.id} done in ${total} s\n`)
+  job.stages.forEach((stage, i) => {
+    const seconds = stage.startedAt != null && stage.finishedAt != null ? `${((stage.finishedAt - stage.startedAt) / 1000).toFixed(1)} s` : ''
+    process.stdout.write(`  ${stage.kind.padEnd(6)} on ${(stage.peerName ?? '').padEnd(13)} ${seconds.padStart(7)}  ${stage.tool ?? ''}  -> ${paths[i]}\n`)
+  })
+  const report = JSON.parse(await readFile(paths[paths.length - 1], 'utf8'))
+  process.stdout.write(`  printed ${String(report.linesAcked)} G-code lines (${String(report.layers)} layers) on ${String(report.printer)}; the printer's record of every command: ${String(report.recordFile)}\n`)
+  process.stdout.write(`  peer logs: ${mesh.peers.map(p => p.log).join(', ')}\n`)
+}

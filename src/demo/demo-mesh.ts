@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { ControlClient } from '../api/control-client.js'
+import { meshnodeBin, packageRoot } from '../paths.js'
+
+export interface DemoPeer {
+  name: string
+  config: string
+  dataDir: string
+  address: string
+  log: string
+  process?: ChildProcess
+}
+
+const READY_TIMEOUT_MS = 30_000
+
+/**
+ * Three real peers in their own processes and data dirs, on loopback with mDNS off, each dialling the
+ * others directly: a workstation (scad), a build server (slice) and a printer Pi with a virtual printer.
+ */
+export class DemoMesh {
+  readonly peers: DemoPeer[]
+
+  private constructor (peers: DemoPeer[]) {
+    this.peers = peers
+  }
+
+  static async start (baseDir: string): Promise<DemoMesh> {
+    const names = ['workstation', 'build-server', 'printer-pi']
+    const peers: DemoPeer[] = []
+    for (const name of names) {
+      const port = await freePort()
+      peers.push({
+        name,
+        config: join(packageRoot(), 'node-configs', `demo-${name}.json`),
+        dataDir: join(baseDir, name),
+        address: `/ip4/127.0.0.1/tcp/${port}`,
+        log: join(baseDir, `${name}.log`)
+      })
+    }
+    const mesh = new DemoMesh(peers)
+    try {
+      for (const peer of peers) await mesh.spawn(peer)
+      await mesh.waitUntilConnected()
+    } catch (err) {
+      await mesh.stop()
+      throw err
+    }
+    return mesh
+  }
+
+  /** Each peer lists the two others: the mesh is ready for work. */
+  private async waitUntilConnected (): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    for (const peer of this.peers) {
+      for (;;) {
+        const known = await this.call(peer, 'peers').catch(() => [])
+        if (known.length === this.peers.length - 1) break
+        if (Date.now() > deadline) throw new Error(`the demo peers did not find each other within ${READY_TIMEOUT_MS / 1000} s (see ${peer.log})`)
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+    }
+  }
+
+  async call (peer: DemoPeer, method: string, params: unknown = {}, onEvent?: (event: any) => void): Promise<any> {
+    const client = await ControlClient.connect(peer.dataDir)
+    try {
+      return await client.call(method, params, onEvent)
+    } finally {
+      client.close()
+    }
+  }
+
+  /** SIGTERM to each peer we started (by its pid), then wait for it to exit. */
+  async stop (): Promise<void> {
+    await Promise.all(this.peers.map(async peer => {
+      const child = peer.process
+      if (child?.pid == null || child.exitCode != null) return
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(timer)
+    }))
+  }
+
+  private async spawn (peer: DemoPeer): Promise<void> {
+    await mkdir(peer.dataDir, { recursive: true })
+    const others = this.peers.filter(p => p !== peer).map(p => ['--peer', p.address]).flat()
+    const log = createWriteStream(peer.log)
+    const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, ...others], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    child.stdout.pipe(log)
+    child.stderr.pipe(log)
+    peer.process = child
+    const deadline = Date.now() + READY_TIMEOUT_MS
+    for (;;) {
+      if (child.exitCode != null) throw new Error(`${peer.name} exited with code ${child.exitCode} (see ${peer.log})`)
+      if (await this.call(peer, 'status').then(() => true, () => false)) return
+      if (Date.now() > deadline) throw new Error(`${peer.name} did not start within ${READY_TIMEOUT_MS / 1000} s (see ${peer.log})`)
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+  }
+}
+
+async function freePort (): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => { resolve(typeof address === 'object' && address != null ? address.port : 0) })
+    })
+  })
+}

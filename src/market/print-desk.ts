@@ -1,0 +1,127 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
+import { PrinterController } from '../printer/printer-controller.js'
+import type { Printer } from '../../protocols/capability.js'
+import type { StageSpec } from '../../protocols/market.js'
+import type { Executor, StageResult, StageRun } from '../executors/executor.js'
+import type { MeshDb } from '../node/open-db.js'
+import type { PrintEnd } from '../printer/printer-controller.js'
+import type { PrinterConfig } from '../printer/printer-config.js'
+
+export class PrintInterruptedError extends Error {
+  constructor (printer: string, reason: string) {
+    super(`print on ${printer} interrupted: ${reason}; resume it from a line with "meshnode print resume JOB --from-line N" on the printer's node`)
+    this.name = 'PrintInterruptedError'
+  }
+}
+
+/**
+ * The printers of this node as the market sees them: which one could take a print now (or why none can), and
+ * an Executor that streams a stage's G-code to the chosen printer.
+ */
+export class PrintDesk {
+  readonly controllers: PrinterController[]
+
+  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void) {
+    const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
+    this.controllers = printers.map(config => {
+      const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
+        ? { ...config, virtual: { ...config.virtual, recordFile: join(dataDir, `${config.name}.record.gcode`) } }
+        : config
+      const controller = new PrinterController({ config: withRecord, journal })
+      controller.on('printer:state', onChange)
+      return controller
+    })
+  }
+
+  async start (): Promise<void> {
+    await Promise.all(this.controllers.map(async c => c.start()))
+  }
+
+  async stop (): Promise<void> {
+    await Promise.all(this.controllers.map(async c => c.stop()))
+  }
+
+  get (name: string): PrinterController | undefined {
+    return this.controllers.find(c => c.config.name === name)
+  }
+
+  /** Null when some printer here can take the print now; otherwise why not (the first printer's reason). */
+  refusal (spec: StageSpec): string | null {
+    const candidates = this.candidates(spec)
+    if (candidates.length === 0) return spec.printer !== '' ? `has no printer named ${spec.printer}` : 'has no printer'
+    const reasons = candidates.map(c => c.refusal(needs(spec)))
+    return reasons.includes(null) ? null : reasons[0]
+  }
+
+  executorFor (spec: StageSpec): Executor | undefined {
+    const controller = this.candidates(spec).find(c => c.refusal(needs(spec)) == null)
+    return controller == null ? undefined : printExecutor(controller, spec.jobId)
+  }
+
+  records (): Printer[] {
+    return this.controllers.map(c => {
+      const s = c.status()
+      return {
+        name: s.name,
+        state: s.state,
+        material: s.material,
+        nozzleMm: s.nozzleMm,
+        bedXMm: s.bed.x,
+        bedYMm: s.bed.y,
+        bedZMm: s.bed.z,
+        currentJob: s.currentJob ?? '',
+        progress: s.progress ?? 0,
+        hotendC: s.temperatures.T?.actual ?? 0,
+        bedC: s.temperatures.B?.actual ?? 0
+      }
+    })
+  }
+
+  private candidates (spec: StageSpec): PrinterController[] {
+    return this.controllers.filter(c => spec.printer === '' || c.config.name === spec.printer)
+  }
+}
+
+function needs (spec: StageSpec): { material?: string } {
+  return spec.material !== '' ? { material: spec.material } : {}
+}
+
+/** The print stage: stream the G-code, and report how the print went as the stage's output. */
+function printExecutor (controller: PrinterController, jobId: string): Executor {
+  const name = controller.config.name
+  return {
+    tool: { stage: 'print', name: `printer ${name}`, version: controller.config.port === 'virtual' ? 'virtual' : controller.config.port, embedded: controller.config.port === 'virtual' },
+    async run (run: StageRun): Promise<StageResult> {
+      const onProgress = (job: string, progress: { bytesAcked: number, bytesTotal: number }): void => {
+        if (job === jobId && progress.bytesTotal > 0) run.onProgress(100 * progress.bytesAcked / progress.bytesTotal)
+      }
+      const onAbort = (): void => { try { controller.cancel() } catch {} }
+      controller.on('printer:progress', onProgress)
+      run.signal.addEventListener('abort', onAbort)
+      let end: PrintEnd
+      try {
+        end = await controller.print(jobId, run.input.path)
+      } finally {
+        controller.off('printer:progress', onProgress)
+        run.signal.removeEventListener('abort', onAbort)
+      }
+      if (end.status === 'interrupted') throw new PrintInterruptedError(name, end.reason ?? 'the printer stopped answering')
+      if (end.status === 'cancelled') throw new Error(`print on ${name} cancelled`)
+      const report = {
+        printer: name,
+        job: jobId,
+        linesAcked: end.progress?.linesAcked,
+        bytesAcked: end.progress?.bytesAcked,
+        layers: end.progress?.layer,
+        elapsedMs: end.progress?.elapsedMs,
+        recordFile: controller.config.virtual?.recordFile
+      }
+      run.onLog(`printed ${report.linesAcked ?? 0} lines on ${name} in ${((report.elapsedMs ?? 0) / 1000).toFixed(1)} s`)
+      const outputPath = join(run.workDir, 'print-report.json')
+      await writeFile(outputPath, JSON.stringify(report, null, 2) + '\n')
+      return { outputPath, outputName: 'print-report.json', command: ['print', name] }
+    }
+  }
+}
