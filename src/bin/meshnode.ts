@@ -4,6 +4,7 @@ import { cancelCommand, getCommand, jobCommand, jobsCommand, logsCommand } from 
 import { demoCommand } from '../cli/demo.js'
 import { keygenCommand } from '../cli/keygen.js'
 import { peersCommand } from '../cli/peers.js'
+import { printCommand, printerCommand, printersCommand } from '../cli/printers.js'
 import { startCommand } from '../cli/start.js'
 import { statusCommand } from '../cli/status.js'
 import { submitCommand } from '../cli/submit.js'
@@ -20,6 +21,9 @@ const program = new Command('meshnode')
   .addCommand(logsCommand())
   .addCommand(getCommand())
   .addCommand(cancelCommand())
+  .addCommand(printersCommand())
+  .addCommand(printerCommand())
+  .addCommand(printCommand())
   .addCommand(keygenCommand())
   .addCommand(demoCommand())
 

@@ -38,13 +38,16 @@ export function registerPrinterApi (node: MeshNode): void {
     const controller = printers.controllers.find(c => c.status().interrupted?.jobId === params.job)
     if (controller == null) throw new Error(`no printer here has an interrupted print of job ${String(params.job)}`)
     const fromLine = Number(params.fromLine)
-    await node.work.resumePrint(String(params.job), async () => {
+    const resumed = node.work.resumePrint(String(params.job), async () => {
       const end = await controller.resume(String(params.job), fromLine)
       if (end.status !== 'finished') throw new Error(`the resumed print ${end.status}: ${end.reason ?? ''}`)
       const outputPath = join(node.config.dataDir, 'work', `${String(params.job)}-resumed-report.json`)
       await writeFile(outputPath, JSON.stringify({ printer: controller.config.name, job: params.job, resumedFromLine: fromLine, linesAcked: end.progress?.linesAcked, recordFile: controller.config.virtual?.recordFile }, null, 2) + '\n')
       return { outputPath, command: ['print', controller.config.name, '--from-line', String(fromLine)] }
     })
+    // A print takes hours: answer once it is under way (or has failed to start), and let it run on.
+    const started = await Promise.race([resumed.then(() => true), new Promise<boolean>(resolve => setTimeout(() => resolve(false), 1000))])
+    if (!started) resumed.catch(() => {})
     return controller.status()
   })
 }
