@@ -1,5 +1,5 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { curaBaseDefinitionPath, curaMachine } from './cura-definition.js'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
@@ -39,7 +39,8 @@ export class CuraNativeExecutor implements Executor {
     await writeFile(join(definitions, 'printer.def.json'), JSON.stringify(curaMachine(profile.cura.machine).printer))
     const output = outputFile(run, 'gcode')
     const settings = Object.entries({ ...ENGINE_SETTINGS, ...profile.cura.settings }).flatMap(([key, value]) => ['-s', `${key}=${value}`])
-    const args = ['slice', '-j', join(DEFINITIONS_DIR, 'printer.def.json'), ...settings, '-l', run.input.name, '-o', output.name]
+    // Absolute paths: a job file called "-v" must stay a file name.
+    const args = ['slice', '-j', resolve(definitions, 'printer.def.json'), ...settings, '-l', resolve(run.input.path), '-o', resolve(output.path)]
     run.onProgress(0)
     await runTool({ tool: 'CuraEngine', file: this.tool.path ?? 'CuraEngine', args }, run)
     run.onProgress(100)

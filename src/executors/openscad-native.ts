@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { ToolFailedError } from './errors.js'
 import { SCAD_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
@@ -17,7 +18,8 @@ export class OpenscadNativeExecutor implements Executor {
   async run (run: StageRun): Promise<StageResult> {
     const defineArgs = await prepareScadRun(run)
     const output = outputFile(run, 'stl')
-    const args = ['-o', output.name, ...defineArgs, run.input.name]
+    // Absolute paths: a job file called "--render" must stay a file name.
+    const args = ['-o', resolve(output.path), ...defineArgs, resolve(run.input.path)]
     run.onProgress(0)
     await runTool({ tool: 'openscad', file: this.tool.path ?? 'openscad', args }, run)
     await access(output.path).catch(() => { throw new ToolFailedError('openscad', 'finished without writing an STL (is the top-level object empty?)') })

@@ -83,7 +83,7 @@ function toolPath (obj: Record<string, unknown>, key: string, field: string, fal
 
 /** A placeholder must be a whole argument, so a job's file name can never split into extra options. */
 function checkTemplateArg (arg: string, field: string): void {
-  const braces = arg.match(/\{[^}]*\}/g) ?? []
+  const braces = arg.match(/\{[A-Za-z_][A-Za-z0-9_]*\}/g) ?? []
   for (const brace of braces) {
     if (!(PLACEHOLDERS as readonly string[]).includes(brace)) throw new ConfigError(field, `unknown placeholder ${brace} (only ${PLACEHOLDERS.join(' and ')})`)
   }

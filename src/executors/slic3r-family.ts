@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
@@ -33,7 +34,8 @@ export class Slic3rFamilyExecutor implements Executor {
   async run (run: StageRun): Promise<StageResult> {
     const profile = prepareSliceRun(this.flavour.name, this.flavour.accepts, this.profiles, run)
     const output = outputFile(run, 'gcode')
-    const args = [...this.flavour.action, '--load', profile.prusaIni, '--output', output.name, run.input.name]
+    // Absolute paths: a job file called "--help" must stay a file name.
+    const args = [...this.flavour.action, '--load', profile.prusaIni, '--output', resolve(output.path), resolve(run.input.path)]
     let reported = 0
     run.onProgress(0)
     await runTool({

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { test } from 'node:test'
+import { CustomServiceExecutor } from '../../src/executors/custom-service.js'
+import { parseServiceConfig } from '../../src/executors/service-config.js'
+import { makeJob } from './job-dir.js'
+
+/** A service whose program is Node running a small script given inline. */
+function nodeService (script: string, extra: object = {}): CustomServiceExecutor {
+  return new CustomServiceExecutor(parseServiceConfig({
+    name: 'upper',
+    command: process.execPath,
+    args: ['-e', script, '--', '--in', '{input}', '--out', '{output}'],
+    outputExtension: 'txt',
+    timeoutSec: 60,
+    ...extra
+  }, 'services[0]'))
+}
+
+const UPPERCASE = `
+const fs = require('node:fs')
+const argv = process.argv
+const inPath = argv[argv.indexOf('--in') + 1]
+const outPath = argv[argv.indexOf('--out') + 1]
+console.log('converting ' + require('node:path').basename(inPath))
+fs.writeFileSync(outPath, fs.readFileSync(inPath, 'utf8').toUpperCase())
+`
+
+test('a configured service runs its template on the job file and writes the output', async (t) => {
+  const job = await makeJob(t, { 'note.md': 'hello mesh' })
+  const result = await nodeService(UPPERCASE).run(job)
+  assert.equal(result.outputName, 'note.txt')
+  assert.equal(await readFile(result.outputPath, 'utf8'), 'HELLO MESH')
+  assert.ok(job.logs.includes('converting note.md'))
+  assert.equal(result.command[0], process.execPath)
+  assert.deepEqual(result.command.slice(-4), ['--in', job.input.path, '--out', result.outputPath])
+})
+
+test('a job file named like an option stays a file', async (t) => {
+  const job = await makeJob(t, { '-e': 'not code' })
+  const result = await nodeService(UPPERCASE).run(job)
+  assert.equal(await readFile(result.outputPath, 'utf8'), 'NOT CODE')
+})
+
+test('a failing service reports its own stderr', async (t) => {
+  const job = await makeJob(t, { 'note.md': 'x' })
+  const failing = nodeService("console.error('ERROR: mesh is not manifold at vertex 17'); process.exit(3)")
+  await assert.rejects(failing.run(job), (err: Error & { exitCode?: number }) => {
+    assert.equal(err.name, 'ToolFailedError')
+    assert.match(err.message, /mesh is not manifold at vertex 17/)
+    assert.equal(err.exitCode, 3)
+    return true
+  })
+  const silent = nodeService('process.exit(0)')
+  await assert.rejects(silent.run(job), { name: 'ToolFailedError', message: /without writing its output note\.txt/ })
+})
+
+test('inputs outside the declared extensions are refused before running', async (t) => {
+  const job = await makeJob(t, { 'part.stl': 'solid' })
+  await assert.rejects(nodeService(UPPERCASE, { inputExtensions: ['md'] }).run(job), { name: 'UnsupportedInputError' })
+})
+
+test('cancel kills the service process; its own timeout stops it too', async (t) => {
+  const job = await makeJob(t, { 'note.md': 'x' })
+  const pidFile = job.input.path + '.pid'
+  const hang = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); console.log('started'); setInterval(() => {}, 1000)`
+  const started = Promise.withResolvers<void>()
+  const run = nodeService(hang).run({ ...job, onLog: line => { if (line === 'started') started.resolve() } })
+  await Promise.race([started.promise, run.catch(() => {})])
+  job.abort.abort()
+  await assert.rejects(run, { name: 'ToolCancelledError' })
+  const pid = Number(await readFile(pidFile, 'utf8'))
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the service process is gone')
+
+  const timed = await makeJob(t, { 'note.md': 'x' })
+  await assert.rejects(nodeService('setInterval(() => {}, 1000)', { timeoutSec: 1 }).run(timed), { name: 'ToolTimeoutError' })
+})
