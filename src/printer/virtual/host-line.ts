@@ -10,7 +10,7 @@ export type HostLine =
   | { kind: 'no-line-number' }
   | { kind: 'empty' }
 
-const NUMBERED = /^N(\d{1,9})\s*(.*)$/
+const NUMBERED = /^N(\d{1,15})(?!\d)/
 
 /** Never throws: every string is one of the kinds above. */
 export function parseHostLine (raw: string): HostLine {
@@ -19,7 +19,7 @@ export function parseHostLine (raw: string): HostLine {
   const star = line.lastIndexOf('*')
   const numbered = NUMBERED.exec(line)
   if (numbered === null) {
-    if (star >= 0) return { kind: 'no-line-number' }
+    if (star >= 0 || /^N\d/.test(line)) return { kind: 'no-line-number' }
     return { kind: 'plain', command: line }
   }
   const lineNumber = Number(numbered[1])
@@ -28,6 +28,6 @@ export function parseHostLine (raw: string): HostLine {
   if (!/^\d{1,3}$/.test(checksum) || Number(checksum) !== gcodeChecksum(line.slice(0, star))) {
     return { kind: 'bad-checksum', lineNumber }
   }
-  const command = line.slice(0, star).replace(/^N\d+\s*/, '').trim()
+  const command = line.slice(numbered[0].length, star).trim()
   return command === '' ? { kind: 'empty' } : { kind: 'numbered', lineNumber, command }
 }
