@@ -75,3 +75,12 @@ test('a node config adds profiles from its own folder; a broken profile file is 
   const broken = await makeJob(t, { 'nylon.json': JSON.stringify({ prusa: 'x.ini', cura: { machine: 'creality_ender3' } }) })
   await assert.rejects(loadProfiles([broken.workDir]), { name: 'ProfileFileError', message: /nylon\.json: "material"/ })
 })
+
+test('cancel stops the embedded slicer mid-slice', async (t) => {
+  const job = await gearStl(t)
+  const sliced = Promise.withResolvers<void>()
+  const run = new CuraWasmExecutor('test', profiles).run({ ...job, onProgress: percent => { if (percent > 0) sliced.resolve() } })
+  await Promise.race([sliced.promise, run.catch(() => {})])
+  job.abort.abort()
+  await assert.rejects(run, { name: 'ToolCancelledError' })
+})
