@@ -1,25 +1,56 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
+import { execFileSync } from 'node:child_process'
 import { GcodeSender } from '../../src/printer/gcode-sender.js'
+import { openSerialTransport } from '../../src/printer/serial-transport.js'
+import type { PrinterTransport } from '../../src/printer/transport.js'
 import { connectInProcess } from '../../src/printer/virtual/in-process-link.js'
 import { parseFaultSpec } from '../../src/printer/virtual/fault-spec.js'
+import { servePrinterOnPty } from '../../src/printer/virtual/pty-link.js'
 import { VirtualPrinter } from '../../src/printer/virtual/virtual-printer.js'
 import { fileCommands, recordedCommands, tempDir, writeGcodeFile } from './fixtures.js'
 
-test('10,000 lines through 5% resends, a checksum mismatch, a lost line number and a 3 s silence arrive exactly once, in order', async (t) => {
+const socatMissing = ((): boolean => {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' })
+    return false
+  } catch {
+    return true
+  }
+})()
+
+const FAULTS = ['resend:0.05', 'checksum:1200', 'no-line-number:3000', 'silence:5000:3']
+const LINE_RATE_BAUD = 1_000_000
+
+test('10,000 lines through 5% resends, a checksum mismatch, a lost line number and a 3 s silence arrive exactly once, in order (in-process)', async (t) => {
+  await printsExactlyOnce(t, async (printer) => connectInProcess(printer))
+})
+
+test('the same, over a real PTY pair made by socat', {
+  skip: socatMissing ? 'socat is not installed (apt-get install socat), so the serial-port path cannot be tested here' : false
+}, async (t) => {
+  const dir = await tempDir(t)
+  await printsExactlyOnce(t, async (printer) => {
+    const pty = await servePrinterOnPty(printer, join(dir, 'ttyVIRTUAL'))
+    t.after(async () => { await pty.close() })
+    return await openSerialTransport(pty.path, LINE_RATE_BAUD)
+  })
+})
+
+async function printsExactlyOnce (t: TestContext, link: (printer: VirtualPrinter) => Promise<PrinterTransport>): Promise<void> {
   const dir = await tempDir(t)
   const gcode = join(dir, 'part.gcode')
   const record = join(dir, 'record.txt')
   await writeGcodeFile(gcode, 10_000)
   const printer = new VirtualPrinter({
-    baud: 1_000_000,
+    baud: LINE_RATE_BAUD,
     speedUp: 100,
     seed: 7,
     recordFile: record,
-    faults: ['resend:0.05', 'checksum:1200', 'no-line-number:3000', 'silence:5000:3'].map(parseFaultSpec)
+    faults: FAULTS.map(parseFaultSpec)
   })
-  const sender = new GcodeSender(connectInProcess(printer), { bannerTimeoutMs: 1000, probeMs: 2000 })
+  const sender = new GcodeSender(await link(printer), { bannerTimeoutMs: 1000, probeMs: 2000 })
   t.after(async () => { await sender.close(); await printer.close() })
 
   const firmware = await sender.connect()
@@ -32,4 +63,4 @@ test('10,000 lines through 5% resends, a checksum mismatch, a lost line number a
   assert.equal(outcome.progress.linesAcked, 10_000)
   assert.equal(outcome.progress.linesTotal, 10_000)
   assert.deepEqual(await recordedCommands(record), await fileCommands(gcode))
-})
+}
