@@ -8,6 +8,7 @@ import { printCommand, printerCommand, printersCommand } from '../cli/printers.j
 import { startCommand } from '../cli/start.js'
 import { statusCommand } from '../cli/status.js'
 import { submitCommand } from '../cli/submit.js'
+import { virtualPrinterCommand } from '../cli/virtual-printer.js'
 
 const program = new Command('meshnode')
   .description('a peer-to-peer compute mesh for open hardware: render, slice and print across a workshop\'s machines')
@@ -24,6 +25,7 @@ const program = new Command('meshnode')
   .addCommand(printersCommand())
   .addCommand(printerCommand())
   .addCommand(printCommand())
+  .addCommand(virtualPrinterCommand())
   .addCommand(keygenCommand())
   .addCommand(demoCommand())
 
