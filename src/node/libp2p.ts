@@ -1,5 +1,6 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { gossipsub } from '@libp2p/gossipsub'
+import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
@@ -11,6 +12,8 @@ import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
+import { JOBS_TOPIC } from '../market/constants.js'
 
 export type MeshServices = {
   identify: Identify
@@ -49,8 +52,23 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
-        heartbeatInterval: 500
+        heartbeatInterval: 500,
+        // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
+        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic() } },
+        scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
       })
     }
+  })
+}
+
+function guardedTopic (): ReturnType<typeof createTopicScoreParams> {
+  return createTopicScoreParams({
+    topicWeight: 1,
+    timeInMeshWeight: 0,
+    firstMessageDeliveriesWeight: 0,
+    meshMessageDeliveriesWeight: 0,
+    meshFailurePenaltyWeight: 0,
+    invalidMessageDeliveriesWeight: -10,
+    invalidMessageDeliveriesDecay: 0.9
   })
 }

@@ -7,6 +7,7 @@ import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
 import { DirectChannel } from '../market/direct.js'
+import { GossipGuard } from '../market/gossip-guard.js'
 import { PrintDesk } from '../market/print-desk.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
@@ -60,6 +61,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       detectExecutors(config.tools, config.services)
     ])
     cleanup.push(async () => libp2p.stop())
+    const guard = new GossipGuard(libp2p)
+    guard.start()
+    cleanup.push(() => { guard.stop() })
     let executors = detected
     let current = config
     const self = libp2p.peerId.toString()
