@@ -9,6 +9,7 @@ import { ConflictError } from '../store/job-store.js'
 import { checkFileName } from './file-names.js'
 import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
+import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -35,6 +36,19 @@ interface Lease {
   started: boolean
 }
 
+interface BidRound {
+  attempt: number
+  bids: Map<string, BidRecord>
+  /** Ends the window early once every capable peer has answered. */
+  complete(): void
+}
+
+/**
+ * Bid rounds open at once: a batch of a thousand jobs announces its stages a few dozen at a time rather than
+ * flooding the topic (and every peer's rate limit) in one burst.
+ */
+const MAX_CONCURRENT_ROUNDS = 24
+
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
  * and watched through its lease until a result comes back; every transition is stored before it is acted on,
@@ -50,7 +64,8 @@ export class Coordinator extends EventTarget {
   private readonly work: WorkQueue
   private readonly config: () => NodeConfig
   private readonly self: string
-  private readonly bids = new Map<string, Map<string, BidRecord>>()
+  private readonly bids = new Map<string, BidRound>()
+  private readonly rounds = new Limit(MAX_CONCURRENT_ROUNDS)
   private readonly leases = new Map<string, Lease>()
   private readonly progress = new Map<string, number>()
   private readonly wakers = new Map<string, () => void>()
@@ -185,59 +200,76 @@ export class Coordinator extends EventTarget {
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
     const spec = this.spec(job, stage)
-    const key = `${job.id}:${stage.index}`
-    const collected = new Map<string, BidRecord>()
-    this.bids.set(key, collected)
     let current = job
     if (stage.state === 'pending') current = await this.update(job, j => { j.stages[stage.index].state = 'bidding' }, [{ type: 'bidding', stage: stage.index, message: `announcing ${stage.kind} (attempt ${stage.attempt})` }])
 
     let empty = 0
+    let waiting = 0
+    let lastWhy = ''
     for (;;) {
-      collected.clear()
-      this.bids.set(key, collected)
-      await this.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec })
-      this.collect(spec, await this.work.bid(spec), this.self)
-      await this.bidWindow(stage.kind, collected)
-      this.bids.delete(key)
-      const winner = pickWinner([...collected.values()])
-      if (winner != null || this.stopped) {
-        if (winner == null) return
+      const bids = await this.rounds.run(async () => this.collectBids(spec))
+      const winner = pickWinner(bids)
+      if (this.stopped) return
+      if (winner != null) {
         const fresh = await this.mustGet(job.id)
         if (fresh.state !== 'running') return
         const token = fresh.stages[stage.index].token + 1
         await this.update(fresh, j => {
           const s = j.stages[stage.index]
           Object.assign(s, { state: 'awarded', token, peerId: winner.peerId, peerName: winner.peerName })
-          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...collected.values()]
-        }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${collected.size} bids)` }])
+          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...bids]
+        }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${bids.length} bids)` }])
         await this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } })
         return
       }
-      empty++
-      if (empty >= MAX_EMPTY_ROUNDS) {
-        const reasons = [...collected.values()].map(b => `${b.peerName}: ${b.reason}`)
-        const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
+      const reasons = bids.map(b => `${b.peerName}: ${b.reason}`)
+      const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
+      // A peer that is only busy (queue full, printer printing, bed occupied) will take the stage later: wait
+      // for it. Only a stage that no peer can ever run fails, after a few rounds in case peers are still joining.
+      if (bids.some(b => b.busy)) {
+        waiting++
+        if (why !== lastWhy) {
+          current = await this.update(current, j => {
+            j.stages[stage.index].bids = [...j.stages[stage.index].bids.filter(b => b.attempt !== stage.attempt), ...bids]
+          }, [{ type: 'waiting', stage: stage.index, message: `waiting for a peer to take ${stage.kind}: ${why}` }])
+          lastWhy = why
+        }
+      } else if (++empty >= MAX_EMPTY_ROUNDS) {
         await this.update(current, j => {
           const s = j.stages[stage.index]
           s.state = 'failed'
           s.error = `no peer can run ${stage.kind}: ${why}`
-          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...collected.values()]
+          s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...bids]
         }, [{ type: 'no-bids', stage: stage.index, message: `no peer can run ${stage.kind}: ${why}` }])
         return
       }
-      await this.sleep(job.id, Math.min(250 * 2 ** empty, 4000))
+      await this.sleep(job.id, Math.min(250 * 2 ** Math.max(empty, Math.min(waiting, 3)), 4000))
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
     }
   }
 
-  /** Waits for the window, or less once every peer that offers the stage has answered. */
-  private async bidWindow (kind: string, collected: Map<string, BidRecord>): Promise<void> {
-    const deadline = Date.now() + this.config().market.bidWindowMs
-    while (Date.now() < deadline && !this.stopped) {
-      const capable = this.capabilities.peers().filter(p => p.record.offers.includes(kind)).map(p => p.peerId)
-      if (capable.length > 0 && capable.every(id => collected.has(id))) return
-      await new Promise(resolve => setTimeout(resolve, 10))
+  /**
+   * Announces the stage and gathers bids for the bid window, or less once every peer that offers the stage
+   * (and this node) has answered.
+   */
+  private async collectBids (spec: StageSpec): Promise<BidRecord[]> {
+    const key = `${spec.jobId}:${spec.index}`
+    const capable = new Set(this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind)).map(p => p.peerId))
+    const round: BidRound = { attempt: spec.attempt, bids: new Map(), complete: () => {} }
+    const complete = new Promise<void>(resolve => {
+      round.complete = () => { if (capable.size > 0 && [...capable].every(id => round.bids.has(id))) resolve() }
+    })
+    this.bids.set(key, round)
+    try {
+      await this.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec })
+      this.collect(spec, await this.work.bid(spec), this.self)
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([complete, new Promise<void>(resolve => { timer = setTimeout(resolve, this.config().market.bidWindowMs) })])
+      clearTimeout(timer)
+      return [...round.bids.values()]
+    } finally {
+      this.bids.delete(key)
     }
   }
 
@@ -401,10 +433,11 @@ export class Coordinator extends EventTarget {
     return job
   }
 
-  private collect (spec: StageSpec, bid: Bid, from: string): void {
-    const collected = this.bids.get(`${spec.jobId}:${spec.index}`)
-    if (collected == null || bid.attempt !== spec.attempt) return
-    collected.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached })
+  private collect (spec: Pick<StageSpec, 'jobId' | 'index' | 'attempt'>, bid: Bid, from: string): void {
+    const round = this.bids.get(`${spec.jobId}:${spec.index}`)
+    if (round == null || bid.attempt !== round.attempt) return
+    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached, busy: bid.busy })
+    round.complete()
   }
 
   private async publish (message: GossipMessage): Promise<void> {
@@ -443,8 +476,7 @@ export class Coordinator extends EventTarget {
         .catch(err => { log('bidding failed %e', err) })
     } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
       const bid = message.bid
-      const key = `${bid.jobId}:${bid.index}`
-      if (this.bids.has(key)) this.collect({ jobId: bid.jobId, index: bid.index, attempt: bid.attempt } as StageSpec, bid, from)
+      this.collect(bid, bid, from)
     }
   }
 }

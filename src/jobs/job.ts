@@ -21,6 +21,8 @@ export interface BidRecord {
   reason: string
   etaMs: number
   cached: boolean
+  /** A refusal for now (queue full, printer busy): the stage waits rather than fails. */
+  busy: boolean
 }
 
 export interface StageRecord {

@@ -2,8 +2,15 @@ import { ANY_PEER, type NodeConfig } from '../config/node-config.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../executors/executor.js'
 
-/** Can this node run the stage at all? `null` means yes; otherwise the reason a user reads in `meshnode job`. */
-export type SemanticStrategy = (spec: StageSpec) => string | null
+/** Why a node will not run a stage: the reason a user reads in `meshnode job`, and whether it may change. */
+export interface Refusal {
+  reason: string
+  /** True when the same node may take the stage later (a printer that is busy or whose bed is occupied). */
+  busy?: boolean
+}
+
+/** Can this node run the stage at all? `null` means yes. */
+export type SemanticStrategy = (spec: StageSpec) => Refusal | null
 
 export interface Load {
   queued: number
@@ -14,19 +21,20 @@ export interface ResourceVerdict {
   accept: boolean
   reason: string
   etaMs: number
+  busy: boolean
 }
 
 export function offersStage (config: () => NodeConfig): SemanticStrategy {
   return (spec) => {
     const offers = config().offers
-    return offers == null || offers.includes(spec.kind) ? null : `does not offer ${spec.kind} (offers ${offers.join(', ') || 'nothing'})`
+    return offers == null || offers.includes(spec.kind) ? null : { reason: `does not offer ${spec.kind} (offers ${offers.join(', ') || 'nothing'})` }
   }
 }
 
 export function hasTool (executors: () => Executor[], printers: () => string[]): SemanticStrategy {
   return (spec) => {
-    if (spec.kind === 'print') return printers().length > 0 ? null : 'has no printer'
-    return executors().some(e => e.tool.stage === spec.kind) ? null : `has no tool for ${spec.kind}`
+    if (spec.kind === 'print') return printers().length > 0 ? null : { reason: 'has no printer' }
+    return executors().some(e => e.tool.stage === spec.kind) ? null : { reason: `has no tool for ${spec.kind}` }
   }
 }
 
@@ -37,14 +45,14 @@ export function trustsRequester (config: () => NodeConfig, self: string): Semant
     const trust = config().trust
     const allowed = spec.kind === 'print' ? trust.print : trust.submit
     if (allowed.includes(ANY_PEER) || allowed.includes(spec.requester)) return null
-    return spec.kind === 'print' ? 'takes prints only from peers its config trusts' : 'does not take jobs from this peer'
+    return { reason: spec.kind === 'print' ? 'takes prints only from peers its config trusts' : 'does not take jobs from this peer' }
   }
 }
 
-export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): string | null {
+export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): Refusal | null {
   for (const strategy of strategies) {
-    const reason = strategy(spec)
-    if (reason != null) return reason
+    const refusal = strategy(spec)
+    if (refusal != null) return refusal
   }
   return null
 }
@@ -55,9 +63,9 @@ export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): 
  */
 export function resourceVerdict (load: Load, maxConcurrent: number, typicalMs: number): ResourceVerdict {
   const waiting = load.queued + load.running
-  if (waiting >= maxConcurrent * 4) return { accept: false, reason: `queue full (${waiting} stages)`, etaMs: 0 }
+  if (waiting >= maxConcurrent * 4) return { accept: false, reason: `queue full (${waiting} stages)`, etaMs: 0, busy: true }
   const rounds = Math.floor(waiting / maxConcurrent) + 1
-  return { accept: true, reason: '', etaMs: Math.round(rounds * typicalMs) }
+  return { accept: true, reason: '', etaMs: Math.round(rounds * typicalMs), busy: false }
 }
 
 /** Run times per stage kind, as a moving average, so bids carry an honest finish time. */

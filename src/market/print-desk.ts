@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
 import { PrinterController } from '../printer/printer-controller.js'
+import { printerRefusal } from '../printer/printer-refusal.js'
+import type { Refusal } from './bid-strategies.js'
 import type { Printer } from '../../protocols/capability.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor, StageResult, StageRun } from '../executors/executor.js'
@@ -47,12 +49,17 @@ export class PrintDesk {
     return this.controllers.find(c => c.config.name === name)
   }
 
-  /** Null when some printer here can take the print now; otherwise why not (the first printer's reason). */
-  refusal (spec: StageSpec): string | null {
+  /**
+   * Null when some printer here can take the print now; otherwise why not (the first printer's reason). A
+   * printer that matches but is busy, offline or holds a part refuses for now: the stage waits for it.
+   */
+  refusal (spec: StageSpec): Refusal | null {
     const candidates = this.candidates(spec)
-    if (candidates.length === 0) return spec.printer !== '' ? `has no printer named ${spec.printer}` : 'has no printer'
-    const reasons = candidates.map(c => c.refusal(needs(spec)))
-    return reasons.includes(null) ? null : reasons[0]
+    if (candidates.length === 0) return { reason: spec.printer !== '' ? `has no printer named ${spec.printer}` : 'has no printer' }
+    if (candidates.some(c => c.refusal(needs(spec)) == null)) return null
+    const matching = candidates.find(c => printerRefusal(c.config, needs(spec)) == null)
+    if (matching != null) return { reason: matching.refusal(needs(spec)) as string, busy: true }
+    return { reason: candidates[0].refusal(needs(spec)) as string }
   }
 
   executorFor (spec: StageSpec): Executor | undefined {

@@ -110,13 +110,13 @@ export class WorkQueue {
 
   /** The semantic strategies first, then the resource ones; a cached identical run bids to finish at once. */
   async bid (spec: StageSpec): Promise<Bid> {
-    const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0 }
+    const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0, busy: false }
     const refusal = firstRefusal(this.init.semantic, spec)
-    if (refusal != null) return { ...base, accept: false, reason: refusal }
+    if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy === true }
     const executor = this.init.executorFor(spec)
     if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
     const verdict = resourceVerdict(this.load(), this.init.config().market.maxConcurrent, this.history.typicalMs(spec.kind))
-    if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason }
+    if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
     const cached = await this.cache.lookup(spec, executor.tool) != null
     const holdsInput = spec.input != null && await this.store.has(spec.input.hash)
     return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
@@ -130,7 +130,7 @@ export class WorkQueue {
     if (existing != null && existing.token === request.token) return { status: MarketResponse.Status.OK, message: 'already accepted' }
     if (existing != null && existing.token > request.token) return { status: MarketResponse.Status.REVOKED, message: 'a newer award exists' }
     const refusal = firstRefusal(this.init.semantic, spec)
-    if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal }
+    if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal.reason }
     if (this.init.executorFor(spec) == null) return { status: MarketResponse.Status.DECLINED, message: `has no tool for ${spec.kind}` }
     this.running.get(key)?.abort.abort(new Error('superseded by a newer award'))
     const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', acceptedAt: Date.now() }
