@@ -1,6 +1,5 @@
 import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { writeMeshKey } from '../node/mesh-key.js'
 import { runAction } from './run-action.js'
 
 export function keygenCommand (): Command {
@@ -9,6 +8,7 @@ export function keygenCommand (): Command {
     .argument('<file>', 'where to write the key (refuses to overwrite)')
     .action(async (file: string) => {
       await runAction(async () => {
+        const { writeMeshKey } = await import('../node/mesh-key.js')
         await writeMeshKey(resolve(file)).catch((err: any) => {
           throw new Error(err.code === 'EEXIST' ? `${file} exists: a mesh key is never overwritten` : err.message)
         })

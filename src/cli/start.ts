@@ -3,7 +3,7 @@ import { Command } from 'commander'
 import { ConfigError } from '../config/config-error.js'
 import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
-import { startMeshNode, type MeshNode } from '../node/mesh-node.js'
+import type { MeshNode } from '../node/mesh-node.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOption } from './data-dir.js'
 import { runAction } from './run-action.js'
@@ -42,6 +42,8 @@ export function startCommand (): Command {
       await runAction(async () => {
         const dataDirGiven = command.getOptionValueSource('dataDir') === 'cli'
         const config = await buildConfig(flags, dataDirGiven)
+        // Loaded here, not at the top: every other command starts faster without libp2p.
+        const { startMeshNode } = await import('../node/mesh-node.js')
         const node = await startMeshNode(config)
         printBanner(node)
         await runUntilSignalled(node, async () => buildConfig(flags, dataDirGiven))
