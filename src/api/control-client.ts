@@ -30,6 +30,8 @@ export class ControlClient {
   private readonly socket: Socket
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
+  /** Set once the connection is gone: later calls fail at once instead of waiting for an answer forever. */
+  private closedWith?: Error
 
   private constructor (socket: Socket) {
     this.socket = socket
@@ -53,6 +55,7 @@ export class ControlClient {
   }
 
   async call<T = any> (method: string, params: unknown = {}, onEvent?: (event: any) => void): Promise<T> {
+    if (this.closedWith != null) throw this.closedWith
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onEvent })
@@ -89,6 +92,7 @@ export class ControlClient {
   }
 
   private failAll (err: Error): void {
+    this.closedWith ??= err
     for (const pending of this.pending.values()) pending.reject(err)
     this.pending.clear()
   }

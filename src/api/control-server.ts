@@ -96,7 +96,9 @@ export class ControlServer {
   }
 
   private checkToken (token: unknown): boolean {
-    if (typeof token !== 'string' || token.length !== this.token.length * 2) return false
-    return timingSafeEqual(Buffer.from(token, 'hex'), this.token)
+    if (typeof token !== 'string') return false
+    // Buffer.from stops at the first non-hex character, so compare lengths after decoding, not before.
+    const presented = Buffer.from(token, 'hex')
+    return presented.length === this.token.length && token.length === presented.length * 2 && timingSafeEqual(presented, this.token)
   }
 }

@@ -16,6 +16,10 @@ export function onJsonLines (socket: Socket, handle: (message: any) => void, fai
     buffered += chunk
     let newline
     while ((newline = buffered.indexOf('\n')) >= 0) {
+      if (newline > MAX_LINE_BYTES) {
+        fail(new ControlProtocolError(`a control message is over ${MAX_LINE_BYTES} bytes`))
+        return
+      }
       const line = buffered.slice(0, newline)
       buffered = buffered.slice(newline + 1)
       if (line.trim() === '') continue

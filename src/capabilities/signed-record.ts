@@ -1,5 +1,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CapabilityRecord, SignedCapability } from '../../protocols/capability.js'
+import { MAX_RECORD_BYTES } from './constants.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export class InvalidCapabilityError extends Error {
@@ -20,6 +21,7 @@ export async function signRecord (record: CapabilityRecord, key: PrivateKey): Pr
  * names the peer we got it from: a record can be relayed by gossip but never forged for another peer.
  */
 export async function openRecord (bytes: Uint8Array, from?: string): Promise<CapabilityRecord> {
+  if (bytes.byteLength > MAX_RECORD_BYTES) throw new InvalidCapabilityError(`a capability record of ${bytes.byteLength} bytes is over the limit`)
   let signed: SignedCapability
   let record: CapabilityRecord
   try {
@@ -35,8 +37,12 @@ export async function openRecord (bytes: Uint8Array, from?: string): Promise<Cap
   } catch {
     throw new InvalidCapabilityError(`record names an invalid peer id "${record.peerId.slice(0, 80)}"`)
   }
-  if (publicKey == null || !(await publicKey.verify(signed.record, signed.signature))) {
-    throw new InvalidCapabilityError(`bad signature on the record of ${record.peerId}`)
+  let verified = false
+  try {
+    verified = publicKey != null && await publicKey.verify(signed.record, signed.signature)
+  } catch {
+    // a signature of the wrong length throws instead of failing to verify
   }
+  if (!verified) throw new InvalidCapabilityError(`bad signature on the record of ${record.peerId}`)
   return record
 }

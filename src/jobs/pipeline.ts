@@ -33,5 +33,5 @@ export function pipelineFor (name: string, given?: string[]): string[] {
   }
   const stages = PIPELINES[extensionOf(name)]
   if (stages == null) throw new UnknownInputTypeError(name)
-  return stages
+  return [...stages]
 }

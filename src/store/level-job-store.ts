@@ -3,6 +3,8 @@ import type { JobEvent, JobRecord } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
 
 const seqKey = (n: number): string => n.toString().padStart(12, '0')
+/** The key prefix of a job's events; "!" is escaped so no job id's range can hold another job's events. */
+const eventPrefix = (id: string): string => `${id.replaceAll('%', '%25').replaceAll('!', '%21')}!`
 
 /** JobStore on LevelDB: one record per job, its events beside it, written in one atomic batch. */
 export class LevelJobStore implements JobStore {
@@ -24,7 +26,7 @@ export class LevelJobStore implements JobStore {
       const record = { ...job, rev: 1 }
       await this.db.batch([
         { type: 'put', sublevel: this.jobs, key: job.id, value: record },
-        { type: 'put', sublevel: this.events_, key: `${job.id}!${seqKey(1)}`, value: { ...event, seq: 1, at: Date.now() } }
+        { type: 'put', sublevel: this.events_, key: eventPrefix(job.id) + seqKey(1), value: { ...event, seq: 1, at: Date.now() } }
       ])
     })
   }
@@ -48,7 +50,7 @@ export class LevelJobStore implements JobStore {
         ...events.map((event, i) => ({
           type: 'put' as const,
           sublevel: this.events_,
-          key: `${id}!${seqKey(last + i + 1)}`,
+          key: eventPrefix(id) + seqKey(last + i + 1),
           value: { ...event, seq: last + i + 1, at: Date.now() }
         }))
       ])
@@ -64,12 +66,12 @@ export class LevelJobStore implements JobStore {
 
   async events (id: string, afterSeq = 0): Promise<JobEvent[]> {
     const events: JobEvent[] = []
-    for await (const event of this.events_.values({ gt: `${id}!${seqKey(afterSeq)}`, lt: `${id}!~` })) events.push(event)
+    for await (const event of this.events_.values({ gt: eventPrefix(id) + seqKey(afterSeq), lt: `${eventPrefix(id)}~` })) events.push(event)
     return events
   }
 
   private async lastSeq (id: string): Promise<number> {
-    for await (const event of this.events_.values({ gt: `${id}!`, lt: `${id}!~`, reverse: true, limit: 1 })) return event.seq
+    for await (const event of this.events_.values({ gt: eventPrefix(id), lt: `${eventPrefix(id)}~`, reverse: true, limit: 1 })) return event.seq
     return 0
   }
 

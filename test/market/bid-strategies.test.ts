@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { ANY_PEER, defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
+import { firstRefusal, hasTool, offersStage, resourceVerdict, RunHistory, trustsRequester, type Refusal, type SemanticStrategy } from '../../src/market/bid-strategies.js'
+import type { StageSpec } from '../../protocols/market.js'
+import type { Executor } from '../../src/executors/executor.js'
+
+const SELF = 'peer-self'
+const STRANGER = 'peer-stranger'
+const FRIEND = 'peer-friend'
+
+function spec (kind: string, requester = STRANGER): StageSpec {
+  return { jobId: 'j1', index: 0, attempt: 1, kind, extra: [], params: new Map(), profile: '', printer: '', material: '', requester, requesterName: requester }
+}
+
+function executor (stage: string): Executor {
+  return { tool: { stage, name: `${stage}-tool`, version: '1.0', embedded: false }, run: async () => { throw new Error('not run in these tests') } }
+}
+
+function config (change: (c: NodeConfig) => void = () => {}): NodeConfig {
+  const c = defaultConfig()
+  change(c)
+  return c
+}
+
+/** The semantic strategies in the order the node assembles them. */
+function semantic (c: NodeConfig, tools: string[], printers: string[]): SemanticStrategy[] {
+  return [offersStage(() => c), trustsRequester(() => c, SELF), hasTool(() => tools.map(executor), () => printers)]
+}
+
+/**
+ * A semantic refusal is a reason a user can read, and is for good: this node will not take the stage later
+ * either, so the requester must not wait for it.
+ */
+function refused (refusal: Refusal | null): void {
+  assert.ok(refusal != null, 'expected a refusal')
+  assert.ok(refusal.reason.trim().length > 0)
+  assert.notEqual(refusal.busy, true)
+}
+
+test('offers: no list offers everything; a list offers only its stages, with a reason for the rest', () => {
+  assert.equal(offersStage(() => config())(spec('slice')), null)
+  assert.equal(offersStage(() => config(c => { c.offers = ['scad', 'slice'] }))(spec('slice')), null)
+  refused(offersStage(() => config(c => { c.offers = ['scad'] }))(spec('slice')))
+  refused(offersStage(() => config(c => { c.offers = [] }))(spec('scad')))
+})
+
+test('tools: a stage needs an executor for it; a print needs a printer', () => {
+  const strategy = (tools: string[], printers: string[]): SemanticStrategy => hasTool(() => tools.map(executor), () => printers)
+  assert.equal(strategy(['scad'], [])(spec('scad')), null)
+  refused(strategy(['scad'], [])(spec('slice')))
+  refused(strategy(['scad', 'slice'], [])(spec('print')))
+  assert.equal(strategy([], ['mk3'])(spec('print')), null)
+  refused(strategy([], ['mk3'])(spec('stl-repair')))
+})
+
+test('trust by default: compute stages from anyone, prints from no other peer, everything from itself', () => {
+  const trust = trustsRequester(() => config(), SELF)
+  assert.equal(trust(spec('scad', STRANGER)), null)
+  assert.equal(trust(spec('slice', STRANGER)), null)
+  assert.equal(trust(spec('stl-repair', STRANGER)), null)
+  refused(trust(spec('print', STRANGER)))
+  assert.equal(trust(spec('print', SELF)), null)
+})
+
+test('trust from config: named print peers, "*" for anyone, and a closed submit list', () => {
+  const named = trustsRequester(() => config(c => { c.trust.print = [FRIEND] }), SELF)
+  assert.equal(named(spec('print', FRIEND)), null)
+  refused(named(spec('print', STRANGER)))
+  const open = trustsRequester(() => config(c => { c.trust.print = [ANY_PEER] }), SELF)
+  assert.equal(open(spec('print', STRANGER)), null)
+  const closed = trustsRequester(() => config(c => { c.trust.submit = [FRIEND] }), SELF)
+  assert.equal(closed(spec('slice', FRIEND)), null)
+  refused(closed(spec('slice', STRANGER)))
+  assert.equal(closed(spec('slice', SELF)), null)
+  // Trust for prints does not open compute, nor the reverse.
+  const printOnly = trustsRequester(() => config(c => { c.trust.submit = []; c.trust.print = [FRIEND] }), SELF)
+  refused(printOnly(spec('scad', FRIEND)))
+  const computeOnly = trustsRequester(() => config(c => { c.trust.submit = [FRIEND] }), SELF)
+  refused(computeOnly(spec('print', FRIEND)))
+})
+
+test('strategies read the config when asked, so a changed config takes effect at once', () => {
+  const current = config()
+  const trust = trustsRequester(() => current, SELF)
+  refused(trust(spec('print', FRIEND)))
+  current.trust.print = [FRIEND]
+  assert.equal(trust(spec('print', FRIEND)), null)
+})
+
+test('firstRefusal answers with the first strategy that refuses and asks no further', () => {
+  const asked: string[] = []
+  const strategy = (name: string, reason: string | null): SemanticStrategy => () => { asked.push(name); return reason == null ? null : { reason } }
+  assert.deepEqual(firstRefusal([strategy('a', null), strategy('b', 'no b'), strategy('c', 'no c')], spec('scad')), { reason: 'no b' })
+  assert.deepEqual(asked, ['a', 'b'])
+  assert.equal(firstRefusal([], spec('scad')), null)
+  assert.equal(firstRefusal([strategy('d', null)], spec('scad')), null)
+})
+
+test('a printer node that trusts nobody refuses a stranger\'s print for trust, not for lack of a printer', () => {
+  const c = config(c => { c.offers = ['print'] })
+  const refusal = firstRefusal(semantic(c, [], ['mk3']), spec('print', STRANGER))
+  refused(refusal)
+  assert.deepEqual(refusal, trustsRequester(() => c, SELF)(spec('print', STRANGER)))
+  assert.equal(firstRefusal(semantic(c, [], ['mk3']), spec('print', SELF)), null)
+  // A stage it does not offer is refused for that, before trust or tools are asked.
+  assert.deepEqual(firstRefusal(semantic(c, ['scad'], ['mk3']), spec('scad', STRANGER)), offersStage(() => c)(spec('scad')))
+})
+
+test('a full queue refuses for now (busy), otherwise bids a finish time that grows with the queue', () => {
+  fc.assert(fc.property(fc.nat({ max: 200 }), fc.nat({ max: 200 }), fc.integer({ min: 1, max: 32 }), fc.integer({ min: 1, max: 3_600_000 }), (queued, running, max, typical) => {
+    const verdict = resourceVerdict({ queued, running }, max, typical)
+    const waiting = queued + running
+    assert.equal(verdict.accept, waiting < max * 4)
+    if (!verdict.accept) {
+      assert.ok(verdict.reason.trim().length > 0)
+      assert.equal(verdict.busy, true)
+      return
+    }
+    assert.equal(verdict.busy, false)
+    assert.ok(verdict.etaMs >= typical)
+    if (waiting + 1 < max * 4) assert.ok(resourceVerdict({ queued: queued + 1, running }, max, typical).etaMs >= verdict.etaMs)
+  }), { numRuns: 500 })
+  assert.equal(resourceVerdict({ queued: 0, running: 0 }, 2, 1000).etaMs, 1000)
+  assert.equal(resourceVerdict({ queued: 6, running: 2 }, 2, 1000).accept, false)
+})
+
+test('run history starts from a default and follows what runs took', () => {
+  const history = new RunHistory()
+  const start = history.typicalMs('slice')
+  assert.ok(start > 0)
+  for (let i = 0; i < 30; i++) history.record('slice', 10_000)
+  assert.ok(Math.abs(history.typicalMs('slice') - 10_000) < 1)
+  assert.equal(history.typicalMs('scad'), start)
+  history.record('slice', 0)
+  assert.ok(history.typicalMs('slice') < 10_000 && history.typicalMs('slice') > 0)
+})
