@@ -202,6 +202,7 @@ export class GcodeSender {
   progress (): PrintProgress | null { return this.tracker?.snapshot() ?? null }
 
   async close (): Promise<void> {
+    this.fail(new PrinterDisconnectedError('closed by the host'))
     await this.transport.close()
   }
 
@@ -405,7 +406,7 @@ export class GcodeSender {
 
   private fail (err: Error): void {
     if (this.failure !== null) return
-    log.error('stopping: %e', err)
+    if (!(err instanceof PrinterDisconnectedError && err.message.endsWith('closed by the host'))) log.error('stopping: %e', err)
     this.failure = err
     this.wake()
   }

@@ -10,7 +10,7 @@ export type HostLine =
   | { kind: 'no-line-number' }
   | { kind: 'empty' }
 
-const NUMBERED = /^N(\d{1,15})(?!\d)/
+const NUMBERED = /^N(-?\d{1,15})(?!\d)/
 
 /** Never throws: every string is one of the kinds above. */
 export function parseHostLine (raw: string): HostLine {

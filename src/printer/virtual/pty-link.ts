@@ -18,6 +18,8 @@ export class PtyUnavailableError extends Error {
 export interface VirtualPrinterPty {
   /** The device a host opens, e.g. with GcodeSender over openSerialTransport, or with printrun. */
   readonly path: string
+  /** Settles when socat is gone: after `close()`, or when the disconnect fault (or anything else) ended it. */
+  readonly gone: Promise<void>
   close: () => Promise<void>
 }
 
@@ -26,6 +28,7 @@ const READY_WAIT_MS = 5000
 /**
  * Serves a virtual printer on a PTY: `socat` makes a linked pair, the printer holds one end and `path` is
  * the other. The disconnect fault kills socat, so the host sees its device vanish as with a pulled cable.
+ * socat waits for the host to open `path` (wait-slave) and ends when the host closes it, as one session.
  */
 export async function servePrinterOnPty (printer: VirtualPrinter, path: string): Promise<VirtualPrinterPty> {
   const printerSide = `${path}.printer`
@@ -61,6 +64,7 @@ export async function servePrinterOnPty (printer: VirtualPrinter, path: string):
     log('virtual printer on %s', path)
     return {
       path,
+      gone: exited,
       close: async () => {
         printer.detach()
         if (port.isOpen) await new Promise<void>((resolve) => { port.close(() => { resolve() }) })

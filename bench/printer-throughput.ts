@@ -1,0 +1,137 @@
+/**
+ * Sustained G-code throughput to the virtual printer over a socat PTY, against the line-rate bound and against
+ * printrun's printcore on the same virtual printer, in the same run. Run on the build output:
+ *
+ *   node build/<area>/bench/printer-throughput.js [LINES] [RUNS]
+ *
+ * Each run starts a fresh virtual printer (`meshnode virtual-printer`) in a child process, so the sender's CPU
+ * figure is the sender's alone, and checks the printer's record against the file: no lost or doubled line.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GcodeSender } from '../src/printer/gcode-sender.js'
+import { frameLine } from '../src/printer/checksum.js'
+import { gcodeCommand } from '../src/printer/gcode-text.js'
+import { openSerialTransport } from '../src/printer/serial-transport.js'
+
+const LINES = Number(process.argv[2] ?? 2000)
+const RUNS = Number(process.argv[3] ?? 3)
+const BAUDS = [115200, 250000]
+const HOUSEKEEPING = /^(M110|M105|M115|M155)\b/
+const OK_BYTES = 16
+const PRINTCORE = `
+import json, sys, time
+from printrun.printcore import printcore
+from printrun import gcoder
+port, baud, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+gcode = gcoder.LightGCode([line for line in open(path)])
+p = printcore(port, baud)
+deadline = time.time() + 15
+while not p.online and time.time() < deadline:
+    time.sleep(0.01)
+if not p.online:
+    sys.exit('printcore never came online')
+cpu, wall = time.process_time(), time.time()
+p.startprint(gcode)
+while p.printing and time.time() < deadline + 600:
+    time.sleep(0.002)
+print(json.dumps({'seconds': time.time() - wall, 'cpuSeconds': time.process_time() - cpu}))
+p.disconnect()
+`
+
+interface RunResult { seconds: number, cpuSeconds: number, exact: boolean }
+
+const virtualPrinterModule = fileURLToPath(new URL('../src/cli/virtual-printer.js', import.meta.url))
+
+interface PrinterProcess { child: ChildProcess, exited: Promise<unknown>, pty: string, record: string }
+
+async function startPrinter (dir: string, baud: number): Promise<PrinterProcess> {
+  const pty = join(dir, 'ttyBENCH')
+  const record = join(dir, 'record.txt')
+  const script = `const { virtualPrinterCommand } = await import(${JSON.stringify(virtualPrinterModule)}); await virtualPrinterCommand().parseAsync(process.argv.slice(1), { from: 'user' })`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--pty', pty, '--baud', String(baud), '--record', record, '--speed-up', '100'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error('virtual printer did not start in 10 s')) }, 10_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('virtual printer on')) { clearTimeout(timer); resolve() }
+    })
+    child.once('exit', () => { clearTimeout(timer); reject(new Error('virtual printer exited')) })
+  })
+  return { child, exited, pty, record }
+}
+
+async function stopPrinter (printer: PrinterProcess): Promise<void> {
+  if (printer.child.exitCode === null && printer.child.signalCode === null) printer.child.kill('SIGTERM')
+  await printer.exited
+}
+
+async function recordIsExact (record: string, expected: string[]): Promise<boolean> {
+  const recorded = (await readFile(record, 'latin1')).split('\n').filter((line) => line !== '' && !HOUSEKEEPING.test(line))
+  return recorded.length === expected.length && recorded.every((line, i) => line.replace(/\s+/g, ' ') === expected[i].replace(/\s+/g, ' '))
+}
+
+async function oneRun (dir: string, baud: number, gcode: string, expected: string[], host: 'meshnode' | 'meshnode-1' | 'printcore'): Promise<RunResult> {
+  const printer = await startPrinter(dir, baud)
+  try {
+    let result: { seconds: number, cpuSeconds: number }
+    if (host === 'printcore') {
+      const out = await new Promise<string>((resolve, reject) => {
+        const py = spawn('/usr/bin/python3', ['-c', PRINTCORE, printer.pty, String(baud), gcode], { stdio: ['ignore', 'pipe', 'inherit'] })
+        let text = ''
+        py.stdout.on('data', (chunk: Buffer) => { text += chunk.toString() })
+        py.once('exit', (code) => { code === 0 ? resolve(text) : reject(new Error(`printcore exited ${code}`)) })
+      })
+      result = JSON.parse(out.trim().split('\n').pop() ?? '{}')
+    } else {
+      const sender = new GcodeSender(await openSerialTransport(printer.pty, baud), { bannerTimeoutMs: 300, ...(host === 'meshnode-1' ? { maxInFlight: 1 } : {}) })
+      await sender.connect()
+      const cpu = process.cpuUsage()
+      const start = performance.now()
+      await sender.print(gcode)
+      const used = process.cpuUsage(cpu)
+      result = { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 }
+      await sender.close()
+    }
+    await stopPrinter(printer)
+    return { ...result, exact: await recordIsExact(printer.record, expected) }
+  } finally {
+    await stopPrinter(printer)
+  }
+}
+
+function median (values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+async function main (): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'meshnode-bench-printer-'))
+  try {
+    const gcode = join(dir, 'bench.gcode')
+    const lines = ['; bench file', 'G28']
+    for (let i = 1; lines.length < LINES + 1; i++) lines.push(i % 50 === 0 ? `G1 Z${(i / 250).toFixed(2)} F600` : `G1 X${(i % 200).toFixed(3)} Y${((i * 7) % 200).toFixed(3)} E${(i * 0.0312).toFixed(5)}`)
+    await writeFile(gcode, lines.join('\n') + '\n')
+    const expected = lines.map(gcodeCommand).filter((c) => c !== '')
+    const wireBytes = expected.reduce((sum, command, i) => sum + frameLine(i + 1, command).length + 1 + OK_BYTES, 0)
+    process.stdout.write(`| baud | host | lines/s (median of ${RUNS}) | bound lines/s | of bound | sender CPU s | CPU µs/line | exact |\n|---|---|---|---|---|---|---|---|\n`)
+    for (const baud of BAUDS) {
+      const bound = expected.length / (wireBytes * 10 / baud)
+      for (const host of ['meshnode', 'meshnode-1', 'printcore'] as const) {
+        const runs: RunResult[] = []
+        for (let run = 0; run < RUNS; run++) runs.push(await oneRun(dir, baud, gcode, expected, host))
+        const rate = median(runs.map((r) => expected.length / r.seconds))
+        const cpu = median(runs.map((r) => r.cpuSeconds))
+        const label = host === 'meshnode-1' ? 'meshnode (1 line in flight)' : host === 'meshnode' ? 'meshnode (ADVANCED_OK window)' : 'printrun printcore'
+        process.stdout.write(`| ${baud} | ${label} | ${rate.toFixed(0)} | ${bound.toFixed(0)} | ${(100 * rate / bound).toFixed(0)}% | ${cpu.toFixed(2)} | ${(cpu * 1e6 / expected.length).toFixed(0)} | ${runs.every((r) => r.exact) ? 'yes' : 'NO'} |\n`)
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
