@@ -5,7 +5,7 @@ import { CAPABILITY_PROTOCOL, CAPABILITY_TOPIC, FETCH_TIMEOUT_MS, MAX_RECORD_BYT
 import { openRecord, signRecord } from './signed-record.js'
 import type { CapabilityRecord, Printer, Tool } from '../../protocols/capability.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
-import type { PeerId, PrivateKey, Stream } from '@libp2p/interface'
+import type { PeerId, PeerUpdate, PrivateKey, Stream } from '@libp2p/interface'
 
 const log = logger('meshnode:capabilities')
 
@@ -59,12 +59,14 @@ export class CapabilityService extends EventTarget {
     this.libp2p.services.pubsub.subscribe(CAPABILITY_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:update', this.onUpdate)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
   }
 
   async stop (): Promise<void> {
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:update', this.onUpdate)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.libp2p.unhandle(CAPABILITY_PROTOCOL)
   }
@@ -145,6 +147,17 @@ export class CapabilityService extends EventTarget {
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
     if (!evt.detail.protocols.includes(CAPABILITY_PROTOCOL)) return
     this.fetch(evt.detail.peerId).catch(err => log('fetching the record of %p failed %e', evt.detail.peerId, err))
+  }
+
+  /**
+   * A peer that was still starting when we connected registers our protocol a moment later and tells us by
+   * identify push: fetch its record then.
+   */
+  private readonly onUpdate = (evt: CustomEvent<PeerUpdate>): void => {
+    const { peer, previous } = evt.detail
+    if (!peer.protocols.includes(CAPABILITY_PROTOCOL) || previous?.protocols.includes(CAPABILITY_PROTOCOL) === true) return
+    if (this.known.has(peer.id.toString()) || this.libp2p.getConnections(peer.id).length === 0) return
+    this.fetch(peer.id).catch(err => log('fetching the record of %p failed %e', peer.id, err))
   }
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
