@@ -50,8 +50,9 @@ export class PrintDesk {
   }
 
   /**
-   * Null when some printer here can take the print now; otherwise why not (the first printer's reason). A
-   * printer that matches but is busy, offline or holds a part refuses for now: the stage waits for it.
+   * Null when some printer here can take the print now; otherwise why not. A printer that matches but is busy,
+   * offline or holds a part refuses for now: the stage waits for it. When none matches, the reason is the first
+   * printer's make-up (material, nozzle, build volume): clearing its bed would not make it take the job.
    */
   refusal (spec: StageSpec): Refusal | null {
     const candidates = this.candidates(spec)
@@ -59,7 +60,7 @@ export class PrintDesk {
     if (candidates.some(c => c.refusal(needs(spec)) == null)) return null
     const matching = candidates.find(c => printerRefusal(c.config, needs(spec)) == null)
     if (matching != null) return { reason: matching.refusal(needs(spec)) as string, busy: true }
-    return { reason: candidates[0].refusal(needs(spec)) as string }
+    return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
   }
 
   executorFor (spec: StageSpec): Executor | undefined {
