@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
-import { CAPABILITY_PROTOCOL, CAPABILITY_TOPIC, FETCH_TIMEOUT_MS, MAX_RECORD_BYTES } from './constants.js'
+import { CAPABILITY_PROTOCOL, CAPABILITY_TOPIC, FETCH_TIMEOUT_MS, MAX_RECORD_BYTES, RECONCILE_MS, RETRY_MS } from './constants.js'
 import { openRecord, signRecord } from './signed-record.js'
 import type { CapabilityRecord, Printer, Tool } from '../../protocols/capability.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
@@ -46,6 +46,8 @@ export class CapabilityService extends EventTarget {
   private record?: CapabilityRecord
   private seq = 0
   private readonly startedAt = Date.now()
+  private readonly attempts = new Map<string, number>()
+  private reconciler?: NodeJS.Timeout
 
   constructor (components: { libp2p: MeshLibp2p }, init: CapabilityServiceInit) {
     super()
@@ -61,9 +63,11 @@ export class CapabilityService extends EventTarget {
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:update', this.onUpdate)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.reconciler = setInterval(() => { this.reconcile() }, RECONCILE_MS)
   }
 
   async stop (): Promise<void> {
+    clearInterval(this.reconciler)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
     this.libp2p.removeEventListener('peer:update', this.onUpdate)
@@ -129,6 +133,20 @@ export class CapabilityService extends EventTarget {
     }
   }
 
+  /**
+   * Identify can time out on a loaded machine, and then no event says the peer speaks our protocol: every
+   * connected peer without a record is asked again, at most once per retry interval.
+   */
+  private reconcile (): void {
+    const now = Date.now()
+    for (const connection of this.libp2p.getConnections()) {
+      const id = connection.remotePeer.toString()
+      if (this.known.has(id) || now - (this.attempts.get(id) ?? 0) < RETRY_MS) continue
+      this.attempts.set(id, now)
+      this.fetch(connection.remotePeer).catch(err => log('fetching the record of %p failed %e', connection.remotePeer, err))
+    }
+  }
+
   private accept (record: CapabilityRecord): void {
     const current = this.known.get(record.peerId)
     if (current != null && current.record.seq > record.seq && current.record.startedAt === record.startedAt) return
@@ -165,6 +183,7 @@ export class CapabilityService extends EventTarget {
     const gone = this.known.get(id)
     if (gone == null) return
     this.known.delete(id)
+    this.attempts.delete(id)
     this.dispatchEvent(new CustomEvent('peer:left', { detail: gone }))
   }
 
