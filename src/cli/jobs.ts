@@ -54,20 +54,31 @@ export function logsCommand (): Command {
 
 export function getCommand (): Command {
   return new Command('get')
-    .description('write a job\'s final output to a file, pulling it from the peer that holds it')
+    .description('write a job\'s final output (or one stage\'s output) to a file, pulling it from the peer that holds it')
     .argument('<id>')
     .option('-o, --output <file>', 'where to write it (default: the output\'s name in this directory)')
+    .option('--stage <n>', 'the output of stage N instead, numbered as "meshnode job" shows them (1 is the first), e.g. the G-code of scad,slice,print is --stage 2')
     .addOption(dataDirOption())
-    .action(async (id: string, flags: { output?: string, dataDir: string }) => {
+    .action(async (id: string, flags: { output?: string, stage?: string, dataDir: string }) => {
       await runAction(async () => {
         await withDaemon(flags.dataDir, async c => {
           const job: JobRecord = await c.call('job', { id })
-          const name = job.result?.name ?? job.stages.findLast(s => s.output != null)?.output?.name ?? `${id}.out`
-          const got = await c.call('get', { id, out: resolve(flags.output ?? name) })
+          const index = flags.stage != null ? stageIndex(flags.stage, job) : undefined
+          const output = index != null ? job.stages[index].output : job.result ?? job.stages.findLast(s => s.output != null)?.output
+          const got = await c.call('get', { id, out: resolve(flags.output ?? output?.name ?? `${id}.out`), ...(index != null ? { stage: index } : {}) })
           process.stdout.write(`wrote ${got.path} (${got.size} bytes, sha256 ${got.hash})\n`)
         })
       })
     })
+}
+
+/** `--stage N` as the API's 0-based index, checked against the job's stages. */
+function stageIndex (value: string, job: JobRecord): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > job.stages.length) {
+    throw new Error(`--stage takes a stage number from 1 to ${job.stages.length} (${job.stages.map(s => `${s.index + 1} ${s.kind}`).join(', ')}), not "${value}"`)
+  }
+  return n - 1
 }
 
 export function cancelCommand (): Command {
