@@ -1,8 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { BAUD_RATES } from '../printer/printer-config.js'
 import { FAULT_SYNTAX, parseFaultSpec, type VirtualFault } from '../printer/virtual/fault-spec.js'
-import { servePrinterOnPty } from '../printer/virtual/pty-link.js'
-import { VirtualPrinter } from '../printer/virtual/virtual-printer.js'
 import { runAction } from './run-action.js'
 
 interface VirtualPrinterFlags {
@@ -31,6 +29,9 @@ export function virtualPrinterCommand (): Command {
 }
 
 async function serve (flags: VirtualPrinterFlags): Promise<void> {
+  // Loaded here so the serial port's native binding costs nothing to the other commands.
+  const { servePrinterOnPty } = await import('../printer/virtual/pty-link.js')
+  const { VirtualPrinter } = await import('../printer/virtual/virtual-printer.js')
   const printer = new VirtualPrinter({ baud: flags.baud, speedUp: flags.speedUp, faults: flags.fault, seed: flags.seed, recordFile: flags.record })
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => { resolve('SIGINT') })
