@@ -15,6 +15,9 @@ export interface CallContext {
   signal: AbortSignal
 }
 
+/** A connection must present its token this soon or be closed. */
+const AUTH_TIMEOUT_MS = 5000
+
 export type Handler = (params: any, ctx: CallContext) => Promise<unknown>
 
 export class UnknownMethodError extends Error {
@@ -69,12 +72,17 @@ export class ControlServer {
     socket.on('close', () => { this.sockets.delete(socket); closed.abort() })
     socket.on('error', () => {})
     let authenticated = false
+    let refused = false
+    const unauthenticated = setTimeout(() => { if (!authenticated) socket.destroy() }, AUTH_TIMEOUT_MS)
+    socket.on('close', () => { clearTimeout(unauthenticated) })
     const send = (message: unknown): void => { if (!socket.destroyed) socket.write(JSON.stringify(message) + '\n') }
     onJsonLines(socket, (message) => {
+      if (refused) return
       if (!authenticated) {
         authenticated = this.checkToken(message?.token)
+        refused = !authenticated
         send(authenticated ? { ok: true } : { error: { name: 'UnauthorizedError', message: 'the control token is missing or wrong' } })
-        if (!authenticated) socket.end()
+        if (refused) socket.destroySoon()
         return
       }
       const { id, method, params } = message ?? {}

@@ -436,7 +436,7 @@ export class Coordinator extends EventTarget {
   private collect (spec: Pick<StageSpec, 'jobId' | 'index' | 'attempt'>, bid: Bid, from: string): void {
     const round = this.bids.get(`${spec.jobId}:${spec.index}`)
     if (round == null || bid.attempt !== round.attempt) return
-    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached, busy: bid.busy })
+    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached, busy: bid.busy, holdsInput: bid.holdsInput })
     round.complete()
   }
 
@@ -484,6 +484,6 @@ export class Coordinator extends EventTarget {
 /** The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by peer id. */
 export function pickWinner (bids: BidRecord[]): BidRecord | undefined {
   return bids.filter(b => b.accept).sort((a, b) =>
-    Number(b.cached) - Number(a.cached) || a.etaMs - b.etaMs || a.peerId.localeCompare(b.peerId)
+    Number(b.cached) - Number(a.cached) || a.etaMs - b.etaMs || Number(b.holdsInput) - Number(a.holdsInput) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
   )[0]
 }

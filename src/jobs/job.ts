@@ -21,6 +21,8 @@ export interface BidRecord {
   reason: string
   etaMs: number
   cached: boolean
+  /** The bidder already holds the stage's input: nothing to transfer. */
+  holdsInput: boolean
   /** A refusal for now (queue full, printer busy): the stage waits rather than fails. */
   busy: boolean
 }
