@@ -48,6 +48,7 @@ async function main (): Promise<void> {
     await waitFor(async () => {
       const peers = await lan.peers(requester)
       if (peers.filter(p => p.offers.includes('noop')).length < 4) throw new Error(`${peers.length} peers`)
+      return true
     }, { timeoutMs: 30_000, what: 'the requester to see four no-op executors' })
 
     const latencies: number[] = []

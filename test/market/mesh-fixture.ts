@@ -1,0 +1,34 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
+import { parseServiceConfig } from '../../src/executors/service-config.js'
+import { startMeshNode, type MeshNode } from '../../src/node/mesh-node.js'
+import type { TestContext } from 'node:test'
+
+/** A temp dir removed after the test. */
+export async function tempDir (t: TestContext, prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  return dir
+}
+
+/** A custom service `slow` that waits `seconds` and copies its input: a stage that takes a while. */
+export async function slowService (dir: string, seconds: number): Promise<NodeConfig['services'][number]> {
+  const script = join(dir, 'slow.sh')
+  await writeFile(script, `#!/bin/sh\nsleep ${seconds}\ncp "$1" "$2"\n`)
+  await chmod(script, 0o755)
+  return parseServiceConfig({ name: 'slow', command: script, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
+}
+
+/** A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. */
+export async function startPeer (t: TestContext, dir: string, name: string, change: (config: NodeConfig) => void = () => {}): Promise<MeshNode> {
+  const config = defaultConfig()
+  Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  config.mdns.enabled = false
+  config.tools = { ...config.tools, embedded: { openscad: false, cura: false } }
+  change(config)
+  const node = await startMeshNode(config)
+  t.after(async () => { await node.stop() })
+  return node
+}
