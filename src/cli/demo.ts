@@ -26,49 +26,60 @@ async function demo (file: string | undefined, flags: { define?: string[], dir?:
   const design = resolve(file ?? join(packageRoot(), 'examples', 'bracket.scad'))
   const baseDir = flags.dir != null ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'meshnode-demo-'))
   process.stdout.write(`starting three peers on loopback (data dirs and logs in ${baseDir})\n`)
-  const mesh = await DemoMesh.start(baseDir)
+  const mesh = await DemoMesh.plan(baseDir)
+  // Ctrl-C stops the peers whenever it comes, also while they are starting: none may outlive the demo.
   let interrupted = false
   const onSigint = (): void => {
     interrupted = true
     process.stdout.write('\nstopping the demo peers\n')
-    mesh.stop().then(() => process.exit(130), () => process.exit(130))
+    mesh.stop().catch(() => {})
   }
   process.once('SIGINT', onSigint)
   try {
-    const [workstation] = mesh.peers
-    for (const peer of mesh.peers) {
-      const status = await mesh.call(peer, 'status')
-      const tools = status.tools.map((t: any) => `${t.name} ${t.version}${t.embedded === true ? ' (embedded WebAssembly)' : ' (native)'}`)
-      const printers = status.printers.map((p: any) => `printer ${p.name} (${p.state}, ${p.material})`)
-      process.stdout.write(`  ${peer.name.padEnd(13)} offers ${status.offers.join(', ').padEnd(6)} ${[...tools, ...printers].join(', ')}\n`)
-    }
-    const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
-    const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
-    process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
-    let drawn = 0
-    const [job]: JobRecord[] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => {
-      if (!process.stdout.isTTY) return
-      const lines = event.jobs[0].stages.map(stageLine)
-      if (drawn > 0) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
-      process.stdout.write(lines.join('\n') + '\n')
-      drawn = lines.length
-    })
-    if (!process.stdout.isTTY) process.stdout.write(job.stages.map(stageLine).join('\n') + '\n')
-    if (job.state !== 'done') {
-      process.stderr.write(`meshnode: the demo job ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
-      return 1
-    }
-    const files = []
-    for (const stage of job.stages) {
-      const name = stage.output?.name ?? `stage-${stage.index}`
-      files.push(await mesh.call(workstation, 'get', { id: job.id, stage: stage.index, out: join(baseDir, name) }))
-    }
-    await printSummary(job, files.map(f => f.path), mesh)
-    return 0
+    const code = await runDemo(mesh, design, flags, baseDir)
+    return interrupted ? 130 : code
+  } catch (err) {
+    // Stopping the peers fails whatever the demo was waiting on: after Ctrl-C that is no error.
+    if (interrupted) return 130
+    throw err
   } finally {
     process.off('SIGINT', onSigint)
-    if (!interrupted) await mesh.stop()
+    await mesh.stop()
   }
+}
+
+async function runDemo (mesh: DemoMesh, design: string, flags: { define?: string[] }, baseDir: string): Promise<number> {
+  await mesh.start()
+  const [workstation] = mesh.peers
+  for (const peer of mesh.peers) {
+    const status = await mesh.call(peer, 'status')
+    const tools = status.tools.map((t: any) => `${t.name} ${t.version}${t.embedded === true ? ' (embedded WebAssembly)' : ' (native)'}`)
+    const printers = status.printers.map((p: any) => `printer ${p.name} (${p.state}, ${p.material})`)
+    process.stdout.write(`  ${peer.name.padEnd(13)} offers ${status.offers.join(', ').padEnd(6)} ${[...tools, ...printers].join(', ')}\n`)
+  }
+  const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
+  const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
+  process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
+  let drawn = 0
+  const [job]: JobRecord[] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => {
+    if (!process.stdout.isTTY) return
+    const lines = event.jobs[0].stages.map(stageLine)
+    if (drawn > 0) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
+    process.stdout.write(lines.join('\n') + '\n')
+    drawn = lines.length
+  })
+  if (!process.stdout.isTTY) process.stdout.write(job.stages.map(stageLine).join('\n') + '\n')
+  if (job.state !== 'done') {
+    process.stderr.write(`meshnode: the demo job ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
+    return 1
+  }
+  const files = []
+  for (const stage of job.stages) {
+    const name = stage.output?.name ?? `stage-${stage.index}`
+    files.push(await mesh.call(workstation, 'get', { id: job.id, stage: stage.index, out: join(baseDir, name) }))
+  }
+  await printSummary(job, files.map(f => f.path), mesh)
+  return 0
 }
 
 async function printSummary (job: JobRecord, paths: string[], mesh: DemoMesh): Promise<void> {

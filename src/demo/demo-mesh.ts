@@ -13,9 +13,19 @@ export interface DemoPeer {
   address: string
   log: string
   process?: ChildProcess
+  /** Settles once the process has exited (or failed to start). */
+  exited?: Promise<void>
 }
 
 const READY_TIMEOUT_MS = 30_000
+
+/** The mesh was stopped (Ctrl-C) while it was still starting. */
+export class DemoStoppedError extends Error {
+  constructor () {
+    super('the demo was stopped while its peers were starting')
+    this.name = 'DemoStoppedError'
+  }
+}
 
 /**
  * Three real peers in their own processes and data dirs, on loopback with mDNS off, each dialling the
@@ -23,12 +33,17 @@ const READY_TIMEOUT_MS = 30_000
  */
 export class DemoMesh {
   readonly peers: DemoPeer[]
+  private stopping = false
 
   private constructor (peers: DemoPeer[]) {
     this.peers = peers
   }
 
-  static async start (baseDir: string): Promise<DemoMesh> {
+  /**
+   * Names the peers and picks their ports; starts nothing, so that the caller can arrange for Ctrl-C to stop()
+   * the mesh before start() spawns the first peer.
+   */
+  static async plan (baseDir: string): Promise<DemoMesh> {
     const names = ['workstation', 'build-server', 'printer-pi']
     const peers: DemoPeer[] = []
     for (const name of names) {
@@ -41,15 +56,18 @@ export class DemoMesh {
         log: join(baseDir, `${name}.log`)
       })
     }
-    const mesh = new DemoMesh(peers)
+    return new DemoMesh(peers)
+  }
+
+  /** Spawns the three peers and waits until each lists the two others; on any failure stops those it started. */
+  async start (): Promise<void> {
     try {
-      for (const peer of peers) await mesh.spawn(peer)
-      await mesh.waitUntilConnected()
+      for (const peer of this.peers) await this.spawn(peer)
+      await this.waitUntilConnected()
     } catch (err) {
-      await mesh.stop()
+      await this.stop()
       throw err
     }
-    return mesh
   }
 
   /** Each peer lists the two others: the mesh is ready for work. */
@@ -57,6 +75,7 @@ export class DemoMesh {
     const deadline = Date.now() + READY_TIMEOUT_MS
     for (const peer of this.peers) {
       for (;;) {
+        if (this.stopping) throw new DemoStoppedError()
         const known = await this.call(peer, 'peers').catch(() => [])
         if (known.length === this.peers.length - 1) break
         if (Date.now() > deadline) throw new Error(`the demo peers did not find each other within ${READY_TIMEOUT_MS / 1000} s (see ${peer.log})`)
@@ -74,21 +93,25 @@ export class DemoMesh {
     }
   }
 
-  /** SIGTERM to each peer we started (by its pid), then wait for it to exit. */
+  /**
+   * SIGTERM to each peer we started (by its pid), then wait for it to exit. Safe to call at any time and more
+   * than once: a peer that start() has not spawned yet is never spawned.
+   */
   async stop (): Promise<void> {
+    this.stopping = true
     await Promise.all(this.peers.map(async peer => {
       const child = peer.process
-      if (child?.pid == null || child.exitCode != null) return
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGTERM')
+      if (child == null || peer.exited == null) return
+      if (child.exitCode == null && child.signalCode == null) child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-      await exited
+      await peer.exited
       clearTimeout(timer)
     }))
   }
 
   private async spawn (peer: DemoPeer): Promise<void> {
     await mkdir(peer.dataDir, { recursive: true })
+    if (this.stopping) throw new DemoStoppedError()
     const others = this.peers.filter(p => p !== peer).map(p => ['--peer', p.address]).flat()
     const log = createWriteStream(peer.log)
     const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, ...others], {
@@ -97,8 +120,13 @@ export class DemoMesh {
     child.stdout.pipe(log)
     child.stderr.pipe(log)
     peer.process = child
+    peer.exited = new Promise(resolve => {
+      child.once('exit', () => resolve())
+      child.once('error', () => resolve())
+    })
     const deadline = Date.now() + READY_TIMEOUT_MS
     for (;;) {
+      if (this.stopping) throw new DemoStoppedError()
       if (child.exitCode != null) throw new Error(`${peer.name} exited with code ${child.exitCode} (see ${peer.log})`)
       if (await this.call(peer, 'status').then(() => true, () => false)) return
       if (Date.now() > deadline) throw new Error(`${peer.name} did not start within ${READY_TIMEOUT_MS / 1000} s (see ${peer.log})`)
