@@ -38,13 +38,17 @@ export function hasTool (executors: () => Executor[], printers: () => string[]):
   }
 }
 
-/** Compute stages come from any mesh member by default; prints only from peers the config trusts. */
-export function trustsRequester (config: () => NodeConfig, self: string): SemanticStrategy {
+/**
+ * Compute stages come from any mesh member by default; prints only from peers the config trusts. A trust list
+ * names peers by peer id, or by name as pinned to the peer id first seen with it.
+ */
+export function trustsRequester (config: () => NodeConfig, self: string, pinnedPeer: (name: string) => string | undefined = () => undefined): SemanticStrategy {
   return (spec) => {
     if (spec.requester === self) return null
     const trust = config().trust
     const allowed = spec.kind === 'print' ? trust.print : trust.submit
     if (allowed.includes(ANY_PEER) || allowed.includes(spec.requester)) return null
+    if (allowed.some(entry => pinnedPeer(entry) === spec.requester)) return null
     return { reason: spec.kind === 'print' ? 'takes prints only from peers its config trusts' : 'does not take jobs from this peer' }
   }
 }

@@ -8,10 +8,12 @@ import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
 import { DirectChannel } from '../market/direct.js'
 import { GossipGuard } from '../market/gossip-guard.js'
+import { NamePins } from '../market/name-pins.js'
 import { PrintDesk } from '../market/print-desk.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
+import { startBlobGc } from './blob-gc.js'
 import { registerJobApi } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
 import { join } from 'node:path'
@@ -84,6 +86,13 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     })
     await capabilities.start()
     cleanup.push(async () => capabilities.stop())
+    const pins = new NamePins(db)
+    await pins.load()
+    capabilities.addEventListener('peer:joined', (evt) => {
+      const { name, peerId } = (evt as CustomEvent<{ name: string, peerId: string }>).detail
+      const trust = current.trust
+      if ([...trust.submit, ...trust.print, ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
+    })
     await printers.start()
     cleanup.push(async () => printers.stop())
 
@@ -103,7 +112,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
       semantic: [
         offersStage(() => current),
-        trustsRequester(() => current, self),
+        trustsRequester(() => current, self, (name) => pins.peerFor(name)),
         hasTool(() => executors, () => current.printers.map(p => p.name)),
         (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
       ],
@@ -116,6 +125,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
+    const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
+    cleanup.push(() => { gc.stop() })
 
     const dialer = new Dialer(libp2p, config.peers)
     dialer.start()
