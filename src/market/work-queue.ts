@@ -53,6 +53,12 @@ interface Running {
   started: boolean
 }
 
+/** A stage this node holds an award for, queued or running, and the lease it keeps renewing for it. */
+interface Held {
+  running: Running
+  lease: { stop(): void }
+}
+
 /**
  * The executor side of the market: bids on announcements, confirms awards, runs the stages it holds with a
  * lease it keeps renewing, and reports each result until the requester has it.
@@ -67,6 +73,7 @@ export class WorkQueue {
   private readonly history = new RunHistory()
   private readonly queue: WorkRecord[] = []
   private readonly running = new Map<string, Running>()
+  private readonly held = new Map<string, Held>()
   private stopped = false
 
   constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
@@ -85,6 +92,7 @@ export class WorkQueue {
         // The tool died with the node; run it again under the same award. The first renewal tells whether the
         // requester still counts on us.
         record.state = 'queued'
+        this.hold(record)
         this.queue.push(record)
       } else if (record.state === 'running') {
         record.state = 'interrupted'
@@ -101,6 +109,7 @@ export class WorkQueue {
   async stop (): Promise<void> {
     this.stopped = true
     for (const running of this.running.values()) running.abort.abort(new Error('node stopping'))
+    for (const held of this.held.values()) held.lease.stop()
   }
 
   /** Stages queued or running here: what the capability record and bids report as load. */
@@ -132,9 +141,13 @@ export class WorkQueue {
     const refusal = firstRefusal(this.init.semantic, spec)
     if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal.reason }
     if (this.init.executorFor(spec) == null) return { status: MarketResponse.Status.DECLINED, message: `has no tool for ${spec.kind}` }
-    this.running.get(key)?.abort.abort(new Error('superseded by a newer award'))
+    const superseded = this.held.get(key)
+    superseded?.running.abort.abort(new Error('superseded by a newer award'))
+    if (superseded != null) this.release(key, superseded.running)
     const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', acceptedAt: Date.now() }
     await this.work.put(key, record)
+    // The lease starts with the award, not with the run: a stage queued behind others must not lapse.
+    this.hold(record)
     const queued = this.queue.findIndex(w => w.key === key)
     if (queued >= 0) this.queue.splice(queued, 1)
     this.queue.push(record)
@@ -153,12 +166,13 @@ export class WorkQueue {
 
   private async execute (record: WorkRecord): Promise<void> {
     const spec = specFromJson(record.spec)
-    const running: Running = { abort: new AbortController(), progress: 0, log: [], started: false }
+    const running = this.held.get(record.key)?.running ?? this.hold(record)
     this.running.set(record.key, running)
     this.init.onChange()
-    const lease = this.keepLease(record, running)
     const began = Date.now()
     try {
+      // Revoked (or superseded) while it waited in the queue.
+      running.abort.signal.throwIfAborted()
       const executor = this.init.executorFor(spec)
       if (executor == null) throw new Error(`this node no longer has a tool for ${spec.kind}`)
       record.tool = `${executor.tool.name} ${executor.tool.version}`
@@ -194,8 +208,8 @@ export class WorkQueue {
         retryable: !INPUT_ERRORS.has(err.name)
       })
     } finally {
-      lease.stop()
-      this.running.delete(record.key)
+      this.release(record.key, running)
+      if (this.running.get(record.key) === running) this.running.delete(record.key)
       this.init.onChange()
       this.pump()
     }
@@ -226,7 +240,21 @@ export class WorkQueue {
     }
   }
 
-  /** Renews the lease while the stage runs; a revoked lease, or one it could not renew in time, stops the tool. */
+  private hold (record: WorkRecord): Running {
+    const running: Running = { abort: new AbortController(), progress: 0, log: [], started: false }
+    this.held.set(record.key, { running, lease: this.keepLease(record, running) })
+    return running
+  }
+
+  /** Stops renewing the lease of `running`, unless a newer award of the stage holds the key by now. */
+  private release (key: string, running: Running): void {
+    const held = this.held.get(key)
+    if (held?.running !== running) return
+    held.lease.stop()
+    this.held.delete(key)
+  }
+
+  /** Renews the lease from the award until the stage has run; a revoked lease, or one it could not renew in time, stops the tool. */
   private keepLease (record: WorkRecord, running: Running): { stop(): void } {
     const leaseMs = this.init.config().market.leaseMs
     let lastRenewed = Date.now()
