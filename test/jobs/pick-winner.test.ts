@@ -5,12 +5,16 @@ import { pickWinner } from '../../src/jobs/coordinator.js'
 import type { BidRecord } from '../../src/jobs/job.js'
 
 function bid (peerId: string, etaMs: number, extra: Partial<BidRecord> = {}): BidRecord {
-  return { attempt: 1, peerId, peerName: peerId, accept: true, reason: 'openscad 2021.01', etaMs, cached: false, busy: false, ...extra }
+  return { attempt: 1, peerId, peerName: peerId, accept: true, reason: 'openscad 2021.01', etaMs, cached: false, busy: false, holdsInput: false, ...extra }
 }
 
 test('no bids, or only refusals, means no winner', () => {
   assert.equal(pickWinner([]), undefined)
   assert.equal(pickWinner([bid('a', 1, { accept: false, reason: 'queue full (8 stages)' }), bid('b', 0, { accept: false, reason: 'has no printer' })]), undefined)
+})
+
+test('on equal estimates the peer that already holds the input wins', () => {
+  assert.equal(pickWinner([bid('a', 200), bid('b', 200, { holdsInput: true }), bid('c', 300, { holdsInput: true })])?.peerId, 'b')
 })
 
 test('a cached result wins over an earlier finish; then the earliest finish; then the lower peer id', () => {

@@ -22,12 +22,12 @@ export async function slowService (dir: string, seconds: number): Promise<NodeCo
 }
 
 /** A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. */
-export async function startPeer (t: TestContext, dir: string, name: string, change: (config: NodeConfig) => void = () => {}): Promise<MeshNode> {
+export async function startPeer (t: TestContext, dir: string, name: string, change: (config: NodeConfig) => void | Promise<void> = () => {}): Promise<MeshNode> {
   const config = defaultConfig()
   Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'] })
   config.mdns.enabled = false
   config.tools = { ...config.tools, embedded: { openscad: false, cura: false } }
-  change(config)
+  await change(config)
   const node = await startMeshNode(config)
   t.after(async () => { await node.stop() })
   return node

@@ -1,0 +1,74 @@
+/**
+ * 100 OpenSCAD renders through a 2-peer mesh (each peer renders one at a time, so the mesh uses the same 2
+ * cores) against `xargs -P2 openscad` on the same files, in the same run. Also the peers' peak RSS.
+ * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3]
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createLan, waitFor } from '../test/lan/harness.js'
+import type { Lan, MeshNode } from '../test/lan/harness.js'
+
+const { values } = parseArgs({ options: { files: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } } })
+const count = Number(values.files)
+const runs = Number(values.runs)
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+
+async function json (lan: Lan, node: MeshNode, args: string[]): Promise<any> {
+  const result = await lan.runCli(node, [...args, '--json'], 300_000)
+  if (result.code !== 0) throw new Error(`meshnode ${args.join(' ')} failed: ${result.stderr}`)
+  return JSON.parse(result.stdout)
+}
+
+async function designs (dir: string, run: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  const files: string[] = []
+  for (let i = 0; i < count; i++) {
+    const file = join(dir, `part-${run}-${i}.scad`)
+    // Distinct parts, so no run is answered from the stage cache.
+    await writeFile(file, `$fn = 48;\ndifference() { cube([${20 + i % 7}, ${15 + run}, 8]); translate([10, 7, -1]) cylinder(d = ${3 + (i % 5) / 2}, h = 10); }\n`)
+    files.push(file)
+  }
+  return files
+}
+
+async function main (): Promise<void> {
+  const lan = await createLan(undefined, { size: 2 })
+  try {
+    const config = join(lan.dir, 'render.json')
+    await writeFile(config, JSON.stringify({ offers: ['scad'], market: { maxConcurrent: 1 }, tools: { embedded: { openscad: false } } }))
+    const nodes = await lan.startAll(() => ({ args: ['--config', config] }))
+    await waitFor(async () => (await lan.peers(nodes[0])).length === 1, { timeoutMs: 30_000, what: 'the two peers to meet' })
+    const mesh: number[] = []
+    const xargs: number[] = []
+    for (let run = 0; run < runs; run++) {
+      const meshFiles = await designs(join(lan.dir, `mesh-${run}`), run)
+      const started = Date.now()
+      const jobs = await json(lan, nodes[0], ['submit', ...meshFiles, '--pipeline', 'scad', '--detach'])
+      const ids = new Set(jobs.map((j: any) => j.id))
+      await waitFor(async () => {
+        const all = (await json(lan, nodes[0], ['jobs', '--all'])).filter((j: any) => ids.has(j.id))
+        const failed = all.filter((j: any) => j.state === 'failed')
+        if (failed.length > 0) throw new Error(`job ${failed[0].id} failed: ${failed[0].stages[0].error}`)
+        return all.every((j: any) => j.state === 'done') ? all : undefined
+      }, { timeoutMs: 20 * 60_000, intervalMs: 200, what: `${count} renders through the mesh` })
+      mesh.push((Date.now() - started) / 1000)
+
+      const plainFiles = await designs(join(lan.dir, `xargs-${run}`), run + 1000)
+      const t0 = Date.now()
+      execFileSync('sh', ['-c', 'printf "%s\\n" "$@" | xargs -P2 -I{} openscad -o {}.stl {} 2>/dev/null', 'sh', ...plainFiles])
+      xargs.push((Date.now() - t0) / 1000)
+      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s, xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s`)
+    }
+    console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x`)
+    console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
+  } finally {
+    await lan.close()
+  }
+}
+
+await main()
