@@ -4,48 +4,98 @@ import type { MeshLibp2p } from './libp2p.js'
 import type { PeerId, PeerInfo } from '@libp2p/interface'
 
 const log = logger('meshnode:dialer')
-const REDIAL_MS = 3000
+const TICK_MS = 1000
+const DIAL_TIMEOUT_MS = 5000
+const MAX_BACKOFF_MS = 15_000
+
+interface Backoff {
+  failures: number
+  nextAt: number
+}
+
+interface Wanted extends Backoff {
+  peerId: PeerId
+}
 
 /**
- * libp2p 3 does not dial the peers it discovers: this dials each mDNS discovery at once, and keeps the
- * configured --peer addresses connected, redialling them while they are gone.
+ * Keeps the mesh connected. libp2p 3 dials nobody by itself and reports a peer as discovered only the first
+ * time it enters the peer store, so one failed dial, or a link that went down and came back, would never be
+ * retried. Every peer discovered over mDNS or lost from a connection is dialled until it answers, with a
+ * backoff; the configured --peer addresses are kept connected the same way.
  */
 export class Dialer {
   private readonly libp2p: MeshLibp2p
-  private readonly peers: string[]
-  private timer?: NodeJS.Timeout
+  private readonly addresses: Map<string, Backoff>
+  private readonly wanted = new Map<string, Wanted>()
   /** The peer behind each configured address, once it has answered. */
   private readonly reached = new Map<string, PeerId>()
+  private readonly dialing = new Set<string>()
+  private timer?: NodeJS.Timeout
 
-  constructor (libp2p: MeshLibp2p, peers: string[]) {
+  constructor (libp2p: MeshLibp2p, addresses: string[]) {
     this.libp2p = libp2p
-    this.peers = peers
+    this.addresses = new Map(addresses.map(a => [a, { failures: 0, nextAt: 0 }]))
   }
 
   start (): void {
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
-    this.dialStatic()
-    this.timer = setInterval(() => { this.dialStatic() }, REDIAL_MS)
+    this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.tick()
+    this.timer = setInterval(() => { this.tick() }, TICK_MS)
   }
 
   stop (): void {
     clearInterval(this.timer)
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
+    this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
   }
 
   private readonly onDiscovery = (evt: CustomEvent<PeerInfo>): void => {
-    const { id } = evt.detail
-    if (id.equals(this.libp2p.peerId) || this.libp2p.getConnections(id).length > 0) return
-    this.libp2p.dial(id, { signal: AbortSignal.timeout(5000) }).catch(err => log('dialling discovered %p failed %e', id, err))
+    this.want(evt.detail.id)
+    this.tick()
   }
 
-  private dialStatic (): void {
-    for (const address of this.peers) {
-      const known = this.reached.get(address)
-      if (known != null && this.libp2p.getConnections(known).length > 0) continue
-      this.libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(5000) })
-        .then(connection => { this.reached.set(address, connection.remotePeer) })
-        .catch(err => log('dialling %s failed %e', address, err))
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.want(evt.detail)
+  }
+
+  private want (peerId: PeerId): void {
+    if (peerId.equals(this.libp2p.peerId) || this.wanted.has(peerId.toString())) return
+    this.wanted.set(peerId.toString(), { peerId, failures: 0, nextAt: 0 })
+  }
+
+  private tick (): void {
+    const now = Date.now()
+    for (const [id, wanted] of this.wanted) {
+      if (this.libp2p.getConnections(wanted.peerId).length > 0) {
+        this.wanted.delete(id)
+        continue
+      }
+      if (wanted.nextAt > now || this.dialing.has(id)) continue
+      this.dial(id, wanted, async () => {
+        await this.libp2p.dial(wanted.peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        this.wanted.delete(id)
+      })
     }
+    for (const [address, backoff] of this.addresses) {
+      const known = this.reached.get(address)
+      if ((known != null && this.libp2p.getConnections(known).length > 0) || backoff.nextAt > now || this.dialing.has(address)) continue
+      this.dial(address, backoff, async () => {
+        const connection = await this.libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(DIAL_TIMEOUT_MS) })
+        this.reached.set(address, connection.remotePeer)
+        backoff.failures = 0
+      })
+    }
+  }
+
+  private dial (key: string, backoff: Backoff, attempt: () => Promise<void>): void {
+    this.dialing.add(key)
+    attempt()
+      .catch(err => {
+        log('dialling %s failed %e', key, err)
+        backoff.failures++
+        backoff.nextAt = Date.now() + Math.min(TICK_MS * 2 ** backoff.failures, MAX_BACKOFF_MS)
+      })
+      .finally(() => { this.dialing.delete(key) })
   }
 }
