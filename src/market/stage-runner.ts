@@ -77,7 +77,9 @@ async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
   for (const holder of ref.holders) {
     if (holder === init.self) continue
     try {
-      await init.blobs.fetch(peerIdFromString(holder), ref.hash, { expectedSize: ref.size, signal: init.signal })
+      const fetched = await init.blobs.fetch(peerIdFromString(holder), ref.hash, { expectedSize: ref.size, signal: init.signal })
+      // A broken transfer that picked up where it stopped is worth a line in the job's log: the user sees why it was slow.
+      if (fetched.resumedAt.length > 0) init.onLog(`fetched ${ref.name} from ${holder}: resumed at byte ${fetched.resumedAt.join(', ')} after a break`)
       return
     } catch (err: any) {
       if (init.signal.aborted) throw err
