@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { waitFor } from '../../lan/harness.js'
+import type { CliResult, Lan, MeshNode } from '../../lan/harness.js'
+import type { JobEvent, JobRecord } from '../../../src/jobs/job.js'
+
+/** What `meshnode job ID --json` prints: the record and its history (tool output left out). */
+export type JobView = JobRecord & { events: JobEvent[] }
+
+export function peerIdOf (node: MeshNode): string {
+  assert.ok(node.peerId !== undefined, `${node.name} has reported its peer id`)
+  return node.peerId
+}
+
+export function parseJson<T> (result: CliResult, what: string): T {
+  assert.equal(result.code, 0, `${what} exits 0; stderr: ${result.stderr.trim()}`)
+  try {
+    return JSON.parse(result.stdout) as T
+  } catch (err) {
+    throw new Error(`${what} printed no JSON: ${result.stdout.slice(0, 500)}`, { cause: err })
+  }
+}
+
+export async function jobView (lan: Lan, node: MeshNode, id: string): Promise<JobView> {
+  return parseJson<JobView>(await lan.runCli(node, ['job', id, '--json']), `meshnode job ${id} --json`)
+}
+
+export async function jobList (lan: Lan, node: MeshNode): Promise<JobRecord[]> {
+  return parseJson<JobRecord[]>(await lan.runCli(node, ['jobs', '--all', '--json']), 'meshnode jobs --all --json')
+}
+
+/** `submit ... --detach`: one job id a line. */
+export async function submitDetached (lan: Lan, node: MeshNode, args: string[]): Promise<string[]> {
+  const result = await lan.runCli(node, ['submit', ...args, '--detach'], 60_000)
+  assert.equal(result.code, 0, `submit --detach exits 0; stderr: ${result.stderr.trim()}`)
+  const ids = result.stdout.split('\n').map(l => l.trim()).filter(l => l !== '')
+  for (const id of ids) assert.match(id, /^j[0-9a-f]{12}$/, 'submit --detach prints job ids')
+  return ids
+}
+
+/** Polls `jobs --json` until every one of `ids` has ended (bounded); returns their records. */
+export async function waitJobsEnded (lan: Lan, node: MeshNode, ids: string[], timeoutMs: number): Promise<JobRecord[]> {
+  return waitFor(async () => {
+    const listed = new Map((await jobList(lan, node)).map(j => [j.id, j]))
+    const mine = ids.map(id => listed.get(id))
+    const open = mine.filter(j => j == null || j.state === 'running')
+    if (open.length > 0) throw new Error(`${open.length} of ${ids.length} jobs not ended yet`)
+    return mine as JobRecord[]
+  }, { timeoutMs, intervalMs: 1000, what: `${ids.length} jobs on ${node.name} to end` })
+}
+
+/** Every blob hash in a node's store, finished or partial, read from <dataDir>/blobs. */
+export function blobsOnDisk (node: MeshNode): Set<string> {
+  const root = join(node.dataDir, 'blobs')
+  const found = new Set<string>()
+  if (!existsSync(root)) return found
+  for (const dir of readdirSync(root)) {
+    if (dir === 'partial') for (const name of readdirSync(join(root, dir))) found.add(name)
+    else if (/^[0-9a-f]{2}$/.test(dir)) for (const name of readdirSync(join(root, dir))) found.add(dir + name)
+  }
+  return found
+}
+
+/**
+ * The runs of one stage's tool on these executors. Each award gets a fresh job directory
+ * <dataDir>/work/<job>-<stage>-<award token>, and the tool starts only once its input is in there: an
+ * attempt that could not fetch its input leaves the directory empty and ran nothing.
+ */
+export function stageRuns (executors: MeshNode[], jobId: string, index: number): string[] {
+  return executors.flatMap(node => {
+    const work = join(node.dataDir, 'work')
+    if (!existsSync(work)) return []
+    return readdirSync(work)
+      .filter(name => name.startsWith(`${jobId}-${index}-`) && readdirSync(join(work, name)).length > 0)
+      .map(name => `${node.name}:${name}`)
+  })
+}
+
+/** The bytes of a finished blob in a node's store; asserts they hash to `hash`. */
+export function readBlob (node: MeshNode, hash: string): Buffer {
+  const bytes = readFileSync(join(node.dataDir, 'blobs', hash.slice(0, 2), hash.slice(2)))
+  assert.equal(createHash('sha256').update(bytes).digest('hex'), hash, `${node.name}'s copy of ${hash} matches its hash`)
+  return bytes
+}
+
+/** An ASCII STL with facets, or a binary one whose size matches its facet count. */
+export function assertStl (bytes: Buffer, what: string): void {
+  const head = bytes.subarray(0, 5).toString('latin1')
+  if (head === 'solid' && bytes.includes('facet normal')) {
+    assert.match(bytes.subarray(-200).toString('latin1'), /endsolid/, `${what} is a complete ASCII STL`)
+    return
+  }
+  assert.ok(bytes.length >= 84, `${what} is an STL (${bytes.length} bytes)`)
+  const facets = bytes.readUInt32LE(80)
+  assert.ok(facets > 0 && bytes.length === 84 + 50 * facets, `${what} is a binary STL (${facets} facets, ${bytes.length} bytes)`)
+}
+
+/** Real G-code: moves with coordinates, not just a header. */
+export function assertGcode (text: string, what: string): void {
+  const moves = text.split('\n').filter(line => /^G1 .*[XYZE]-?\d/.test(line))
+  assert.ok(moves.length >= 10, `${what} has G1 moves (${moves.length} found)`)
+}
+
+/** Processes anywhere on this machine whose command line contains `text` (namespaces share one pid space). */
+export function processesMentioning (text: string): Array<{ pid: number, args: string }> {
+  const found: Array<{ pid: number, args: string }> = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
+      if (args.includes(text)) found.push({ pid: Number(entry), args })
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  return found
+}
+
+/** Small, distinct designs: a plate with a hole, sized by n. */
+export function variantScad (n: number): string {
+  return `// variant ${n}\ndifference() {\n  cube([${10 + (n % 7)}, ${8 + (n % 5)}, ${2 + (n % 3)}]);\n  translate([4, 4, -1]) cylinder(d = ${1 + (n % 4) * 0.5}, h = 10, $fn = 16);\n}\n`
+}
