@@ -4,6 +4,7 @@ import { isBlobHash } from './blob-hash.js'
 import { BlobRequest, BlobResponse, decodeBlobRequest } from './blob-messages.js'
 import { MAX_MESSAGE_CHARS, MAX_REQUEST_BYTES } from './constants.js'
 import { BlobNotFoundError } from './errors.js'
+import { sendBody, writeQueueEmpty } from './send-body.js'
 import type { BlobFaultInjector } from './blob-fault.js'
 import type { BlobStore } from './blob-store.js'
 import type { Connection, Stream } from '@libp2p/interface'
@@ -94,29 +95,17 @@ export class BlobServer {
       return
     }
     log('sending %s from %d to %p', hash, offset, connection.remotePeer)
-    const body = this.init.faults.apply(hash, offset, reader.chunks)
-    await lp.write(BlobResponse.encode({ status: BlobResponse.Status.OK, size: reader.size }), { signal: AbortSignal.timeout(this.init.timeoutMs) })
-    const raw = lp.unwrap()
     try {
-      for await (const chunk of body) {
-        if (!raw.send(chunk)) await raw.onDrain({ signal: AbortSignal.timeout(this.init.timeoutMs) })
-      }
+      await lp.write(BlobResponse.encode({ status: BlobResponse.Status.OK, size: reader.size }), { signal: AbortSignal.timeout(this.init.timeoutMs) })
+      lp.unwrap()
+      await sendBody(stream, this.init.faults.apply(hash, offset, reader.chunks), this.init.timeoutMs)
     } catch (err) {
-      await this.flush(raw)
+      reader.close()
+      // Lets what was already sent reach the peer before the abort throws it away.
+      await writeQueueEmpty(stream, this.init.timeoutMs).catch(() => undefined)
       throw err
     }
-    await raw.close({ signal: AbortSignal.timeout(this.init.timeoutMs) })
-  }
-
-  /** Lets what was already sent reach the peer before an abort throws it away. */
-  private async flush (stream: Stream): Promise<void> {
-    if (stream.writeBufferLength === 0 || stream.status !== 'open') return
-    await new Promise<void>((resolve) => {
-      const done = (): void => { clearTimeout(timer); resolve() }
-      const timer = setTimeout(done, this.init.timeoutMs)
-      stream.addEventListener('idle', done, { once: true })
-      stream.addEventListener('close', done, { once: true })
-    })
+    await stream.close({ signal: AbortSignal.timeout(this.init.timeoutMs) })
   }
 
   private async refuse (lp: LengthPrefixedStream<Stream>, stream: Stream, status: Refusal, message: string): Promise<void> {

@@ -42,6 +42,8 @@ export interface BlobReader {
   size: number
   /** The content from the offset to the end, read from a file that is already open. */
   chunks: AsyncIterable<Uint8Array>
+  /** Releases the file when `chunks` will not be read to the end. */
+  close: () => void
 }
 
 export interface GcResult {
@@ -122,10 +124,15 @@ export class BlobStore {
       if (isMissing(err)) throw new BlobNotFoundError(`blob ${hash} not found`)
       throw err
     }
-    const { size } = await handle.stat()
-    await markUsed(path)
-    const chunks = handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK_BYTES, autoClose: true })
-    return { size, chunks }
+    try {
+      const { size } = await handle.stat()
+      await markUsed(path)
+      const chunks = handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK_BYTES, autoClose: true })
+      return { size, chunks, close: () => { chunks.destroy() } }
+    } catch (err) {
+      await handle.close()
+      throw err
+    }
   }
 
   async * read (hash: string, offset = 0): AsyncIterable<Uint8Array> {

@@ -27,9 +27,14 @@ export async function * readStreamBody (stream: Stream, options: BodyReadOptions
   let failure: Error | undefined
   let wake: (() => void) | undefined
   const notify = (): void => { wake?.() }
+  // Deferred: a message can be dispatched from inside resume(), which grants yamux window *after*
+  // dispatching, so a pause made during the dispatch would be undone at once.
+  const pauseIfFull = (): void => {
+    if (queue.byteLength >= RECEIVE_HIGH_WATER_BYTES && stream.readStatus === 'readable') stream.pause()
+  }
   const onMessage = (evt: StreamMessageEvent): void => {
     queue.append(evt.data)
-    if (queue.byteLength >= RECEIVE_HIGH_WATER_BYTES && stream.readStatus === 'readable') stream.pause()
+    if (queue.byteLength >= RECEIVE_HIGH_WATER_BYTES) queueMicrotask(pauseIfFull)
     notify()
   }
   const onEnd = (): void => { ended = true; notify() }
