@@ -75,6 +75,8 @@ export class WorkQueue {
   private readonly running = new Map<string, Running>()
   private readonly held = new Map<string, Held>()
   private stopped = false
+  /** Accepting bids not yet awarded or lost, by stage, with when they were made. */
+  private readonly bidsOut = new Map<string, number>()
 
   constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
     this.init = init
@@ -124,15 +126,28 @@ export class WorkQueue {
     if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy === true }
     const executor = this.init.executorFor(spec)
     if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
-    const verdict = resourceVerdict(this.load(), this.init.config().market.maxConcurrent, this.history.typicalMs(spec.kind))
+    const load = this.load()
+    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, this.init.config().market.maxConcurrent, this.history.typicalMs(spec.kind))
     if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
     const cached = await this.cache.lookup(spec, executor.tool) != null
     const holdsInput = spec.input != null && await this.store.has(spec.input.hash)
+    this.bidsOut.set(`${spec.jobId}:${spec.index}`, Date.now())
     return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
+  }
+
+  /**
+   * Accepting bids still open count as queued work: peers answer a burst of announcements at once, and
+   * without this each would see itself idle and accept them all.
+   */
+  private promised (spec: StageSpec): number {
+    const since = Date.now() - 2 * this.init.config().market.bidWindowMs
+    for (const [key, at] of this.bidsOut) if (at < since) this.bidsOut.delete(key)
+    return [...this.bidsOut.keys()].filter(key => key !== `${spec.jobId}:${spec.index}`).length
   }
 
   private async onOffer (request: MarketRequest, from: string): Promise<MarketResponse> {
     const spec = request.stage as StageSpec
+    this.bidsOut.delete(`${spec.jobId}:${spec.index}`)
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
     const key = `${spec.jobId}:${spec.index}`
     const existing = await this.work.get(key)
