@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import { Command } from 'commander'
 import { DemoMesh } from '../demo/demo-mesh.js'
 import { packageRoot } from '../paths.js'
-import { stageLine } from './job-view.js'
+import { StageProgress } from './stage-progress.js'
 import { runAction } from './run-action.js'
 import type { JobRecord } from '../jobs/job.js'
 
@@ -60,15 +60,13 @@ async function runDemo (mesh: DemoMesh, design: string, flags: { define?: string
   const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
   const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
   process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
-  let drawn = 0
-  const [job]: JobRecord[] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => {
-    if (!process.stdout.isTTY) return
-    const lines = event.jobs[0].stages.map(stageLine)
-    if (drawn > 0) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
-    process.stdout.write(lines.join('\n') + '\n')
-    drawn = lines.length
-  })
-  if (!process.stdout.isTTY) process.stdout.write(job.stages.map(stageLine).join('\n') + '\n')
+  const progress = new StageProgress()
+  let job: JobRecord
+  try {
+    [job] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => { progress.update(event.jobs) })
+  } finally {
+    progress.stop()
+  }
   if (job.state !== 'done') {
     process.stderr.write(`meshnode: the demo job ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
     return 1

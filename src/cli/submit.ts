@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command } from 'commander'
 import { dataDirOption } from './data-dir.js'
-import { jobSummary, stageLine } from './job-view.js'
+import { jobSummary } from './job-view.js'
 import { printJson, runAction, withDaemon } from './run-action.js'
+import { StageProgress } from './stage-progress.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -60,19 +61,15 @@ async function submit (files: string[], flags: SubmitFlags): Promise<number> {
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
       return 0
     }
-    const live = process.stdout.isTTY && flags.json !== true
-    let drawn = 0
-    const finished: JobRecord[] = await client.call('watch', { ids: submitted.map(j => j.id) }, (event: { jobs: JobRecord[] }) => {
-      if (flags.json === true) return
-      const lines = event.jobs.flatMap(job => event.jobs.length > 1 ? [jobSummary(job)] : [`${job.id} ${job.input.name}: ${job.state}`, ...job.stages.map(stageLine)])
-      if (live) {
-        if (drawn > 0) process.stdout.write(`\x1b[${drawn}A\x1b[J`)
-        process.stdout.write(lines.join('\n') + '\n')
-        drawn = lines.length
-      }
-    })
-    if (!live && flags.json !== true) for (const job of finished) process.stdout.write([`${job.id} ${job.input.name}: ${job.state}`, ...job.stages.map(stageLine)].join('\n') + '\n')
+    const progress = flags.json === true ? undefined : new StageProgress()
+    let finished: JobRecord[]
+    try {
+      finished = await client.call('watch', { ids: submitted.map(j => j.id) }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
+    } finally {
+      progress?.stop()
+    }
     if (flags.json === true) printJson(finished)
+    else for (const job of finished) process.stdout.write(jobSummary(job) + '\n')
     const failed = finished.filter(j => j.state !== 'done')
     for (const job of failed) process.stderr.write(`meshnode: job ${job.id} ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
     if (failed.length === 0 && flags.output != null) {
