@@ -51,7 +51,7 @@ const { values: flags } = parseArgs({
 
 const sizes = flags.sizes.split(',').map(s => positiveInt(s, '--sizes'))
 const runs = positiveInt(flags.runs, '--runs')
-const soloRuns = positiveInt(flags['solo-runs'], '--solo-runs')
+const soloRuns = flags['solo-runs'] === '0' ? 0 : positiveInt(flags['solo-runs'], '--solo-runs')
 const idleMs = positiveInt(flags['idle-ms'], '--idle-ms')
 const discoveryTimeoutMs = positiveInt(flags['discovery-timeout-ms'], '--discovery-timeout-ms')
 const nodeOptions: MeshNodeOptions = flags['mdns-interval'] !== undefined ? { mdnsIntervalMs: positiveInt(flags['mdns-interval'], '--mdns-interval') } : {}
@@ -204,8 +204,10 @@ for (let i = 0; i < soloRuns; i++) {
   fresh.push(solo.freshMs)
   restarted.push(solo.restartMs)
 }
-out(`solo start to ready, fresh data dir: ${summary(fresh, 'ms')}`)
-out(`solo start to ready, restart:        ${summary(restarted, 'ms')}`)
+if (soloRuns > 0) {
+  out(`solo start to ready, fresh data dir: ${summary(fresh, 'ms')}`)
+  out(`solo start to ready, restart:        ${summary(restarted, 'ms')}`)
+}
 
 for (const size of sizes) {
   const results: RunResult[] = []

@@ -19,6 +19,12 @@ async function waitForPeerIds (lan: Lan, observer: MeshNode, expected: string[],
   }, { timeoutMs, intervalMs: 250, what: `${observer.name} to list exactly ${want.length} peers ${want.join(', ')}` })
 }
 
+/** A precondition: a test that a node is dropped means nothing unless everyone listed it first. */
+async function waitUntilAllList (lan: Lan, observers: MeshNode[], node: MeshNode): Promise<void> {
+  await Promise.all(observers.map(async observer => waitFor(async () => (await lan.peers(observer)).some(p => p.peerId === node.peerId),
+    { timeoutMs: 20_000, intervalMs: 250, what: `${observer.name} to list ${node.name} before the test acts on it` })))
+}
+
 function peerId (node: MeshNode): string {
   assert.ok(node.peerId !== undefined, `${node.name} has reported its peer id`)
   return node.peerId
@@ -72,6 +78,7 @@ describe('five peers in five namespaces with mDNS', () => {
     const victim = nodes[4]
     assert.ok(victim !== undefined)
     const survivors = nodes.filter(n => n !== victim)
+    await waitUntilAllList(lan, survivors, victim)
     await lan.kill9(victim)
     const killedAt = Date.now()
     await Promise.all(survivors.map(async (observer) => waitFor(async () => {
@@ -95,6 +102,7 @@ describe('five peers in five namespaces with mDNS', () => {
     const unplugged = nodes[2]
     assert.ok(unplugged !== undefined)
     const others = nodes.filter(n => n !== unplugged)
+    await waitUntilAllList(lan, others, unplugged)
     lan.cutLink(unplugged)
     try {
       for (const observer of others) {
@@ -112,6 +120,7 @@ describe('five peers in five namespaces with mDNS', () => {
   it('SIGTERM stops a node with exit code 0 and the others drop it', async () => {
     const leaving = nodes[3]
     assert.ok(leaving !== undefined)
+    await waitUntilAllList(lan, nodes.filter(n => n !== leaving), leaving)
     const status = await lan.stop(leaving)
     assert.equal(status.code, 0)
     for (const observer of nodes.filter(n => n !== leaving)) {
