@@ -78,8 +78,11 @@ export class PartialBlob {
   async complete (limits: ContentLimits): Promise<void> {
     checkFinalContent(this.hasher.copy().digest('hex'), this.bytes, { ...limits, expectedHash: this.hash })
     try {
-      await this.handle.sync()
-      await this.finish()
+      try {
+        await this.handle.sync()
+      } finally {
+        await this.finish()
+      }
       await publishFile(this.layout.partialPath(this.hash), this.layout.blobPath(this.hash))
     } catch (err) {
       await rm(this.layout.partialPath(this.hash), { force: true })
