@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkFileName, extensionOf } from '../jobs/file-names.js'
@@ -53,22 +53,36 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   }
   const inputPath = join(init.workDir, inputName)
   await store.copyTo(input.hash, inputPath)
-  const result: StageResult = await init.executor.run({
-    workDir: init.workDir,
-    input: { path: inputPath, name: inputName },
-    extraFiles,
-    params: Object.fromEntries(spec.params),
-    profile: spec.profile === '' ? undefined : spec.profile,
-    signal: init.signal,
-    timeoutMs: init.timeoutMs,
-    onLog: init.onLog,
-    onProgress: init.onProgress
-  })
-  const stored = await store.importFile(result.outputPath)
-  return {
-    output: { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] },
-    command: result.command
+  try {
+    const result: StageResult = await init.executor.run({
+      workDir: init.workDir,
+      input: { path: inputPath, name: inputName },
+      extraFiles,
+      params: Object.fromEntries(spec.params),
+      profile: spec.profile === '' ? undefined : spec.profile,
+      signal: init.signal,
+      timeoutMs: init.timeoutMs,
+      onLog: init.onLog,
+      onProgress: init.onProgress
+    })
+    const stored = await store.importFile(result.outputPath)
+    return {
+      output: { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] },
+      command: result.command
+    }
+  } finally {
+    await dropToolFiles(init.workDir, [inputName, ...extraFiles.map(f => f.name)])
   }
+}
+
+/**
+ * The tool's files go once the run is over: a kept output is in the blob store by now, and a second copy in
+ * the job folder would double the disk each stage uses (a full disk then stays full, and the node can no
+ * longer write its own database). The inputs are links to blobs and cost nothing; they stay to show the run.
+ */
+async function dropToolFiles (workDir: string, keep: string[]): Promise<void> {
+  const names = await readdir(workDir).catch(() => [] as string[])
+  await Promise.all(names.filter(name => !keep.includes(name)).map(async name => rm(join(workDir, name), { recursive: true, force: true })))
 }
 
 async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
