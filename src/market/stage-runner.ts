@@ -94,6 +94,7 @@ async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
       const fetched = await init.blobs.fetch(peerIdFromString(holder), ref.hash, { expectedSize: ref.size, signal: init.signal })
       // A broken transfer that picked up where it stopped is worth a line in the job's log: the user sees why it was slow.
       if (fetched.resumedAt.length > 0) init.onLog(`fetched ${ref.name} from ${holder}: resumed at byte ${fetched.resumedAt.join(', ')} after a break`)
+      if (fetched.restarts > 0) init.onLog(`fetched ${ref.name} from ${holder}: the content failed its sha256 check and was fetched again (${fetched.restarts} time${fetched.restarts > 1 ? 's' : ''})`)
       return
     } catch (err: any) {
       if (init.signal.aborted) throw err
