@@ -105,7 +105,15 @@ function withProgress (node: MeshNode, job: JobRecord): JobRecord {
   return { ...job, stages: job.stages.map(s => s.state === 'running' ? { ...s, progress: node.jobs.progressOf(job.id, s.index) ?? s.progress } : s) }
 }
 
+/** Longest file name component Linux file systems take; a longer one can only be an attack or a mistake. */
+const MAX_NAME_BYTES = 255
+
 function absolutePaths (value: unknown, field: string): string[] {
   if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || !isAbsolute(v))) throw new BadRequestError(`${field} must be a list of absolute paths`)
+  for (const path of value as string[]) {
+    // Refused here with a short message, not by the file system with the whole path in it.
+    if (path.includes('\0')) throw new BadRequestError(`${field}: a path may not contain NUL`)
+    if (path.split('/').some(part => Buffer.byteLength(part) > MAX_NAME_BYTES)) throw new BadRequestError(`${field}: a file name is too long (over ${MAX_NAME_BYTES} bytes)`)
+  }
   return value
 }
