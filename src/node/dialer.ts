@@ -37,9 +37,12 @@ export class Dialer {
     this.addresses = new Map(addresses.map(a => [a, { failures: 0, nextAt: 0 }]))
   }
 
-  start (): void {
+  async start (): Promise<void> {
     this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    // mDNS runs from the moment libp2p starts: peers it found before this listener existed are already in
+    // the peer store, and no second discovery event will come for them.
+    for (const peer of await this.libp2p.peerStore.all()) this.want(peer.id)
     this.tick()
     this.timer = setInterval(() => { this.tick() }, TICK_MS)
   }

@@ -63,6 +63,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       detectExecutors(config.tools, config.services)
     ])
     cleanup.push(async () => libp2p.stop())
+    const dialer = new Dialer(libp2p, config.peers)
+    await dialer.start()
+    cleanup.push(() => { dialer.stop() })
     const guard = new GossipGuard(libp2p)
     guard.start()
     cleanup.push(() => { guard.stop() })
@@ -128,9 +131,6 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
 
-    const dialer = new Dialer(libp2p, config.peers)
-    dialer.start()
-    cleanup.push(() => { dialer.stop() })
 
     const api = new ControlServer(config.dataDir)
     const node: MeshNode = {
