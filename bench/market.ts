@@ -73,11 +73,16 @@ async function main (): Promise<void> {
     }, { timeoutMs: 20 * 60_000, intervalMs: 2000, what: `${loadJobs} no-op jobs to finish` })
     const seconds = (Date.now() - started) / 1000
     const done = finished.filter((j: any) => j.state === 'done').length
-    // Each run of a stage makes its own work directory <jobId>-<stage>-<token> on the executor.
+    // Each award gets its own work directory <jobId>-<stage>-<token> on the executor; the tool ran there if
+    // it holds the no-op's output (an award revoked before the tool started leaves no output).
     const runs = new Map<string, number>()
     for (const node of nodes) {
       const dirs = await readdir(join(node.dataDir, 'work')).catch(() => [] as string[])
-      for (const dir of dirs) { const id = dir.split('-')[0]; if (ids.has(id)) runs.set(id, (runs.get(id) ?? 0) + 1) }
+      for (const dir of dirs) {
+        const id = dir.split('-')[0]
+        const ran = (await readdir(join(node.dataDir, 'work', dir)).catch(() => [] as string[])).some(f => f.endsWith('.out'))
+        if (ids.has(id) && ran) runs.set(id, (runs.get(id) ?? 0) + 1)
+      }
     }
     const twice = [...runs.values()].filter(n => n > 1).length
     const perPeer = nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')
