@@ -49,7 +49,9 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
     connectionMonitor: { pingInterval: 2000, pingTimeout: { minTimeout: 2500, maxTimeout: 7000 } },
     services: {
       identify: identify(),
-      ping: ping(),
+      // The connection monitor pings every 2 s but allows a busy peer 7 s to answer, so several pings to one
+      // peer can be under way at once; with libp2p's default of one, the second would fail and drop the link.
+      ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 8 }),
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
