@@ -222,11 +222,14 @@ export class Coordinator extends EventTarget {
         await this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } })
         return
       }
-      const reasons = bids.map(b => `${b.peerName}: ${b.reason}`)
+      // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
+      const silent = this.capabilities.peers().filter(p => p.record.offers.includes(stage.kind) && !bids.some(b => b.peerId === p.peerId))
+      const reasons = [...bids.map(b => `${b.peerName}: ${b.reason}`), ...silent.map(p => `${p.record.name}: offers ${stage.kind} but did not answer`)]
       const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
-      // A peer that is only busy (queue full, printer printing, bed occupied) will take the stage later: wait
-      // for it. Only a stage that no peer can ever run fails, after a few rounds in case peers are still joining.
-      if (bids.some(b => b.busy)) {
+      // A peer that is only busy (queue full, printer printing, bed occupied) or slow to answer will take the
+      // stage later: wait for it. Only a stage that no peer can ever run fails, after a few rounds in case peers
+      // are still joining.
+      if (bids.some(b => b.busy) || silent.length > 0) {
         waiting++
         if (why !== lastWhy) {
           current = await this.update(current, j => {
