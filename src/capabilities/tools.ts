@@ -11,6 +11,7 @@ import { OpenscadNativeExecutor } from '../executors/openscad-native.js'
 import { OpenscadWasmExecutor } from '../executors/openscad-wasm.js'
 import { loadProfiles } from '../executors/profiles.js'
 import { PRUSA_SLICER, SLIC3R, Slic3rFamilyExecutor } from '../executors/slic3r-family.js'
+import { findExecutable, ProbeCache } from './probe-cache.js'
 import type { Executor } from '../executors/executor.js'
 import type { ServiceConfig, ToolsConfig } from '../executors/service-config.js'
 
@@ -35,14 +36,17 @@ const PROBES = {
  * command, all at once) before the embedded engines, then the configured services. The embedded
  * engines are only named here; their WebAssembly loads on a job's first run.
  */
-export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[]): Promise<Executor[]> {
+export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string } = {}): Promise<Executor[]> {
+  const cache = new ProbeCache(options.cacheFile)
+  await cache.load()
   const [profiles, openscad, prusaSlicer, slic3r, curaEngine] = await Promise.all([
     loadProfiles(tools.profileDirs),
-    probe(tools.openscad, PROBES.openscad),
-    probe(tools.prusaSlicer, PROBES.prusaSlicer),
-    probe(tools.slic3r, PROBES.slic3r),
-    probe(tools.curaEngine, PROBES.curaEngine)
+    probe(tools.openscad, PROBES.openscad, cache),
+    probe(tools.prusaSlicer, PROBES.prusaSlicer, cache),
+    probe(tools.slic3r, PROBES.slic3r, cache),
+    probe(tools.curaEngine, PROBES.curaEngine, cache)
   ])
+  await cache.save().catch(err => log('could not save the tool cache %e', err))
   const executors: Executor[] = []
   if (openscad != null) executors.push(new OpenscadNativeExecutor(openscad.path, openscad.version))
   if (tools.embedded.openscad) executors.push(new OpenscadWasmExecutor(await openscadWasmVersion()))
@@ -55,14 +59,24 @@ export async function detectExecutors (tools: ToolsConfig, services: readonly Se
   return executors
 }
 
-async function probe (path: string | false, { args, version }: Probe): Promise<{ path: string, version: string } | undefined> {
+async function probe (path: string | false, { args, version }: Probe, cache: ProbeCache): Promise<{ path: string, version: string } | undefined> {
   if (path === false) return undefined
-  const result = await execa(path, args, { reject: false, all: true, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS, env: { DISPLAY: '' } })
+  const binary = await findExecutable(path)
+  if (binary == null) {
+    log('%s is not installed', path)
+    return undefined
+  }
+  const known = await cache.lookup(binary)
+  if (known !== undefined) return known == null ? undefined : { path, version: known }
+  const result = await execa(binary, args, { reject: false, all: true, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS, env: { DISPLAY: '' } })
   const match = version.exec(result.all ?? '')
   if (match == null) {
     log('%s is not usable: %s', path, result.failed ? result.shortMessage : 'no version in its output')
+    // A timeout may be a loaded machine rather than a broken tool: only a clear answer is remembered.
+    if (!result.timedOut) await cache.remember(binary, null)
     return undefined
   }
+  await cache.remember(binary, match[1])
   return { path, version: match[1] }
 }
 
