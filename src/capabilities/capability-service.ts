@@ -199,7 +199,11 @@ export class CapabilityService extends EventTarget {
   }
 }
 
+/**
+ * Whether a new record is worth announcing. Load and queue length change with every stage; bids carry
+ * them live, so they ride along with the next real change instead of flooding the mesh with signed records.
+ */
 function sameContent (a: CapabilityRecord, b: CapabilityRecord): boolean {
-  const strip = (r: CapabilityRecord): string => JSON.stringify({ ...r, seq: 0, issuedAt: 0, load: Math.round(r.load * 4) })
+  const strip = (r: CapabilityRecord): string => JSON.stringify({ ...r, seq: 0, issuedAt: 0, load: 0, queue: 0 })
   return strip(a) === strip(b)
 }

@@ -54,7 +54,8 @@ export function defaultConfig (): NodeConfig {
     name: hostname(),
     dataDir: resolve(homedir(), '.meshnode'),
     listen: ['/ip4/0.0.0.0/tcp/0'],
-    mdns: { enabled: true, intervalMs: 1000 },
+    // The first query goes out at start; later ones only repair, and every peer answers each one.
+    mdns: { enabled: true, intervalMs: 2000 },
     peers: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
