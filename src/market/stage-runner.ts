@@ -24,6 +24,8 @@ export interface StageRunInit {
   self: string
   timeoutMs: number
   signal: AbortSignal
+  /** Called once the inputs are here, before anything is placed in the job folder or the tool starts. */
+  beforeRun?: () => Promise<void>
   onLog(line: string): void
   onProgress(percent: number): void
 }
@@ -46,8 +48,12 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   const extraFiles: JobFile[] = []
   await fetchInput(init, input)
   for (const extra of spec.extra) {
-    const name = checkFileName(extra.name)
+    checkFileName(extra.name)
     await fetchInput(init, extra)
+  }
+  await init.beforeRun?.()
+  for (const extra of spec.extra) {
+    const name = extra.name
     await store.copyTo(extra.hash, join(init.workDir, name))
     extraFiles.push({ path: join(init.workDir, name), name })
   }

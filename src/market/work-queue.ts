@@ -56,7 +56,13 @@ interface Running {
 /** A stage this node holds an award for, queued or running, and the lease it keeps renewing for it. */
 interface Held {
   running: Running
-  lease: { stop(): void }
+  lease: Lease
+}
+
+interface Lease {
+  stop(): void
+  /** Resolves once the requester confirms the award is still ours; throws once it is not, or the lease ran out. */
+  confirm(): Promise<void>
 }
 
 /**
@@ -207,6 +213,8 @@ export class WorkQueue {
           self: this.init.self,
           timeoutMs: STAGE_TIMEOUT_MS,
           signal: running.abort.signal,
+          // An offer whose answer was lost (a cut link) is awarded again elsewhere; the tool must not run here too.
+          beforeRun: async () => this.held.get(record.key)?.lease.confirm(),
           onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
           onProgress: (percent) => { running.progress = percent }
         })
@@ -270,7 +278,7 @@ export class WorkQueue {
   }
 
   /** Renews the lease from the award until the stage has run; a revoked lease, or one it could not renew in time, stops the tool. */
-  private keepLease (record: WorkRecord, running: Running): { stop(): void } {
+  private keepLease (record: WorkRecord, running: Running): Lease {
     const leaseMs = this.init.config().market.leaseMs
     let lastRenewed = Date.now()
     const renew = async (): Promise<void> => {
@@ -287,7 +295,16 @@ export class WorkQueue {
       }
     }
     const timer = setInterval(() => { renew().catch(() => {}) }, Math.max(500, Math.floor(leaseMs / 3)))
-    return { stop: () => { clearInterval(timer) } }
+    const confirm = async (): Promise<void> => {
+      const asked = Date.now()
+      while (lastRenewed < asked) {
+        running.abort.signal.throwIfAborted()
+        await renew()
+        if (lastRenewed < asked) await new Promise(resolve => setTimeout(resolve, 500))
+      }
+      running.abort.signal.throwIfAborted()
+    }
+    return { stop: () => { clearInterval(timer) }, confirm }
   }
 
   /** Sends the result until the requester confirms it (or says it no longer wants it), then forgets the work. */
