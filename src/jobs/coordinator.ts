@@ -310,6 +310,12 @@ export class Coordinator extends EventTarget {
     }
     const fresh = await this.mustGet(job.id)
     if (fresh.stages[stage.index].state !== 'running' || fresh.stages[stage.index].token !== stage.token) return
+    // A late renewal is more often a busy peer (or a busy requester) than a dead one: ask the holder before
+    // handing the stage to someone else, or both would run it.
+    if (await this.stillHeld(fresh, stage)) {
+      this.leases.set(key, { until: Date.now() + this.config().market.leaseMs, started: lease.started })
+      return
+    }
     this.leases.delete(key)
     if (stage.kind === 'print' && lease.started) {
       await this.update(fresh, j => {
@@ -318,6 +324,16 @@ export class Coordinator extends EventTarget {
       return
     }
     await this.retry(fresh, stage, `${stage.peerName}'s lease lapsed`)
+  }
+
+  /** The award repeated to its holder, with the same token: a holder that still has the stage says so. */
+  private async stillHeld (job: JobRecord, stage: StageRecord): Promise<boolean> {
+    try {
+      const response = await this.channel.send(stage.peerId as string, { kind: MarketRequest.Kind.OFFER, stage: this.spec(job, stage), token: stage.token, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false })
+      return response.status === MarketResponse.Status.OK
+    } catch {
+      return false
+    }
   }
 
   /** Back to bidding with a new attempt, or the stage fails once its attempts are spent. */

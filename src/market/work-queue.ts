@@ -157,7 +157,12 @@ export class WorkQueue {
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
     const key = `${spec.jobId}:${spec.index}`
     const existing = await this.work.get(key)
-    if (existing != null && existing.token === request.token) return { status: MarketResponse.Status.OK, message: 'already accepted' }
+    if (existing != null && existing.token === request.token) {
+      // The requester asks again when renewals were late: say whether this award is still being worked on.
+      return existing.state === 'revoked'
+        ? { status: MarketResponse.Status.REVOKED, message: `gave this award up: ${existing.error ?? ''}` }
+        : { status: MarketResponse.Status.OK, message: 'already accepted' }
+    }
     if (existing != null && existing.token > request.token) return { status: MarketResponse.Status.REVOKED, message: 'a newer award exists' }
     const refusal = firstRefusal(this.init.semantic, spec)
     if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal.reason }
