@@ -101,13 +101,20 @@ export class Coordinator extends EventTarget {
     for (const wake of this.wakers.values()) wake()
   }
 
+  /**
+   * Stores one job per file. Every file's pipeline is worked out before anything is stored, so a batch with
+   * one bad file makes no jobs; each distinct file is imported once; the jobs start once all are stored.
+   */
   async submit (request: SubmitRequest): Promise<JobRecord[]> {
+    const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
     const extra: FileRef[] = []
     for (const path of request.extra) extra.push(await this.importFile(path, true))
+    const imported = new Map<string, FileRef>()
     const jobs: JobRecord[] = []
-    for (const path of request.files) {
-      const input = await this.importFile(path, false)
-      const stages = pipelineFor(input.name, request.pipeline)
+    for (const [i, path] of request.files.entries()) {
+      const input = imported.get(path) ?? await this.importFile(path, false)
+      imported.set(path, input)
+      const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
         id: 'j' + randomBytes(6).toString('hex'),
@@ -123,9 +130,9 @@ export class Coordinator extends EventTarget {
         rev: 0
       }
       await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
-      jobs.push((await this.store.get(job.id)) as JobRecord)
-      this.drive(job.id)
+      jobs.push({ ...job, rev: 1 })
     }
+    for (const job of jobs) this.drive(job.id)
     return jobs
   }
 
