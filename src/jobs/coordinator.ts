@@ -48,6 +48,8 @@ interface BidRound {
  * flooding the topic (and every peer's rate limit) in one burst.
  */
 const MAX_CONCURRENT_ROUNDS = 24
+/** Waiting stages woken by each result: a few, so one freed slot does not set off a stampede of announcements. */
+const WAKE_ON_RESULT = 3
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -70,6 +72,8 @@ export class Coordinator extends EventTarget {
   private readonly progress = new Map<string, number>()
   private readonly wakers = new Map<string, () => void>()
   private readonly driving = new Set<string>()
+  /** Jobs whose next stage found every peer busy, oldest first: woken as stages finish and free a slot. */
+  private readonly waitingForCapacity = new Set<string>()
   private stopped = false
 
   constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
@@ -253,7 +257,9 @@ export class Coordinator extends EventTarget {
         }, [{ type: 'no-bids', stage: stage.index, message: `no peer can run ${stage.kind}: ${why}` }])
         return
       }
+      if (waiting > 0) this.waitingForCapacity.add(job.id)
       await this.sleep(job.id, Math.min(250 * 2 ** Math.max(empty, Math.min(waiting, 3)), 4000))
+      this.waitingForCapacity.delete(job.id)
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
     }
@@ -401,6 +407,9 @@ export class Coordinator extends EventTarget {
     }
     this.wake(job.id)
     this.drive(job.id)
+    // A finished stage freed a slot on some peer: the oldest stages waiting for one ask again now rather
+    // than at the end of their backoff.
+    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.wake(id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
   }
 

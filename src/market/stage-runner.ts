@@ -91,7 +91,18 @@ async function dropToolFiles (workDir: string, keep: string[]): Promise<void> {
   await Promise.all(names.filter(name => !keep.includes(name)).map(async name => rm(join(workDir, name), { recursive: true, force: true })))
 }
 
-async function fetchInput (init: StageRunInit, ref: BlobRef): Promise<void> {
+type Fetching = Pick<StageRunInit, 'blobs' | 'store' | 'self' | 'signal' | 'onLog'>
+
+/**
+ * Pulls a queued stage's inputs while the stage before it runs, so the tool starts as soon as a slot frees.
+ * A failure here is not final: the run fetches again and reports.
+ */
+export async function prefetchInputs (spec: StageSpec, init: Omit<Fetching, 'onLog'>): Promise<void> {
+  const fetching = { ...init, onLog: () => {} }
+  for (const ref of [spec.input as BlobRef, ...spec.extra]) await fetchInput(fetching, ref)
+}
+
+async function fetchInput (init: Fetching, ref: BlobRef): Promise<void> {
   if (await init.store.has(ref.hash)) return
   const reasons: string[] = []
   for (const holder of ref.holders) {

@@ -3,7 +3,7 @@ import { logger } from '@libp2p/logger'
 import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
 import { firstRefusal, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
-import { runStage } from './stage-runner.js'
+import { prefetchInputs, runStage } from './stage-runner.js'
 import type { DirectChannel } from './direct.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
@@ -178,6 +178,11 @@ export class WorkQueue {
     if (queued >= 0) this.queue.splice(queued, 1)
     this.queue.push(record)
     setImmediate(() => { this.pump() })
+    const held = this.held.get(key)
+    if (held != null && spec.input != null) {
+      prefetchInputs(spec, { blobs: this.blobs, store: this.store, self: this.init.self, signal: held.running.abort.signal })
+        .catch(err => { log('prefetching the inputs of %s failed %e', key, err) })
+    }
     this.init.onChange()
     return { status: MarketResponse.Status.OK, message: 'accepted' }
   }
