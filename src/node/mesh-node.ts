@@ -1,4 +1,5 @@
 import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ControlServer } from '../api/control-server.js'
 import { CapabilityService } from '../capabilities/capability-service.js'
@@ -16,7 +17,6 @@ import { LevelJobStore } from '../store/level-job-store.js'
 import { startBlobGc } from './blob-gc.js'
 import { registerJobApi } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
-import { join } from 'node:path'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
@@ -83,7 +83,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         offers: offered(current, executors),
         tools: executors.filter(e => isOffered(current, e.tool.stage)).map(e => toolRecord(e)),
         printers: printers.records(),
-        queue: work != null ? work.load().queued + work.load().running : 0,
+        queue: work == null ? 0 : work.load().queued + work.load().running,
         load: loadavg()[0] / cpus().length
       })
     })
@@ -130,7 +130,6 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     cleanup.push(async () => jobs.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
-
 
     const api = new ControlServer(config.dataDir)
     const node: MeshNode = {
