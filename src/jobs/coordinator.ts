@@ -230,7 +230,8 @@ export class Coordinator extends EventTarget {
           Object.assign(s, { state: 'awarded', token, peerId: winner.peerId, peerName: winner.peerName })
           s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...bids]
         }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${bids.length} bids)` }])
-        await this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } })
+        // For everyone to see; the winner learns of its award from the direct offer, which need not wait for this.
+        void this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } })
         return
       }
       // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.

@@ -10,6 +10,7 @@ const eventPrefix = (id: string): string => `${id.replaceAll('%', '%25').replace
 export class LevelJobStore implements JobStore {
   private readonly db: MeshDb
   private readonly jobs
+  private readonly seqs = new Map<string, number>()
   private readonly events_
   /** Updates of one job are serialised in this process so a read-check-write cannot interleave. */
   private readonly locks = new Map<string, Promise<unknown>>()
@@ -28,6 +29,7 @@ export class LevelJobStore implements JobStore {
         { type: 'put', sublevel: this.jobs, key: job.id, value: record },
         { type: 'put', sublevel: this.events_, key: eventPrefix(job.id) + seqKey(1), value: { ...event, seq: 1, at: Date.now() } }
       ])
+      this.seqs.set(job.id, 1)
     })
   }
 
@@ -44,7 +46,7 @@ export class LevelJobStore implements JobStore {
       change(next)
       next.rev = job.rev + 1
       next.updatedAt = Date.now()
-      const last = await this.lastSeq(id)
+      const last = events.length > 0 ? await this.lastSeq(id) : 0
       await this.db.batch([
         { type: 'put', sublevel: this.jobs, key: id, value: next },
         ...events.map((event, i) => ({
@@ -54,6 +56,7 @@ export class LevelJobStore implements JobStore {
           value: { ...event, seq: last + i + 1, at: Date.now() }
         }))
       ])
+      if (events.length > 0) this.seqs.set(id, last + events.length)
       return next
     })
   }
@@ -70,9 +73,14 @@ export class LevelJobStore implements JobStore {
     return events
   }
 
+  /** The last event number of a job: read from LevelDB once, then kept, since only this store writes events. */
   private async lastSeq (id: string): Promise<number> {
-    for await (const event of this.events_.values({ gt: eventPrefix(id), lt: `${eventPrefix(id)}~`, reverse: true, limit: 1 })) return event.seq
-    return 0
+    const known = this.seqs.get(id)
+    if (known != null) return known
+    let last = 0
+    for await (const event of this.events_.values({ gt: eventPrefix(id), lt: `${eventPrefix(id)}~`, reverse: true, limit: 1 })) last = event.seq
+    this.seqs.set(id, last)
+    return last
   }
 
   private async serialised<T> (id: string, work: () => Promise<T>): Promise<T> {
