@@ -1,26 +1,10 @@
-import { resolve } from 'node:path'
 import { Command } from 'commander'
-import { ConfigError } from '../config/config-error.js'
-import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
-import { defaultConfig, type NodeConfig } from '../config/node-config.js'
+import type { NodeConfig } from '../config/node-config.js'
 import type { MeshNode } from '../node/mesh-node.js'
-import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOption } from './data-dir.js'
 import { runAction } from './run-action.js'
+import type { StartFlags } from './start-config.js'
 import type { KnownPeer } from '../capabilities/capability-service.js'
-
-interface StartFlags {
-  config?: string
-  dataDir: string
-  name?: string
-  listen?: string[]
-  mdns: boolean
-  mdnsInterval?: string
-  peer?: string[]
-  offer?: string
-  printer?: string[]
-  meshKey?: string
-}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -40,33 +24,16 @@ export function startCommand (): Command {
     .addHelpText('after', '\nExample:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002')
     .action(async (flags: StartFlags, command: Command) => {
       await runAction(async () => {
+        // Loaded here, not at the top: every other command starts faster without libp2p and multiaddr parsing.
+        const { buildConfig } = await import('./start-config.js')
+        const { startMeshNode } = await import('../node/mesh-node.js')
         const dataDirGiven = command.getOptionValueSource('dataDir') === 'cli'
         const config = await buildConfig(flags, dataDirGiven)
-        // Loaded here, not at the top: every other command starts faster without libp2p.
-        const { startMeshNode } = await import('../node/mesh-node.js')
         const node = await startMeshNode(config)
         printBanner(node)
         await runUntilSignalled(node, async () => buildConfig(flags, dataDirGiven))
       })
     })
-}
-
-export async function buildConfig (flags: StartFlags, dataDirGiven: boolean): Promise<NodeConfig> {
-  const config = flags.config != null ? await loadConfigFile(flags.config) : defaultConfig()
-  if (dataDirGiven || flags.config == null) config.dataDir = resolve(flags.dataDir)
-  if (flags.name != null) config.name = checkName(flags.name, '--name')
-  if (flags.listen != null) config.listen = flags.listen.map(a => checkMultiaddr(a, '--listen'))
-  if (!flags.mdns) config.mdns.enabled = false
-  if (flags.mdnsInterval != null) {
-    const ms = Number(flags.mdnsInterval)
-    if (!Number.isInteger(ms) || ms < 100) throw new ConfigError('--mdns-interval', 'must be a whole number of milliseconds, at least 100')
-    config.mdns.intervalMs = ms
-  }
-  if (flags.peer != null) config.peers = [...config.peers, ...flags.peer.map(a => checkMultiaddr(a, '--peer'))]
-  if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
-  if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
-  if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
-  return config
 }
 
 function printBanner (node: MeshNode): void {

@@ -4,7 +4,6 @@ import { Command } from 'commander'
 import { dataDirOption } from './data-dir.js'
 import { jobSummary } from './job-view.js'
 import { printJson, runAction, withDaemon } from './run-action.js'
-import { StageProgress } from './stage-progress.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -61,7 +60,7 @@ async function submit (files: string[], flags: SubmitFlags): Promise<number> {
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
       return 0
     }
-    const progress = flags.json === true ? undefined : new StageProgress()
+    const progress = flags.json === true ? undefined : new (await import('./stage-progress.js')).StageProgress()
     let finished: JobRecord[]
     try {
       finished = await client.call('watch', { ids: submitted.map(j => j.id) }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })

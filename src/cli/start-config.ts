@@ -1,0 +1,37 @@
+import { resolve } from 'node:path'
+import { ConfigError } from '../config/config-error.js'
+import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
+import { defaultConfig, type NodeConfig } from '../config/node-config.js'
+import { parsePrinterFlag } from '../printer/printer-config.js'
+
+export interface StartFlags {
+  config?: string
+  dataDir: string
+  name?: string
+  listen?: string[]
+  mdns: boolean
+  mdnsInterval?: string
+  peer?: string[]
+  offer?: string
+  printer?: string[]
+  meshKey?: string
+}
+
+/** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
+export async function buildConfig (flags: StartFlags, dataDirGiven: boolean): Promise<NodeConfig> {
+  const config = flags.config != null ? await loadConfigFile(flags.config) : defaultConfig()
+  if (dataDirGiven || flags.config == null) config.dataDir = resolve(flags.dataDir)
+  if (flags.name != null) config.name = checkName(flags.name, '--name')
+  if (flags.listen != null) config.listen = flags.listen.map(a => checkMultiaddr(a, '--listen'))
+  if (!flags.mdns) config.mdns.enabled = false
+  if (flags.mdnsInterval != null) {
+    const ms = Number(flags.mdnsInterval)
+    if (!Number.isInteger(ms) || ms < 100) throw new ConfigError('--mdns-interval', 'must be a whole number of milliseconds, at least 100')
+    config.mdns.intervalMs = ms
+  }
+  if (flags.peer != null) config.peers = [...config.peers, ...flags.peer.map(a => checkMultiaddr(a, '--peer'))]
+  if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
+  if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
+  if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
+  return config
+}
