@@ -69,8 +69,18 @@ export async function * readStreamBody (stream: Stream, options: BodyReadOptions
   }
 }
 
+/**
+ * resume() hands over what was buffered, then sends a window update. When the connection is already gone
+ * (a reset from the peer closes our streams without an error) that update throws; the data is ours by
+ * then and the close tells the rest, so the throw must not escape, least of all from a close listener.
+ */
 function resumeIfPaused (stream: Stream): void {
-  if (stream.readStatus === 'paused') stream.resume()
+  if (stream.readStatus !== 'paused') return
+  try {
+    stream.resume()
+  } catch (err) {
+    if ((err as Error).name !== 'StreamStateError') throw err
+  }
 }
 
 async function waitForData (options: BodyReadOptions, register: (resolve: () => void) => void): Promise<void> {
