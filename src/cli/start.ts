@@ -16,7 +16,7 @@ export function startCommand (): Command {
     .option('--name <name>', 'the name other peers see (default: the hostname)')
     .option('--listen <multiaddr>', 'an address to listen on, repeatable (default /ip4/0.0.0.0/tcp/0)', collect)
     .option('--no-mdns', 'do not discover peers over mDNS (dial --peer addresses only)')
-    .option('--mdns-interval <ms>', 'how often to ask the LAN for peers over mDNS after the first query at start (default 2000)')
+    .option('--mdns-interval <ms>', 'how often to ask the LAN for peers over mDNS after the first query at start (default 10000)')
     .option('--peer <multiaddr>', 'a peer to dial directly, repeatable: for LANs where multicast is blocked', collect)
     .option('--offer <list>', 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit')
     .option('--printer <spec>', 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', collect)

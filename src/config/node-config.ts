@@ -55,7 +55,7 @@ export function defaultConfig (): NodeConfig {
     dataDir: resolve(homedir(), '.meshnode'),
     listen: ['/ip4/0.0.0.0/tcp/0'],
     // The first query goes out at start; later ones only repair, and every peer answers each one.
-    mdns: { enabled: true, intervalMs: 2000 },
+    mdns: { enabled: true, intervalMs: 10_000 },
     peers: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),

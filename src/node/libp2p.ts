@@ -14,6 +14,7 @@ import type { Ping } from '@libp2p/ping'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { JOBS_TOPIC } from '../market/constants.js'
+import { quietDiscovery } from './quiet-discovery.js'
 
 export type MeshServices = {
   identify: Identify
@@ -43,7 +44,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionProtector: init.meshKey != null ? preSharedKey({ psk: init.meshKey }) : undefined,
-    peerDiscovery: init.mdns.enabled ? [mdns({ interval: init.mdns.intervalMs })] : [],
+    peerDiscovery: init.mdns.enabled ? [quietDiscovery(mdns({ interval: init.mdns.intervalMs }))] : [],
     // A peer whose link is cut must leave the peer list within 10 s, so ping every 2 s; but a peer whose CPU
     // is busy rendering answers late, so allow up to 7 s before the connection is given up.
     connectionMonitor: { pingInterval: 2000, pingTimeout: { minTimeout: 2500, maxTimeout: 7000 } },
@@ -55,7 +56,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
-        heartbeatInterval: 500,
+        heartbeatInterval: 1000,
         // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
         scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic() } },
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
