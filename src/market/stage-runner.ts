@@ -24,7 +24,7 @@ export interface StageRunInit {
   self: string
   timeoutMs: number
   signal: AbortSignal
-  /** Called once the inputs are here, before anything is placed in the job folder or the tool starts. */
+  /** Called as the inputs are fetched; the tool starts once both are done, and not if it throws. */
   beforeRun?: () => Promise<void>
   onLog(line: string): void
   onProgress(percent: number): void
@@ -46,12 +46,9 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   const input = spec.input as BlobRef
   const inputName = 'input' + safeExtension(input.name)
   const extraFiles: JobFile[] = []
-  await fetchInput(init, input)
-  for (const extra of spec.extra) {
-    checkFileName(extra.name)
-    await fetchInput(init, extra)
-  }
-  await init.beforeRun?.()
+  for (const extra of spec.extra) checkFileName(extra.name)
+  // The requester's confirmation and the inputs travel at the same time; the tool waits for both.
+  await Promise.all([init.beforeRun?.(), fetchInputs(init, [input, ...spec.extra])])
   for (const extra of spec.extra) {
     const name = extra.name
     await store.copyTo(extra.hash, join(init.workDir, name))
@@ -98,8 +95,11 @@ type Fetching = Pick<StageRunInit, 'blobs' | 'store' | 'self' | 'signal' | 'onLo
  * A failure here is not final: the run fetches again and reports.
  */
 export async function prefetchInputs (spec: StageSpec, init: Omit<Fetching, 'onLog'>): Promise<void> {
-  const fetching = { ...init, onLog: () => {} }
-  for (const ref of [spec.input as BlobRef, ...spec.extra]) await fetchInput(fetching, ref)
+  await fetchInputs({ ...init, onLog: () => {} }, [spec.input as BlobRef, ...spec.extra])
+}
+
+async function fetchInputs (init: Fetching, refs: BlobRef[]): Promise<void> {
+  for (const ref of refs) await fetchInput(init, ref)
 }
 
 async function fetchInput (init: Fetching, ref: BlobRef): Promise<void> {
