@@ -5,14 +5,17 @@ import type { JobRecord, StageRecord } from '../jobs/job.js'
 /**
  * Live progress of running jobs. On a terminal: a bar per stage (one job) or per job (a batch), with the
  * stage's state and the peer that won it. Elsewhere (a log, CI): one line each time a stage changes state.
+ * `update` takes the jobs that changed.
  */
 export class StageProgress {
+  private readonly batch: boolean
   private readonly live: boolean
   private readonly bars?: cliProgress.MultiBar
   private readonly rows = new Map<string, cliProgress.SingleBar>()
   private readonly printed = new Map<string, string>()
 
-  constructor (live = process.stdout.isTTY) {
+  constructor (jobCount: number, live = process.stdout.isTTY) {
+    this.batch = jobCount > 1
     this.live = live
     if (live) {
       this.bars = new cliProgress.MultiBar({
@@ -27,9 +30,10 @@ export class StageProgress {
 
   update (jobs: JobRecord[]): void {
     if (!this.live) return this.printChanges(jobs)
-    if (jobs.length === 1) {
-      const [job] = jobs
-      for (const stage of job.stages) this.row(`${job.id}:${stage.index}`, `${stage.index + 1}. ${stage.kind.padEnd(6)}`, percent(stage), status(stage))
+    if (!this.batch) {
+      for (const job of jobs) {
+        for (const stage of job.stages) this.row(`${job.id}:${stage.index}`, `${stage.index + 1}. ${stage.kind.padEnd(6)}`, percent(stage), status(stage))
+      }
     } else {
       for (const job of jobs) {
         const done = job.stages.filter(s => s.state === 'done').length

@@ -60,7 +60,7 @@ async function submit (files: string[], flags: SubmitFlags): Promise<number> {
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
       return 0
     }
-    const progress = flags.json === true ? undefined : new (await import('./stage-progress.js')).StageProgress()
+    const progress = flags.json === true ? undefined : new (await import('./stage-progress.js')).StageProgress(submitted.length)
     let finished: JobRecord[]
     try {
       finished = await client.call('watch', { ids: submitted.map(j => j.id) }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })

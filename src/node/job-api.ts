@@ -39,17 +39,22 @@ export function registerJobApi (node: MeshNode): void {
     for (const id of ids) latest.set(id, await mustGet(id))
     const finished = (): boolean => [...latest.values()].every(j => TERMINAL_JOB_STATES.includes(j.state))
     return new Promise((resolve) => {
-      const send = (): void => {
-        ctx.emit({ jobs: [...latest.values()].map(j => withProgress(node, j)) })
+      // Every job once, then only the job that changed: a batch of a hundred would otherwise send all hundred
+      // records on each of their events.
+      const send = (changed: JobRecord[]): void => {
+        ctx.emit({ jobs: changed.map(j => withProgress(node, j)) })
         if (finished()) { stop(); resolve([...latest.values()]) }
       }
       const onJob = (evt: Event): void => {
         const job = (evt as CustomEvent<JobRecord>).detail
         if (!ids.has(job.id)) return
         latest.set(job.id, job)
-        send()
+        send([job])
       }
-      const onProgress = (evt: Event): void => { if (ids.has((evt as CustomEvent).detail.jobId)) send() }
+      const onProgress = (evt: Event): void => {
+        const job = latest.get((evt as CustomEvent).detail.jobId)
+        if (job != null) send([job])
+      }
       const stop = (): void => {
         jobs.removeEventListener('job', onJob)
         jobs.removeEventListener('progress', onProgress)
@@ -57,7 +62,7 @@ export function registerJobApi (node: MeshNode): void {
       jobs.addEventListener('job', onJob)
       jobs.addEventListener('progress', onProgress)
       ctx.signal.addEventListener('abort', () => { stop(); resolve([]) })
-      send()
+      send([...latest.values()])
     })
   })
 
