@@ -7,6 +7,10 @@ const log = logger('meshnode:dialer')
 const TICK_MS = 1000
 const DIAL_TIMEOUT_MS = 5000
 const MAX_BACKOFF_MS = 15_000
+// Peers on one LAN hear each other's mDNS answers at the same moment, and a link that drops is noticed at both
+// ends: if both dialled at once, every pair would hold two connections, each with its own handshake, pings
+// and memory. The peer with the lower id dials at once; the other only if no connection came by this time.
+const YIELD_MS = 750
 
 interface Backoff {
   failures: number
@@ -42,13 +46,14 @@ export class Dialer {
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     // mDNS runs from the moment libp2p starts: peers it found before this listener existed are already in
     // the peer store, and no second discovery event will come for them.
+    this.timer = setInterval(() => { this.tick() }, TICK_MS)
     for (const peer of await this.libp2p.peerStore.all()) this.want(peer.id)
     this.tick()
-    this.timer = setInterval(() => { this.tick() }, TICK_MS)
   }
 
   stop (): void {
     clearInterval(this.timer)
+    this.timer = undefined
     this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
   }
@@ -63,11 +68,15 @@ export class Dialer {
   }
 
   private want (peerId: PeerId): void {
-    if (peerId.equals(this.libp2p.peerId) || this.wanted.has(peerId.toString())) return
-    this.wanted.set(peerId.toString(), { peerId, failures: 0, nextAt: 0 })
+    const id = peerId.toString()
+    if (peerId.equals(this.libp2p.peerId) || this.wanted.has(id)) return
+    const yields = this.libp2p.peerId.toString() > id
+    this.wanted.set(id, { peerId, failures: 0, nextAt: yields ? Date.now() + YIELD_MS : 0 })
+    if (yields) setTimeout(() => { this.tick() }, YIELD_MS).unref()
   }
 
   private tick (): void {
+    if (this.timer == null) return
     const now = Date.now()
     for (const [id, wanted] of this.wanted) {
       if (this.libp2p.getConnections(wanted.peerId).length > 0) {
