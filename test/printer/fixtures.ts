@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,3 +40,13 @@ const HOUSEKEEPING = /^(M110|M115|M155|M105|M108)\b/
 export async function recordedCommands (recordFile: string): Promise<string[]> {
   return (await readFile(recordFile, 'latin1')).split('\n').filter((line) => line !== '' && !HOUSEKEEPING.test(line))
 }
+
+/** Why a test over a real PTY cannot run here, or false when it can: socat makes the PTY pair. */
+export const socatMissing = ((): string | false => {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' })
+    return false
+  } catch {
+    return 'socat is not installed (apt-get install socat), so the serial-port path cannot be tested here'
+  }
+})()

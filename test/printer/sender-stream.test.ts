@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { execFileSync } from 'node:child_process'
 import { GcodeSender } from '../../src/printer/gcode-sender.js'
 import { openSerialTransport } from '../../src/printer/serial-transport.js'
 import type { PrinterTransport } from '../../src/printer/transport.js'
@@ -9,16 +8,7 @@ import { connectInProcess } from '../../src/printer/virtual/in-process-link.js'
 import { parseFaultSpec } from '../../src/printer/virtual/fault-spec.js'
 import { servePrinterOnPty } from '../../src/printer/virtual/pty-link.js'
 import { VirtualPrinter } from '../../src/printer/virtual/virtual-printer.js'
-import { fileCommands, recordedCommands, tempDir, writeGcodeFile } from './fixtures.js'
-
-const socatMissing = ((): boolean => {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' })
-    return false
-  } catch {
-    return true
-  }
-})()
+import { fileCommands, recordedCommands, socatMissing, tempDir, writeGcodeFile } from './fixtures.js'
 
 const FAULTS = ['resend:0.05', 'checksum:1200', 'no-line-number:3000', 'silence:5000:3']
 const LINE_RATE_BAUD = 1_000_000
@@ -27,9 +17,7 @@ test('10,000 lines through 5% resends, a checksum mismatch, a lost line number a
   await printsExactlyOnce(t, async (printer) => connectInProcess(printer))
 })
 
-test('the same, over a real PTY pair made by socat', {
-  skip: socatMissing ? 'socat is not installed (apt-get install socat), so the serial-port path cannot be tested here' : false
-}, async (t) => {
+test('the same, over a real PTY pair made by socat', { skip: socatMissing }, async (t) => {
   const dir = await tempDir(t)
   await printsExactlyOnce(t, async (printer) => {
     const pty = await servePrinterOnPty(printer, join(dir, 'ttyVIRTUAL'))
