@@ -3,7 +3,6 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
-import { execa } from 'execa'
 import { CuraNativeExecutor } from '../executors/cura-native.js'
 import { CuraWasmExecutor } from '../executors/cura-wasm.js'
 import { CustomServiceExecutor } from '../executors/custom-service.js'
@@ -68,6 +67,8 @@ async function probe (path: string | false, { args, version }: Probe, cache: Pro
   }
   const known = await cache.lookup(binary)
   if (known !== undefined) return known == null ? undefined : { path, version: known }
+  // execa (over a hundred modules) is loaded only when a tool is not in the cache: a restart does without it.
+  const { execa } = await import('execa')
   const result = await execa(binary, args, { reject: false, all: true, stdin: 'ignore', timeout: PROBE_TIMEOUT_MS, env: { DISPLAY: '' } })
   const match = version.exec(result.all ?? '')
   if (match == null) {

@@ -1,4 +1,3 @@
-import { execa, ExecaError } from 'execa'
 import { ToolCancelledError, ToolFailedError, ToolTimeoutError } from './errors.js'
 import type { StageRun } from './executor.js'
 
@@ -31,6 +30,8 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
     run.onLog(text.length > MAX_LOG_LINE ? text.slice(0, MAX_LOG_LINE) + '…' : text)
     proc.onLine?.(text)
   }
+  // Loaded with the first tool run, not with every peer at start.
+  const { execa, ExecaError } = await import('execa')
   try {
     await execa(proc.file, proc.args, {
       cwd: run.workDir,

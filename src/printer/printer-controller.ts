@@ -7,7 +7,6 @@ import { GcodeSender, type GcodeSenderOptions } from './gcode-sender.js'
 import type { PrintProgress } from './print-progress.js'
 import type { PrinterConfig } from './printer-config.js'
 import { printerRefusal, type PrintRequirements } from './printer-refusal.js'
-import { openSerialTransport } from './serial-transport.js'
 import type { TemperatureReading } from './temperatures.js'
 import type { PrinterTransport } from './transport.js'
 import { connectInProcess } from './virtual/in-process-link.js'
@@ -314,7 +313,8 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
   }
 
   private async defaultLink (config: PrinterConfig): Promise<PrinterTransport> {
-    if (config.port !== 'virtual') return await openSerialTransport(config.port, config.baud)
+    // serialport is loaded by the nodes that have a serial printer, not by every peer at start.
+    if (config.port !== 'virtual') return await (await import('./serial-transport.js')).openSerialTransport(config.port, config.baud)
     this.virtualPrinter ??= new VirtualPrinter({
       baud: config.baud,
       speedUp: config.virtual?.speedUp,
