@@ -1,6 +1,7 @@
 /**
  * Sustained G-code throughput to the virtual printer over a socat PTY, against the line-rate bound and against
- * printrun's printcore on the same virtual printer, in the same run. Run on the build output:
+ * printrun's printcore on the same virtual printer, in the same run; a bare link that only answers each `ok`
+ * with the next line shows what the link alone costs in CPU. Run on the build output:
  *
  *   node build/<area>/bench/printer-throughput.js [LINES] [RUNS]
  *
@@ -9,13 +10,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GcodeSender } from '../src/printer/gcode-sender.js'
 import { frameLine } from '../src/printer/checksum.js'
 import { gcodeCommand } from '../src/printer/gcode-text.js'
 import { openSerialTransport } from '../src/printer/serial-transport.js'
+import { LineSplitter } from '../src/printer/transport.js'
 
 const LINES = Number(process.argv[2] ?? 2000)
 const RUNS = Number(process.argv[3] ?? 3)
@@ -74,28 +76,74 @@ async function recordIsExact (record: string, expected: string[]): Promise<boole
   return recorded.length === expected.length && recorded.every((line, i) => line.replace(/\s+/g, ' ') === expected[i].replace(/\s+/g, ' '))
 }
 
-async function oneRun (dir: string, baud: number, gcode: string, expected: string[], host: 'meshnode' | 'meshnode-1' | 'printcore'): Promise<RunResult> {
+type Host = 'meshnode' | 'meshnode-1' | 'bare-link' | 'printcore'
+
+const HOST_LABELS: Record<Host, string> = {
+  meshnode: 'meshnode (ADVANCED_OK window)',
+  'meshnode-1': 'meshnode (1 line in flight)',
+  'bare-link': 'bare serial link, no sender (1 line in flight)',
+  printcore: 'printrun printcore'
+}
+
+/** Wall time and this process's CPU time around `work`. */
+async function measured (work: () => Promise<unknown>): Promise<{ seconds: number, cpuSeconds: number }> {
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  await work()
+  const used = process.cpuUsage(cpu)
+  return { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 }
+}
+
+async function printcoreRun (pty: string, baud: number, gcode: string): Promise<{ seconds: number, cpuSeconds: number }> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const py = spawn('/usr/bin/python3', ['-c', PRINTCORE, pty, String(baud), gcode], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let text = ''
+    py.stdout.on('data', (chunk: Buffer) => { text += chunk.toString() })
+    py.once('exit', (code) => { code === 0 ? resolve(text) : reject(new Error(`printcore exited ${code}`)) })
+  })
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}')
+}
+
+async function meshnodeRun (pty: string, baud: number, gcode: string, maxInFlight?: number): Promise<{ seconds: number, cpuSeconds: number }> {
+  const sender = new GcodeSender(await openSerialTransport(pty, baud), { bannerTimeoutMs: 300, ...(maxInFlight === undefined ? {} : { maxInFlight }) })
+  try {
+    await sender.connect()
+    return await measured(async () => await sender.print(gcode))
+  } finally {
+    await sender.close()
+  }
+}
+
+/**
+ * The floor under any sender on this link: each `ok` answered at once with the next framed line, nothing else
+ * (no parsing, ledger, file reading or timers).
+ */
+async function bareLinkRun (pty: string, baud: number, expected: string[]): Promise<{ seconds: number, cpuSeconds: number }> {
+  const link = await openSerialTransport(pty, baud)
+  try {
+    return await measured(async () => await new Promise<void>((resolve) => {
+      let sent = 0
+      const sendNext = (): void => {
+        if (sent === expected.length) resolve()
+        else link.write(frameLine(++sent, expected[sent - 1]) + '\n')
+      }
+      const splitter = new LineSplitter((line) => { if (line.startsWith('ok')) sendNext() })
+      link.onData((chunk) => { splitter.push(chunk) })
+      sendNext()
+    }))
+  } finally {
+    await link.close()
+  }
+}
+
+async function oneRun (dir: string, baud: number, gcode: string, expected: string[], host: Host): Promise<RunResult> {
   const printer = await startPrinter(dir, baud)
   try {
-    let result: { seconds: number, cpuSeconds: number }
-    if (host === 'printcore') {
-      const out = await new Promise<string>((resolve, reject) => {
-        const py = spawn('/usr/bin/python3', ['-c', PRINTCORE, printer.pty, String(baud), gcode], { stdio: ['ignore', 'pipe', 'inherit'] })
-        let text = ''
-        py.stdout.on('data', (chunk: Buffer) => { text += chunk.toString() })
-        py.once('exit', (code) => { code === 0 ? resolve(text) : reject(new Error(`printcore exited ${code}`)) })
-      })
-      result = JSON.parse(out.trim().split('\n').pop() ?? '{}')
-    } else {
-      const sender = new GcodeSender(await openSerialTransport(printer.pty, baud), { bannerTimeoutMs: 300, ...(host === 'meshnode-1' ? { maxInFlight: 1 } : {}) })
-      await sender.connect()
-      const cpu = process.cpuUsage()
-      const start = performance.now()
-      await sender.print(gcode)
-      const used = process.cpuUsage(cpu)
-      result = { seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 }
-      await sender.close()
-    }
+    const result = host === 'printcore'
+      ? await printcoreRun(printer.pty, baud, gcode)
+      : host === 'bare-link'
+        ? await bareLinkRun(printer.pty, baud, expected)
+        : await meshnodeRun(printer.pty, baud, gcode, host === 'meshnode-1' ? 1 : undefined)
     await stopPrinter(printer)
     return { ...result, exact: await recordIsExact(printer.record, expected) }
   } finally {
@@ -117,18 +165,20 @@ async function main (): Promise<void> {
     await writeFile(gcode, lines.join('\n') + '\n')
     const expected = lines.map(gcodeCommand).filter((c) => c !== '')
     const wireBytes = expected.reduce((sum, command, i) => sum + frameLine(i + 1, command).length + 1 + OK_BYTES, 0)
+    const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ')
+    process.stdout.write(`load average at the start: ${load()}\n\n`)
     process.stdout.write(`| baud | host | lines/s (median of ${RUNS}) | bound lines/s | of bound | sender CPU s | CPU µs/line | exact |\n|---|---|---|---|---|---|---|---|\n`)
     for (const baud of BAUDS) {
       const bound = expected.length / (wireBytes * 10 / baud)
-      for (const host of ['meshnode', 'meshnode-1', 'printcore'] as const) {
+      for (const host of ['meshnode', 'meshnode-1', 'bare-link', 'printcore'] as const) {
         const runs: RunResult[] = []
         for (let run = 0; run < RUNS; run++) runs.push(await oneRun(dir, baud, gcode, expected, host))
         const rate = median(runs.map((r) => expected.length / r.seconds))
         const cpu = median(runs.map((r) => r.cpuSeconds))
-        const label = host === 'meshnode-1' ? 'meshnode (1 line in flight)' : host === 'meshnode' ? 'meshnode (ADVANCED_OK window)' : 'printrun printcore'
-        process.stdout.write(`| ${baud} | ${label} | ${rate.toFixed(0)} | ${bound.toFixed(0)} | ${(100 * rate / bound).toFixed(0)}% | ${cpu.toFixed(2)} | ${(cpu * 1e6 / expected.length).toFixed(0)} | ${runs.every((r) => r.exact) ? 'yes' : 'NO'} |\n`)
+        process.stdout.write(`| ${baud} | ${HOST_LABELS[host]} | ${rate.toFixed(0)} | ${bound.toFixed(0)} | ${(100 * rate / bound).toFixed(0)}% | ${cpu.toFixed(2)} | ${(cpu * 1e6 / expected.length).toFixed(0)} | ${runs.every((r) => r.exact) ? 'yes' : 'NO'} |\n`)
       }
     }
+    process.stdout.write(`\nload average at the end: ${load()}\n`)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
