@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { meshnodeBin } from '../../src/paths.js'
-import { createNetwork, destroyNetwork, setLink } from './netns.js'
+import { cablesReady, createNetwork, destroyNetwork, setLink } from './netns.js'
 import { signal, spawnInNamespace, tail, terminate, waitExit } from './processes.js'
 import { waitFor } from './wait.js'
 import type { Namespace, Network } from './netns.js'
@@ -343,6 +343,12 @@ export async function createLan (t: TestContext | undefined, options: LanOptions
     lan.reportIfFailed(t)
     await lan.close()
   })
+  try {
+    await waitFor(() => cablesReady(network), { timeoutMs: 10_000, intervalMs: 20, what: `the veths of ${tag} to carry traffic` })
+  } catch (err) {
+    await lan.close()
+    throw err
+  }
   return lan
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 
 /** One simulated machine: a network namespace with `eth0` plugged into the LAN's bridge. */
 export interface Namespace {
@@ -103,6 +104,18 @@ export function destroyNetwork (network: Network): string[] {
   }
   attempt(['link', 'del', network.bridge], () => linkExists(network.bridge))
   return failures
+}
+
+/**
+ * Whether every namespace's cable is plugged in: the kernel brings a new veth's carrier up, and the bridge
+ * lets its port forward, a moment after `ip link set up` returns; a packet sent before that is dropped.
+ */
+export function cablesReady (network: Network): boolean {
+  return network.namespaces.every(ns => {
+    const read = (file: string): string => { try { return readFileSync(`/sys/class/net/${ns.hostVeth}/${file}`, 'utf8').trim() } catch { return '' } }
+    // brport/state 3 is BR_STATE_FORWARDING.
+    return read('operstate') === 'up' && read('brport/state') === '3'
+  })
 }
 
 export function linkExists (name: string): boolean {
