@@ -71,6 +71,8 @@ export class GcodeSender {
   private readonly ledger: LineLedger<SentLine>
   private firmwareInfo: FirmwareInfo | undefined
   private window = 1
+  /** The firmware's command buffer, as its `B` reports have shown it so far. */
+  private bufferSlots = 0
   private temperatureReading: TemperatureReading = {}
   private failure: Error | null = null
   private readonly waiters = new Set<() => void>()
@@ -327,10 +329,9 @@ export class GcodeSender {
       case 'ok': {
         this.progressed(now)
         if (response.temperatures !== null) this.temperaturesSeen(response.temperatures)
-        if (response.bufferFree !== undefined && this.firmwareInfo?.capabilities.ADVANCED_OK === true) {
-          this.window = Math.max(1, Math.min(response.bufferFree, this.options.maxInFlight))
-        }
-        this.ledger.ok()?.meta?.answered?.()
+        const paid = this.ledger.ok()
+        if (response.bufferFree !== undefined) this.bufferFreed(response.bufferFree)
+        paid?.meta?.answered?.()
         break
       }
       case 'resend':
@@ -368,6 +369,18 @@ export class GcodeSender {
     }
     this.trackAcknowledged()
     this.wake()
+  }
+
+  /**
+   * Marlin counts `B` while the line it acknowledges still holds its slot (an idle firmware reports one less
+   * than its buffer), so B + 1 slots are free once the `ok` is out, beside the lines still owed. Owed lines
+   * still on the wire are not in the buffer yet and would be counted twice: hence the cap at the largest
+   * buffer seen. Commands from elsewhere (SD card, LCD) show as a lower B and shrink the window.
+   */
+  private bufferFreed (free: number): void {
+    this.bufferSlots = Math.max(this.bufferSlots, free + 1)
+    if (this.firmwareInfo?.capabilities.ADVANCED_OK !== true) return
+    this.window = Math.max(1, Math.min(this.ledger.inFlight + free + 1, this.bufferSlots, this.options.maxInFlight))
   }
 
   private progressed (now: number): void {

@@ -12,6 +12,7 @@ import { fileCommands, recordedCommands, socatMissing, tempDir, writeGcodeFile }
 
 const FAULTS = ['resend:0.05', 'checksum:1200', 'no-line-number:3000', 'silence:5000:3']
 const LINE_RATE_BAUD = 1_000_000
+const BUFFER_SIZE = 4
 
 test('10,000 lines through 5% resends, a checksum mismatch, a lost line number and a 3 s silence arrive exactly once, in order (in-process)', async (t) => {
   await printsExactlyOnce(t, async (printer) => connectInProcess(printer))
@@ -35,6 +36,7 @@ async function printsExactlyOnce (t: TestContext, link: (printer: VirtualPrinter
     baud: LINE_RATE_BAUD,
     speedUp: 100,
     seed: 7,
+    bufferSize: BUFFER_SIZE,
     recordFile: record,
     faults: FAULTS.map(parseFaultSpec)
   })
@@ -51,4 +53,23 @@ async function printsExactlyOnce (t: TestContext, link: (printer: VirtualPrinter
   assert.equal(outcome.progress.linesAcked, 10_000)
   assert.equal(outcome.progress.linesTotal, 10_000)
   assert.deepEqual(await recordedCommands(record), await fileCommands(gcode))
+  assert.ok(printer.peakBuffered <= BUFFER_SIZE, `the printer held ${printer.peakBuffered} commands, its buffer holds ${BUFFER_SIZE}`)
 }
+
+test('with ADVANCED_OK the sender fills the firmware\'s command buffer and never overfills it', async (t) => {
+  const dir = await tempDir(t)
+  const gcode = join(dir, 'part.gcode')
+  const record = join(dir, 'record.txt')
+  await writeGcodeFile(gcode, 300)
+  const printer = new VirtualPrinter({ baud: 115200, speedUp: 100, bufferSize: BUFFER_SIZE, recordFile: record })
+  const sender = new GcodeSender(connectInProcess(printer), { bannerTimeoutMs: 1000, maxInFlight: 8 })
+  t.after(async () => { await sender.close(); await printer.close() })
+
+  await sender.connect()
+  await sender.print(gcode)
+  await sender.close()
+  await printer.close()
+
+  assert.equal(printer.peakBuffered, BUFFER_SIZE)
+  assert.deepEqual(await recordedCommands(record), await fileCommands(gcode))
+})

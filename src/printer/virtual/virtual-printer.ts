@@ -55,6 +55,7 @@ export class VirtualPrinter {
   private autoReport: NodeJS.Timeout | null = null
   private z = 0
   private acceptedCount = 0
+  private peakHeld = 0
 
   constructor (options: VirtualPrinterOptions = {}) {
     this.baud = options.baud ?? 115200
@@ -69,6 +70,9 @@ export class VirtualPrinter {
 
   /** How many commands the printer has run since it was made. */
   get accepted (): number { return this.acceptedCount }
+
+  /** The most commands it has held at once, received and not yet answered: more than `bufferSize` is an overflow. */
+  get peakBuffered (): number { return this.peakHeld }
 
   /** Plugs a host in. Like a board reset by DTR, the printer forgets line numbering and greets the host. */
   attach (link: VirtualLink): void {
@@ -98,6 +102,7 @@ export class VirtualPrinter {
       // The emergency parser acts on M108 as it arrives, ahead of the queue.
       if (/(^|\s)M108(\s|\*|$)/.test(line)) this.breakWait = true
       this.queue.push(line)
+      this.peakHeld = Math.max(this.peakHeld, this.queue.length + (this.processing ? 1 : 0))
     }
     if (!this.processing) void this.processQueue()
   }
