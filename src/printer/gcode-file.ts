@@ -12,33 +12,35 @@ export interface GcodeFileCommand {
 }
 
 /**
- * The commands of a G-code file from `fromLine` on, read chunk by chunk so a large file is never held whole.
- * Comment-only and blank lines are skipped.
+ * The commands of a G-code file from `fromLine` on, one batch per chunk read (64 KiB), so a large file is
+ * never held whole and the sender awaits once per chunk rather than once per line.
+ * Comment-only and blank lines are skipped; a batch may be empty.
  */
-export async function * readGcodeCommands (path: string, fromLine = 1): AsyncGenerator<GcodeFileCommand> {
+export async function * readGcodeBatches (path: string, fromLine = 1): AsyncGenerator<GcodeFileCommand[]> {
   let fileLine = 0
   let offset = 0
-  let carry = Buffer.alloc(0)
-  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
-    let buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
-    let newline = buffer.indexOf(10)
-    while (newline >= 0) {
+  let carry = ''
+  for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024, encoding: 'latin1' }) as AsyncIterable<string>) {
+    const text = carry === '' ? chunk : carry + chunk
+    const batch: GcodeFileCommand[] = []
+    let start = 0
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
       fileLine++
-      offset += newline + 1
+      offset += newline + 1 - start
       if (fileLine >= fromLine) {
-        const command = gcodeCommand(buffer.toString('latin1', 0, newline))
-        if (command !== '') yield { command, fileLine, byteEnd: offset }
+        const command = gcodeCommand(text.slice(start, newline))
+        if (command !== '') batch.push({ command, fileLine, byteEnd: offset })
       }
-      buffer = buffer.subarray(newline + 1)
-      newline = buffer.indexOf(10)
+      start = newline + 1
     }
-    carry = Buffer.from(buffer)
+    carry = text.slice(start)
+    yield batch
   }
   if (carry.length > 0) {
     fileLine++
     offset += carry.length
-    const command = gcodeCommand(carry.toString('latin1'))
-    if (fileLine >= fromLine && command !== '') yield { command, fileLine, byteEnd: offset }
+    const command = gcodeCommand(carry)
+    if (fileLine >= fromLine && command !== '') yield [{ command, fileLine, byteEnd: offset }]
   }
 }
 
@@ -55,12 +57,14 @@ export async function surveyGcodeFile (path: string, fromLine = 1): Promise<Gcod
   let commands = 0
   let startByte = -1
   let previousEnd = 0
-  for await (const command of readGcodeCommands(path)) {
-    if (command.fileLine >= fromLine) {
-      commands++
-      if (startByte < 0) startByte = previousEnd
+  for await (const batch of readGcodeBatches(path)) {
+    for (const command of batch) {
+      if (command.fileLine >= fromLine) {
+        commands++
+        if (startByte < 0) startByte = previousEnd
+      }
+      previousEnd = command.byteEnd
     }
-    previousEnd = command.byteEnd
   }
   return { commands, bytes: size, startByte: startByte < 0 ? size : startByte }
 }

@@ -2,7 +2,7 @@ import { logger } from '@libp2p/logger'
 import { CommunicationTimeoutError, FirmwareError, HandshakeError, PrinterDisconnectedError, PrinterNotReadyError } from './errors.js'
 import { parseFirmwareInfo, type FirmwareInfo } from './firmware-info.js'
 import { frameLine } from './checksum.js'
-import { readGcodeCommands, surveyGcodeFile, type GcodeFileCommand } from './gcode-file.js'
+import { readGcodeBatches, surveyGcodeFile, type GcodeFileCommand } from './gcode-file.js'
 import { LineLedger } from './line-ledger.js'
 import { ProgressTracker, type PrintProgress } from './print-progress.js'
 import { parseFirmwareResponse } from './response.js'
@@ -75,7 +75,8 @@ export class GcodeSender {
   private bufferSlots = 0
   private temperatureReading: TemperatureReading = {}
   private failure: Error | null = null
-  private readonly waiters = new Set<() => void>()
+  private waiters: Array<() => void> = []
+  private ticker: NodeJS.Timeout | null = null
   private bannerSeen: (() => void) | null = null
   private lastHeard = Date.now()
   private quietSince = Date.now()
@@ -153,7 +154,7 @@ export class GcodeSender {
     this.throwIfFailed()
     this.printing = true
     const fromLine = options.fromLine ?? 1
-    const source = readGcodeCommands(path, fromLine)
+    const source = readGcodeBatches(path, fromLine)
     try {
       const survey = await surveyGcodeFile(path, fromLine)
       this.tracker = new ProgressTracker(survey.commands, survey.bytes, fromLine, survey.startByte)
@@ -205,11 +206,14 @@ export class GcodeSender {
 
   async close (): Promise<void> {
     this.fail(new PrinterDisconnectedError('closed by the host'))
+    this.stopTicker()
     await this.transport.close()
   }
 
-  private async pump (source: AsyncGenerator<GcodeFileCommand>, progressIntervalMs: number): Promise<'finished' | 'cancelled'> {
+  private async pump (source: AsyncGenerator<GcodeFileCommand[]>, progressIntervalMs: number): Promise<'finished' | 'cancelled'> {
     let fileDone = false
+    let batch: GcodeFileCommand[] = []
+    let nextInBatch = 0
     let lastReport = 0
     for (;;) {
       this.checkSilence()
@@ -265,10 +269,18 @@ export class GcodeSender {
         case 'running':
           break
       }
+      if (nextInBatch < batch.length) {
+        const file = batch[nextInBatch++]
+        this.writeNumbered({ command: file.command, file })
+        continue
+      }
       if (!fileDone) {
         const next = await source.next()
         if (next.done === true) fileDone = true
-        else this.writeNumbered({ command: next.value.command, file: next.value })
+        else {
+          batch = next.value
+          nextInBatch = 0
+        }
         continue
       }
       if (idle) return 'finished'
@@ -429,17 +441,28 @@ export class GcodeSender {
   }
 
   private wake (): void {
-    const waiters = [...this.waiters]
-    this.waiters.clear()
+    const waiters = this.waiters
+    this.waiters = []
     for (const waiter of waiters) waiter()
   }
 
-  /** Resolves on the next answer, state change or tick; the tick lets silence be noticed. */
+  /**
+   * Resolves on the next answer or state change, or at the next tick so silence is noticed. One interval
+   * serves every wait, rather than a timer armed and cleared for each line; it stops once a tick finds
+   * nobody waiting.
+   */
   private async waitForChange (): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const done = (): void => { clearTimeout(timer); this.waiters.delete(done); resolve() }
-      const timer = setTimeout(done, Math.min(250, this.options.probeMs))
-      this.waiters.add(done)
-    })
+    if (this.ticker === null) {
+      this.ticker = setInterval(() => {
+        if (this.waiters.length > 0) this.wake()
+        else this.stopTicker()
+      }, Math.min(250, this.options.probeMs))
+    }
+    await new Promise<void>((resolve) => { this.waiters.push(resolve) })
+  }
+
+  private stopTicker (): void {
+    if (this.ticker !== null) clearInterval(this.ticker)
+    this.ticker = null
   }
 }

@@ -42,8 +42,10 @@ export class ProgressTracker {
     this.linesAcked++
     this.bytesAcked = command.byteEnd
     this.lastFileLine = command.fileLine
-    if (/^G[0-3]\b/i.test(command.command)) {
-      const z = Z_WORD.exec(command.command)
+    // Most moves carry no Z; a plain search spares them the regular expressions.
+    const text = command.command
+    if ((text.includes('Z') || text.includes('z')) && /^G[0-3]\b/i.test(text)) {
+      const z = Z_WORD.exec(text)
       if (z !== null) {
         this.z = Number(z[1])
         if (this.z > this.topZ) {

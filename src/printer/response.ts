@@ -17,8 +17,12 @@ const LINK_ERROR = /checksum|line ?number|last line|format error|no line number|
 const RESEND = /^(?:resend|rs)\s*:?\s*N?:?\s*(\d+)/i
 const ADVANCED_OK = /\b([NPB])(\d+)\b/g
 
+const PLAIN_OK: FirmwareResponse = Object.freeze({ kind: 'ok', temperatures: null })
+
 /** Never throws: whatever a noisy link delivers is at worst `other`. */
 export function parseFirmwareResponse (rawLine: string): FirmwareResponse {
+  if (rawLine === 'ok') return PLAIN_OK
+  if (rawLine.startsWith('ok ')) return parseAdvancedOk(rawLine) ?? parseOk(rawLine.trim())
   const line = rawLine.trim()
   if (line === 'ok' || line.startsWith('ok ')) return parseOk(line)
   const resend = RESEND.exec(line)
@@ -32,6 +36,29 @@ export function parseFirmwareResponse (rawLine: string): FirmwareResponse {
   const temperatures = parseTemperatures(line)
   if (temperatures !== null) return { kind: 'temperatures', temperatures }
   return { kind: 'other', text: line }
+}
+
+/**
+ * The answer to nearly every line of a print, `ok N.. P.. B..`, read without regular expressions;
+ * undefined for any other shape (temperatures, other words), which `parseOk` reads.
+ */
+function parseAdvancedOk (line: string): FirmwareResponse | undefined {
+  const ok: FirmwareResponse & { kind: 'ok' } = { kind: 'ok', temperatures: null }
+  let i = 3
+  while (i < line.length) {
+    const key = line.charCodeAt(i)
+    let value = 0
+    let end = i + 1
+    for (let c = line.charCodeAt(end); c >= 48 && c <= 57; c = line.charCodeAt(++end)) value = value * 10 + c - 48
+    const separator = end === line.length ? 32 : line.charCodeAt(end)
+    if (end === i + 1 || end - i > 10 || separator !== 32) return undefined
+    if (key === 78) ok.lineNumber = value
+    else if (key === 80) ok.plannerFree = value
+    else if (key === 66) ok.bufferFree = value
+    else return undefined
+    i = end + 1
+  }
+  return ok
 }
 
 function parseOk (line: string): FirmwareResponse {

@@ -28,6 +28,8 @@ export function parseTemperatures (line: string): TemperatureReading | null {
 
 /** The heater target a command sets (M104/M109 hotend, M140/M190 bed), so a resume can reheat to it. */
 export function targetSetBy (command: string): { heater: 'T' | 'B', target: number } | null {
+  // Nearly every line of a print is a G command: skip the regular expression for them.
+  if (command.charCodeAt(0) !== 77 && command.charCodeAt(0) !== 109) return null
   const match = /^M(104|109|140|190)\b.*?\s[SR](\d+(?:\.\d+)?)/i.exec(command)
   if (match === null) return null
   return { heater: match[1] === '104' || match[1] === '109' ? 'T' : 'B', target: Number(match[2]) }

@@ -18,13 +18,14 @@ export class LineSplitter {
   constructor (private readonly onLine: (line: string) => void) {}
 
   push (chunk: string): void {
-    this.pending += chunk
-    let newline = this.pending.search(/[\r\n]/)
-    while (newline >= 0) {
-      const line = this.pending.slice(0, newline)
-      this.pending = this.pending.slice(newline + 1)
-      if (line.length > 0) this.onLine(line)
-      newline = this.pending.search(/[\r\n]/)
+    const text = this.pending === '' ? chunk : this.pending + chunk
+    let start = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c !== 10 && c !== 13) continue
+      if (i > start) this.onLine(text.slice(start, i))
+      start = i + 1
     }
+    this.pending = start === 0 ? text : text.slice(start)
   }
 }

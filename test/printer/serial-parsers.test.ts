@@ -6,6 +6,7 @@ import { parseFirmwareInfo } from '../../src/printer/firmware-info.js'
 import { gcodeCommand } from '../../src/printer/gcode-text.js'
 import { parseFirmwareResponse } from '../../src/printer/response.js'
 import { parseTemperatures } from '../../src/printer/temperatures.js'
+import { LineSplitter } from '../../src/printer/transport.js'
 import { parseHostLine } from '../../src/printer/virtual/host-line.js'
 import { parseFaultSpec } from '../../src/printer/virtual/fault-spec.js'
 
@@ -27,6 +28,9 @@ test('the checksum matches values known from the RepRap protocol', () => {
 test('firmware answers are classified as the sender acts on them', () => {
   assert.deepEqual(parseFirmwareResponse('ok'), { kind: 'ok', temperatures: null })
   assert.deepEqual(parseFirmwareResponse('ok N12 P15 B3'), { kind: 'ok', lineNumber: 12, plannerFree: 15, bufferFree: 3, temperatures: null })
+  assert.deepEqual(parseFirmwareResponse('ok P15 B0 '), { kind: 'ok', plannerFree: 15, bufferFree: 0, temperatures: null })
+  assert.deepEqual(parseFirmwareResponse('ok N7 P15 B3 T:200.0 /200.0'), { kind: 'ok', lineNumber: 7, plannerFree: 15, bufferFree: 3, temperatures: { T: { actual: 200, target: 200 } } })
+  assert.deepEqual(parseFirmwareResponse(' ok B3'), { kind: 'ok', bufferFree: 3, temperatures: null })
   assert.deepEqual(parseFirmwareResponse('ok T:210.5 /210.0 B:60.1 /60.0 @:127 B@:0'), {
     kind: 'ok', temperatures: { T: { actual: 210.5, target: 210 }, B: { actual: 60.1, target: 60 } }
   })
@@ -58,6 +62,22 @@ test('the virtual printer checks line numbers and checksums as Marlin does', () 
   assert.deepEqual(parseHostLine('T0*57'), { kind: 'no-line-number' })
   assert.deepEqual(parseHostLine('M105'), { kind: 'plain', command: 'M105' })
   assert.deepEqual(parseHostLine('  '), { kind: 'empty' })
+})
+
+test('an ok with any mix of N, P and B reads the same as the firmware wrote it', () => {
+  fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom('N', 'P', 'B'), fc.nat({ max: 1e8 })), { maxLength: 4 }), (fields) => {
+    const expected: Record<string, unknown> = { kind: 'ok', temperatures: null }
+    const names: Record<string, string> = { N: 'lineNumber', P: 'plannerFree', B: 'bufferFree' }
+    for (const [key, value] of fields) expected[names[key]] = value
+    assert.deepEqual(parseFirmwareResponse(['ok', ...fields.map(([key, value]) => `${key}${value}`)].join(' ')), expected)
+  }), { numRuns: 2000 })
+})
+
+test('the firmware\'s byte stream is cut into lines at CR or LF, whatever the chunks', () => {
+  const lines: string[] = []
+  const splitter = new LineSplitter((line) => { lines.push(line) })
+  for (const chunk of ['ok\r\nok N1', ' P15 B3\n', '\nstart', '\r', 'echo:x\n']) splitter.push(chunk)
+  assert.deepEqual(lines, ['ok', 'ok N1 P15 B3', 'start', 'echo:x'])
 })
 
 test('file lines lose comments and keep their command', () => {
