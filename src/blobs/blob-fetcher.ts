@@ -148,8 +148,8 @@ export class BlobFetcher {
       this.checkResponse(response, offset)
       checkAnnouncedSize(response.size, limits)
       const body = readStreamBody(lp.unwrap(), { idleTimeoutMs: this.init.timeoutMs, signal })
-      for await (const chunk of body) {
-        await partial.append(chunk, limits)
+      for await (const pieces of body) {
+        await partial.append(pieces, limits)
         options.onProgress?.({ hash: partial.hash, received: partial.size, size: response.size })
       }
       if (partial.size !== response.size) throw new Error(`stream ended at ${partial.size} of ${response.size} bytes`)

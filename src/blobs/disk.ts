@@ -17,11 +17,16 @@ export function isMissing (err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
 }
 
-export async function writeAll (handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let done = 0
-  while (done < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done)
-    done += bytesWritten
+/** Writes the pieces in order with as few system calls as the kernel allows (it may take part of a writev). */
+export async function writeAll (handle: FileHandle, pieces: readonly Uint8Array[]): Promise<void> {
+  let rest = pieces.filter(piece => piece.byteLength > 0)
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest)
+    while (rest.length > 0 && bytesWritten >= rest[0].byteLength) {
+      bytesWritten -= rest[0].byteLength
+      rest = rest.slice(1)
+    }
+    if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)]
   }
 }
 

@@ -52,16 +52,18 @@ export class PartialBlob {
     return this.bytes
   }
 
-  async append (chunk: Uint8Array, limits: ContentLimits): Promise<void> {
-    checkRunningSize(this.bytes + chunk.byteLength, limits)
+  /** Appends the pieces, in order, as one write. */
+  async append (pieces: readonly Uint8Array[], limits: ContentLimits): Promise<void> {
+    const length = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
+    checkRunningSize(this.bytes + length, limits)
     try {
-      await writeAll(this.handle, chunk)
+      await writeAll(this.handle, pieces)
     } catch (err) {
       await this.discard()
       throw diskError(err)
     }
-    this.hasher.update(chunk)
-    this.bytes += chunk.byteLength
+    for (const piece of pieces) this.hasher.update(piece)
+    this.bytes += length
   }
 
   /** Throws away what was received and starts again from zero, e.g. after a hash mismatch. */

@@ -16,11 +16,12 @@ export interface BodyReadOptions {
 }
 
 /**
- * Reads the rest of a stream as disk-sized chunks. Iterating a libp2p stream directly buffers without
- * limit when the disk is slower than the network; here the stream is paused above a high-water mark,
- * which stops yamux window updates and so stops the sender.
+ * Reads the rest of a stream as disk-sized batches of the pieces that arrived, not copied into one
+ * buffer. Iterating a libp2p stream directly buffers without limit when the disk is slower than the
+ * network; here the stream is paused above a high-water mark, which stops yamux window updates and so
+ * stops the sender.
  */
-export async function * readStreamBody (stream: Stream, options: BodyReadOptions): AsyncGenerator<Uint8Array> {
+export async function * readStreamBody (stream: Stream, options: BodyReadOptions): AsyncGenerator<Uint8Array[]> {
   stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, RECEIVE_READ_BUFFER_BYTES)
   const queue = new Uint8ArrayList()
   let ended = false
@@ -51,10 +52,10 @@ export async function * readStreamBody (stream: Stream, options: BodyReadOptions
     if (stream.readableEnded) ended = true
     for (;;) {
       if (queue.byteLength > 0) {
-        const chunk = queue.subarray(0, Math.min(queue.byteLength, DISK_WRITE_BYTES))
-        queue.consume(chunk.byteLength)
+        const batch = queue.sublist(0, Math.min(queue.byteLength, DISK_WRITE_BYTES))
+        queue.consume(batch.byteLength)
         if (queue.byteLength < RECEIVE_LOW_WATER_BYTES) resumeIfPaused(stream)
-        yield chunk
+        yield [...batch]
         continue
       }
       if (failure != null) throw failure

@@ -26,7 +26,7 @@ export async function writeTempBlob (layout: BlobLayout, source: AsyncIterable<U
         size += chunk.byteLength
         checkRunningSize(size, limits)
         hasher.update(chunk)
-        await writeAll(handle, chunk)
+        await writeAll(handle, [chunk])
       }
       await handle.sync()
     } finally {
