@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { open, rm } from 'node:fs/promises'
+import { FLUSH_BEHIND_BYTES } from './constants.js'
 import { checkFinalContent, checkRunningSize } from './content-limits.js'
 import { diskError, publishFile, writeAll } from './disk.js'
 import type { BlobLayout } from './blob-layout.js'
@@ -20,6 +21,10 @@ export class PartialBlob {
   private hasher: Hash
   private bytes: number
   private closed = false
+  /** Bytes written since the last flush was started. */
+  private unflushed = 0
+  private flushing: Promise<void> | undefined
+  private flushError: unknown
 
   private constructor (layout: BlobLayout, hash: string, handle: FileHandle, hasher: Hash, size: number, release: () => void) {
     this.layout = layout
@@ -57,6 +62,7 @@ export class PartialBlob {
     const length = pieces.reduce((sum, piece) => sum + piece.byteLength, 0)
     checkRunningSize(this.bytes + length, limits)
     try {
+      if (this.flushError != null) throw this.flushError
       await writeAll(this.handle, pieces)
     } catch (err) {
       await this.discard()
@@ -64,6 +70,23 @@ export class PartialBlob {
     }
     for (const piece of pieces) this.hasher.update(piece)
     this.bytes += length
+    this.unflushed += length
+    if (this.unflushed >= FLUSH_BEHIND_BYTES && this.flushing == null) this.flushBehind()
+  }
+
+  /**
+   * Starts writing what was received to the disk while the rest arrives, so the sync that must come
+   * before publishing finds little left to do. A failure is kept and thrown by the next append or
+   * complete.
+   */
+  private flushBehind (): void {
+    this.unflushed = 0
+    this.flushing = this.handle.datasync().then(
+      () => { this.flushing = undefined },
+      (err: unknown) => {
+        this.flushing = undefined
+        this.flushError ??= err
+      })
   }
 
   /** Throws away what was received and starts again from zero, e.g. after a hash mismatch. */
@@ -81,6 +104,8 @@ export class PartialBlob {
     checkFinalContent(this.hasher.copy().digest('hex'), this.bytes, { ...limits, expectedHash: this.hash })
     try {
       try {
+        await this.flushing
+        if (this.flushError != null) throw this.flushError
         await this.handle.sync()
       } finally {
         await this.finish()
@@ -111,6 +136,7 @@ export class PartialBlob {
     if (this.closed) return
     this.closed = true
     this.release()
+    await this.flushing
     await this.handle.close()
   }
 }

@@ -12,7 +12,8 @@ async function hashOnDisk (store: BlobStore, hash: string): Promise<string> {
 
 test('a multi-MiB blob moves between two peers and arrives with the right hash', async (t) => {
   const { client, server } = await startPair(t)
-  const blob = await storeRandomBlob(t, server, 12 * MiB + 3)
+  // Larger than FLUSH_BEHIND_BYTES, so part of it goes to the disk while the rest is still arriving.
+  const blob = await storeRandomBlob(t, server, 20 * MiB + 3)
   let lastProgress = { received: 0, size: 0 }
   const result = await client.blobs.fetch(server.node.peerId, blob.hash, {
     expectedSize: blob.size,
