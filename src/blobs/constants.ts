@@ -26,6 +26,8 @@ export const RECEIVE_LOW_WATER_BYTES = 1024 * 1024
 export const RECEIVE_READ_BUFFER_BYTES = 24 * 1024 * 1024
 /** Disk writes are batched to this size so small network frames do not each cost a syscall. */
 export const DISK_WRITE_BYTES = 1024 * 1024
+/** Batches of a download being written at once, each at its own offset (libuv runs four file operations at a time). */
+export const WRITES_IN_FLIGHT = 4
 /**
  * A download is flushed to disk in the background every so many bytes; otherwise the whole blob waits
  * in the page cache for the sync before it is published (about 0.1 s for 256 MiB here).

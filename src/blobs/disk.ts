@@ -17,11 +17,16 @@ export function isMissing (err: unknown): boolean {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
 }
 
-/** Writes the pieces in order with as few system calls as the kernel allows (it may take part of a writev). */
-export async function writeAll (handle: FileHandle, pieces: readonly Uint8Array[]): Promise<void> {
+/**
+ * Writes the pieces in order, from `position` or else from the file's current offset, with as few system
+ * calls as the kernel allows (it may take part of a writev).
+ */
+export async function writeAll (handle: FileHandle, pieces: readonly Uint8Array[], position?: number): Promise<void> {
   let rest = pieces.filter(piece => piece.byteLength > 0)
+  let at = position
   while (rest.length > 0) {
-    let { bytesWritten } = await handle.writev(rest)
+    let { bytesWritten } = await handle.writev(rest, at)
+    if (at != null) at += bytesWritten
     while (rest.length > 0 && bytesWritten >= rest[0].byteLength) {
       bytesWritten -= rest[0].byteLength
       rest = rest.slice(1)

@@ -26,3 +26,9 @@ test('writeAll writes every piece in order when the kernel takes a few bytes per
   await writeAll(file.handle, pieces)
   assert.deepEqual([...file.bytes.entries()], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((byte, i) => [i, byte]))
 })
+
+test('writeAll at a position keeps to it across short writes', async () => {
+  const file = stingyFile(3)
+  await writeAll(file.handle, pieces, 100)
+  assert.deepEqual([...file.bytes.entries()], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((byte, i) => [100 + i, byte]))
+})
