@@ -14,7 +14,7 @@ import type { GcCandidate, GcOptions } from './gc-policy.js'
 const log = logger('meshnode:blobs')
 
 export const DEFAULT_MAX_BLOB_BYTES = 4 * 1024 ** 3
-const READ_CHUNK_BYTES = 256 * 1024
+const READ_CHUNK_BYTES = 1024 * 1024
 
 export interface BlobStoreInit {
   /** Larger blobs are refused, before a byte is written when the size is known. */
