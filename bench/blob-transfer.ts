@@ -1,14 +1,18 @@
 /**
  * One large blob between two meshnode peers over /meshnode/blob/1.0.0, against raw TCP (socat) and scp,
- * disk to disk, in the same run. Peers run as separate processes so their peak RSS is their own.
+ * disk to disk, in the same run; the methods take turns, so a change in the machine's load hits them all.
+ * Peers run as separate processes, with the V8 flags `meshnode start` gives a peer, so their peak RSS
+ * and CPU are their own. A fourth row moves the same bytes over the same libp2p stream stack from memory
+ * to nowhere (no disk, no hash): the ceiling the blob protocol works under.
  *
  *   node dist/bench/blob-transfer.js [--size-mib 256] [--runs 3] [--server-host 127.0.0.1] [--client-host 127.0.0.1]
  *
  * The roles can also be started on their own (e.g. in network namespaces by a harness):
- *   node dist/bench/blob-transfer.js serve --dir D --file F --host H      prints {"addr","hash","size"}, then
- *                                                                        waits for a line on stdin and prints {"maxRssKiB"}
- *   node dist/bench/blob-transfer.js fetch --dir D --host H --addr A --hash X --size N
- *                                                                        prints {"ms","maxRssKiB"}
+ *   node dist/bench/blob-transfer.js serve --dir D --file F --host H      prints {"addr","hash","size"}; then a
+ *                                                                        line "cpu" on stdin prints {"cpuMs"} used
+ *                                                                        so far, and "stop" prints {"maxRssKiB"}
+ *   node dist/bench/blob-transfer.js fetch --dir D --host H --addr A --hash X --size N [--stream]
+ *                                                                        prints {"ms","cpuMs","maxRssKiB"}
  *   node dist/bench/blob-transfer.js idle --dir D --host H                prints {"maxRssKiB"} of a peer at rest
  * Needs socat and scp/sshd (apt-get install socat openssh-server openssh-client); a missing tool skips its row.
  */
@@ -23,11 +27,22 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
 import { execa } from 'execa'
 import { BlobService, BlobStore } from '../src/blobs/index.js'
+import { sendBody } from '../src/blobs/send-body.js'
+import { readStreamBody } from '../src/blobs/stream-body.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { writeRandomFile } from '../test/blobs/fixtures.js'
+import type { MeshLibp2p } from '../src/node/libp2p.js'
+import type { Stream } from '@libp2p/interface'
 
 const MiB = 1024 * 1024
 const RUN_TIMEOUT_MS = 300_000
+/**
+ * DAEMON_FLAGS of src/bin/meshnode.ts: how a shipped peer's garbage collector runs decides much of what a
+ * transfer costs, so the peers here run the same way.
+ */
+const PEER_FLAGS = ['--max-semi-space-size=2']
+/** libp2p alone: bytes from memory over a yamux stream on a noise connection, read and dropped. */
+const STREAM_PROTOCOL = '/meshnode-bench/stream/1.0.0'
 
 const { positionals, values: args } = parseArgs({
   allowPositionals: true,
@@ -41,11 +56,20 @@ const { positionals, values: args } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     addr: { type: 'string' },
     hash: { type: 'string' },
-    size: { type: 'string' }
+    size: { type: 'string' },
+    stream: { type: 'boolean', default: false }
   }
 })
 
-async function peer (dir: string, host: string): Promise<{ blobs: BlobService, store: BlobStore, stop: () => Promise<void>, addr: string }> {
+interface Peer {
+  node: MeshLibp2p
+  blobs: BlobService
+  store: BlobStore
+  addr: string
+  stop: () => Promise<void>
+}
+
+async function peer (dir: string, host: string): Promise<Peer> {
   const store = await BlobStore.open(dir, { maxBlobBytes: 8 * 1024 * MiB })
   const node = await createMeshLibp2p({
     privateKey: await generateKeyPair('Ed25519'),
@@ -54,33 +78,67 @@ async function peer (dir: string, host: string): Promise<{ blobs: BlobService, s
   })
   const blobs = new BlobService(node, { store, timeoutMs: 30_000 })
   await blobs.start()
-  return { blobs, store, addr: node.getMultiaddrs()[0].toString(), stop: async () => { await blobs.stop(); await node.stop() } }
+  return { node, blobs, store, addr: node.getMultiaddrs()[0].toString(), stop: async () => { await blobs.stop(); await node.stop() } }
 }
 
 function maxRssKiB (): number {
   return process.resourceUsage().maxRSS
 }
 
+/** CPU time of this process so far, every thread (the garbage collector's helpers included). */
+function cpuMs (): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/** Sends `size` bytes of one reused buffer, as the blob server sends a file. */
+async function sendFromMemory (stream: Stream, size: number): Promise<void> {
+  const chunk = new Uint8Array(MiB).fill(0x5a)
+  async function * chunks (): AsyncIterable<Uint8Array> {
+    for (let sent = 0; sent < size; sent += chunk.byteLength) yield chunk.subarray(0, Math.min(chunk.byteLength, size - sent))
+  }
+  await sendBody(stream, chunks(), RUN_TIMEOUT_MS)
+  await stream.close()
+}
+
 async function serve (): Promise<void> {
   const server = await peer(String(args.dir), args.host)
   const { hash, size } = await server.store.importFile(String(args.file))
+  await server.node.handle(STREAM_PROTOCOL, async (stream) => { await sendFromMemory(stream, size) })
   process.stdout.write(JSON.stringify({ addr: server.addr, hash, size }) + '\n')
   const input = createInterface({ input: process.stdin })
-  await once(input, 'line')
+  for await (const line of input) {
+    if (line !== 'cpu') break
+    process.stdout.write(JSON.stringify({ cpuMs: cpuMs() }) + '\n')
+  }
   input.close()
   process.stdin.destroy()
   await server.stop()
   process.stdout.write(JSON.stringify({ maxRssKiB: maxRssKiB() }) + '\n')
 }
 
+/** Reads the memory stream to its end; returns the bytes received. */
+async function drainStream (client: Peer, addr: string): Promise<number> {
+  const stream = await client.node.dialProtocol(multiaddr(addr), STREAM_PROTOCOL)
+  let received = 0
+  for await (const pieces of readStreamBody(stream, { idleTimeoutMs: 30_000, signal: AbortSignal.timeout(RUN_TIMEOUT_MS) })) {
+    for (const piece of pieces) received += piece.byteLength
+  }
+  return received
+}
+
 async function fetchOnce (): Promise<void> {
   const client = await peer(String(args.dir), args.host)
+  const cpuBefore = cpuMs()
   const started = performance.now()
-  const result = await client.blobs.fetch(multiaddr(String(args.addr)), String(args.hash), { expectedSize: Number(args.size) })
+  const received = args.stream
+    ? await drainStream(client, String(args.addr))
+    : (await client.blobs.fetch(multiaddr(String(args.addr)), String(args.hash), { expectedSize: Number(args.size) })).size
   const ms = performance.now() - started
-  if (result.size !== Number(args.size)) throw new Error(`fetched ${result.size} bytes, expected ${String(args.size)}`)
+  const cpu = cpuMs() - cpuBefore
+  if (received !== Number(args.size)) throw new Error(`received ${received} bytes, expected ${String(args.size)}`)
   await client.stop()
-  process.stdout.write(JSON.stringify({ ms, maxRssKiB: maxRssKiB() }) + '\n')
+  process.stdout.write(JSON.stringify({ ms, cpuMs: cpu, maxRssKiB: maxRssKiB() }) + '\n')
 }
 
 /** The same peer doing nothing, for scale: most of a peer's RSS is Node and libp2p, not the transfer. */
@@ -92,9 +150,9 @@ async function idle (): Promise<void> {
 
 /** Runs this script in another role and returns its JSON lines. */
 function role (name: string, roleArgs: string[]): { lines: AsyncIterator<string>, send: (line: string) => void, done: Promise<unknown> } {
-  const child = spawn(process.execPath, [process.argv[1], name, ...roleArgs], { stdio: ['pipe', 'pipe', 'inherit'], timeout: RUN_TIMEOUT_MS })
+  const child = spawn(process.execPath, [...PEER_FLAGS, process.argv[1], name, ...roleArgs], { stdio: ['pipe', 'pipe', 'inherit'], timeout: RUN_TIMEOUT_MS })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  return { lines, send: (line) => child.stdin.end(line + '\n'), done: once(child, 'exit') }
+  return { lines, send: (line) => child.stdin.write(line + '\n'), done: once(child, 'exit') }
 }
 
 async function nextJson<T> (lines: AsyncIterator<string>): Promise<T> {
@@ -119,39 +177,62 @@ async function hasCommand (command: string): Promise<boolean> {
   return (await execa('which', [command], { reject: false })).exitCode === 0
 }
 
-async function benchMeshnode (work: string, file: string, size: number, runs: number): Promise<{ ms: number[], serverRss: number, clientRss: number[] }> {
-  const server = role('serve', ['--dir', join(work, 'server-store'), '--file', file, '--host', args['server-host']])
-  const ready = await nextJson<{ addr: string, hash: string }>(server.lines)
-  const ms: number[] = []
-  const clientRss: number[] = []
-  for (let run = 0; run < runs; run++) {
-    const dir = join(work, `client-store-${run}`)
-    const client = role('fetch', ['--dir', dir, '--host', args['client-host'], '--addr', ready.addr, '--hash', ready.hash, '--size', String(size)])
-    const report = await nextJson<{ ms: number, maxRssKiB: number }>(client.lines)
-    await client.done
-    ms.push(report.ms)
-    clientRss.push(report.maxRssKiB)
-    await rm(dir, { recursive: true, force: true })
-  }
-  server.send('stop')
-  const { maxRssKiB: serverRss } = await nextJson<{ maxRssKiB: number }>(server.lines)
-  await server.done
-  return { ms, serverRss, clientRss }
+interface Sample {
+  ms: number
+  /** CPU of the fetching and of the serving peer during the transfer, all threads. */
+  cpuMs?: { client: number, server: number }
+  clientRssKiB?: number
 }
 
-async function benchSocat (work: string, file: string, size: number, runs: number): Promise<number[]> {
-  const ms: number[] = []
-  for (let run = 0; run < runs; run++) {
-    const port = 41000 + run
-    const out = join(work, `socat-${run}.bin`)
-    const listener = execa('socat', ['-u', `FILE:${file}`, `TCP-LISTEN:${port},bind=${args['server-host']},reuseaddr`], { timeout: RUN_TIMEOUT_MS })
-    await new Promise(resolve => setTimeout(resolve, 300))
-    ms.push(await timed('socat', ['-u', `TCP:${args['server-host']}:${port}`, `CREATE:${out}`]))
-    await listener
-    if ((await stat(out)).size !== size) throw new Error('socat copy has the wrong size')
-    await rm(out)
+interface MeshnodeServer {
+  addr: string
+  hash: string
+  cpuMs: () => Promise<number>
+  /** Stops the serving peer; resolves to its peak RSS. */
+  stop: () => Promise<number>
+}
+
+async function startMeshnodeServer (work: string, file: string): Promise<MeshnodeServer> {
+  const server = role('serve', ['--dir', join(work, 'server-store'), '--file', file, '--host', args['server-host']])
+  const { addr, hash } = await nextJson<{ addr: string, hash: string }>(server.lines)
+  return {
+    addr,
+    hash,
+    cpuMs: async () => {
+      server.send('cpu')
+      return (await nextJson<{ cpuMs: number }>(server.lines)).cpuMs
+    },
+    stop: async () => {
+      server.send('stop')
+      const { maxRssKiB: rss } = await nextJson<{ maxRssKiB: number }>(server.lines)
+      await server.done
+      return rss
+    }
   }
-  return ms
+}
+
+/** One fetch by a fresh peer process: the blob into its store, or with `stream` the memory stream. */
+async function meshnodeRun (work: string, server: MeshnodeServer, size: number, run: number, stream: boolean): Promise<Sample> {
+  const dir = join(work, `client-store-${run}`)
+  const serverCpuBefore = await server.cpuMs()
+  const client = role('fetch', ['--dir', dir, '--host', args['client-host'], '--addr', server.addr, '--hash', server.hash, '--size', String(size), ...(stream ? ['--stream'] : [])])
+  const report = await nextJson<{ ms: number, cpuMs: number, maxRssKiB: number }>(client.lines)
+  await client.done
+  const serverCpu = await server.cpuMs() - serverCpuBefore
+  await rm(dir, { recursive: true, force: true })
+  return { ms: report.ms, cpuMs: { client: report.cpuMs, server: serverCpu }, clientRssKiB: report.maxRssKiB }
+}
+
+async function socatRun (work: string, file: string, size: number, run: number): Promise<Sample> {
+  const port = 41000 + run
+  const out = join(work, `socat-${run}.bin`)
+  const listener = execa('socat', ['-u', `FILE:${file}`, `TCP-LISTEN:${port},bind=${args['server-host']},reuseaddr`], { timeout: RUN_TIMEOUT_MS })
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const ms = await timed('socat', ['-u', `TCP:${args['server-host']}:${port}`, `CREATE:${out}`])
+  await listener
+  if ((await stat(out)).size !== size) throw new Error('socat copy has the wrong size')
+  await rm(out)
+  return { ms }
 }
 
 interface LoopbackSshd {
@@ -189,25 +270,19 @@ async function startSshd (work: string, host: string, port = 42022): Promise<Loo
   }
 }
 
-async function benchScp (work: string, file: string, size: number, runs: number): Promise<number[]> {
-  const sshd = await startSshd(work, args['server-host'])
-  try {
-    const ms: number[] = []
-    for (let run = 0; run < runs; run++) {
-      const out = join(work, `scp-${run}.bin`)
-      ms.push(await timed('scp', [...sshd.scpOptions, `root@${args['server-host']}:${file}`, out]))
-      if ((await stat(out)).size !== size) throw new Error('scp copy has the wrong size')
-      await rm(out)
-    }
-    return ms
-  } finally {
-    await sshd.stop()
-  }
+async function scpRun (sshd: LoopbackSshd, work: string, file: string, size: number, run: number): Promise<Sample> {
+  const out = join(work, `scp-${run}.bin`)
+  const ms = await timed('scp', [...sshd.scpOptions, `root@${args['server-host']}:${file}`, out])
+  if ((await stat(out)).size !== size) throw new Error('scp copy has the wrong size')
+  await rm(out)
+  return { ms }
 }
 
-function row (name: string, size: number, ms: number[], extra = ''): string {
-  const rates = ms.map(m => size / MiB / (m / 1000))
-  return `| ${name} | ${median(rates).toFixed(0)} | ${rates.map(r => r.toFixed(0)).join(', ')} | ${extra} |`
+function row (name: string, size: number, samples: Sample[], rss = ''): string {
+  const rates = samples.map(sample => size / MiB / (sample.ms / 1000))
+  const cpu = samples.flatMap(sample => sample.cpuMs == null ? [] : [sample.cpuMs])
+  const cpuText = cpu.length === 0 ? '' : `${(median(cpu.map(c => c.client)) / 1000).toFixed(2)} s + ${(median(cpu.map(c => c.server)) / 1000).toFixed(2)} s`
+  return `| ${name} | ${median(rates).toFixed(0)} | ${rates.map(r => r.toFixed(0)).join(', ')} | ${cpuText} | ${rss} |`
 }
 
 async function main (): Promise<void> {
@@ -218,18 +293,37 @@ async function main (): Promise<void> {
   try {
     const file = join(work, 'blob.bin')
     await writeRandomFile(file, size)
-    const lines = [`${sizeMiB} MiB, ${runs} runs, server ${args['server-host']}, client ${args['client-host']}`, '', '| method | median MB/s | runs MB/s | peak RSS |', '| --- | --- | --- | --- |']
     const baseline = role('idle', ['--dir', join(work, 'idle-store'), '--host', args['client-host']])
     const { maxRssKiB: idleRss } = await nextJson<{ maxRssKiB: number }>(baseline.lines)
     await baseline.done
-    const mesh = await benchMeshnode(work, file, size, runs)
-    const rss = `server ${(mesh.serverRss / 1024).toFixed(0)} MiB, client max ${(Math.max(...mesh.clientRss) / 1024).toFixed(0)} MiB (idle peer ${(idleRss / 1024).toFixed(0)} MiB)`
-    lines.push(row('meshnode blob protocol', size, mesh.ms, rss))
-    if (await hasCommand('socat')) lines.push(row('raw TCP (socat)', size, await benchSocat(work, file, size, runs)))
-    else lines.push('| raw TCP (socat) | skipped: socat not installed | | |')
-    if (await hasCommand('scp') && await hasCommand('sshd')) lines.push(row('scp', size, await benchScp(work, file, size, runs)))
-    else lines.push('| scp | skipped: scp or sshd not installed | | |')
-    process.stdout.write(lines.join('\n') + '\n(MB/s here is MiB per second)\n')
+    const hasSocat = await hasCommand('socat')
+    const hasScp = await hasCommand('scp') && await hasCommand('sshd')
+    const server = await startMeshnodeServer(work, file)
+    const sshd = hasScp ? await startSshd(work, args['server-host']) : undefined
+    const samples = { blob: [] as Sample[], stream: [] as Sample[], socat: [] as Sample[], scp: [] as Sample[] }
+    let serverRss: number
+    try {
+      for (let run = 0; run < runs; run++) {
+        samples.blob.push(await meshnodeRun(work, server, size, run, false))
+        samples.stream.push(await meshnodeRun(work, server, size, run, true))
+        if (hasSocat) samples.socat.push(await socatRun(work, file, size, run))
+        if (sshd != null) samples.scp.push(await scpRun(sshd, work, file, size, run))
+      }
+    } finally {
+      serverRss = await server.stop()
+      await sshd?.stop()
+    }
+    const clientRss = Math.max(...samples.blob.map(sample => sample.clientRssKiB ?? 0))
+    const rss = `server ${(serverRss / 1024).toFixed(0)} MiB, client max ${(clientRss / 1024).toFixed(0)} MiB (idle peer ${(idleRss / 1024).toFixed(0)} MiB)`
+    const lines = [
+      `${sizeMiB} MiB, ${runs} runs, server ${args['server-host']}, client ${args['client-host']}, peers run with ${PEER_FLAGS.join(' ')}`, '',
+      '| method | median MiB/s | runs MiB/s | CPU per transfer (fetching + serving peer) | peak RSS |', '| --- | --- | --- | --- | --- |',
+      row('meshnode blob protocol', size, samples.blob, rss),
+      row('libp2p stream alone (no disk, no hash)', size, samples.stream),
+      hasSocat ? row('raw TCP (socat)', size, samples.socat) : '| raw TCP (socat) | skipped: socat not installed | | | |',
+      hasScp ? row('scp', size, samples.scp) : '| scp | skipped: scp or sshd not installed | | | |'
+    ]
+    process.stdout.write(lines.join('\n') + '\n')
   } finally {
     await rm(work, { recursive: true, force: true })
   }
