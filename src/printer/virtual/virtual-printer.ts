@@ -45,7 +45,8 @@ export class VirtualPrinter {
   private readonly hotend: Heater
   private readonly bed: Heater
   private link: VirtualLink | null = null
-  private queue: string[] = []
+  /** Lines received and not yet run, each with the time its last byte arrived. */
+  private queue: Array<{ text: string, arrivedAt: number }> = []
   private pending = ''
   private processing = false
   private lastLine = 0
@@ -101,7 +102,7 @@ export class VirtualPrinter {
       if (Date.now() < this.silentUntil) continue
       // The emergency parser acts on M108 as it arrives, ahead of the queue.
       if (/(^|\s)M108(\s|\*|$)/.test(line)) this.breakWait = true
-      this.queue.push(line)
+      this.queue.push({ text: line, arrivedAt: performance.now() })
       this.peakHeld = Math.max(this.peakHeld, this.queue.length + (this.processing ? 1 : 0))
     }
     if (!this.processing) void this.processQueue()
@@ -120,9 +121,9 @@ export class VirtualPrinter {
       for (let line = this.queue.shift(); line !== undefined; line = this.queue.shift()) {
         const link = this.link
         if (link === null) return
-        await this.spendLineTime(line)
+        await this.spendLineTime(line.text, line.arrivedAt)
         if (this.link !== link) return
-        await this.handle(line, link)
+        await this.handle(line.text, link)
       }
     } catch (err) {
       log.error('virtual printer stopped processing: %e', err)
@@ -131,12 +132,16 @@ export class VirtualPrinter {
     }
   }
 
-  /** Time the line and its `ok` take on the wire at this baud rate; sleeps only once a millisecond is owed. */
-  private async spendLineTime (line: string): Promise<void> {
+  /**
+   * Time the line and its `ok` take on the wire at this baud rate; sleeps only once a millisecond is owed.
+   * The wire is busy from the later of the line's arrival and the end of the line before: a line that waited
+   * in the queue was on the wire while its predecessor ran, so a late wake-up of this process is not charged
+   * to the link as well.
+   */
+  private async spendLineTime (line: string, arrivedAt: number): Promise<void> {
     const bits = (line.length + 1 + 16) * 10
-    const now = performance.now()
-    this.busyUntil = Math.max(now, this.busyUntil) + bits * 1000 / this.baud
-    const ahead = this.busyUntil - now
+    this.busyUntil = Math.max(arrivedAt, this.busyUntil) + bits * 1000 / this.baud
+    const ahead = this.busyUntil - performance.now()
     if (ahead >= 1) await sleep(ahead)
   }
 
