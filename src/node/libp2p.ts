@@ -52,7 +52,8 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
       pubsub: gossipsub({
         emitSelf: false,
         allowPublishToZeroTopicPeers: true,
-        heartbeatInterval: 1000,
+        // 500 ms, not libp2p's 1 s: announce -> start measured 69–74 ms against 76–85 ms with 1 s (same run, load 4).
+        heartbeatInterval: 500,
         // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
         scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic() } },
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
