@@ -29,6 +29,7 @@ import { execa } from 'execa'
 import { BlobService, BlobStore } from '../src/blobs/index.js'
 import { sendBody } from '../src/blobs/send-body.js'
 import { readStreamBody } from '../src/blobs/stream-body.js'
+import { DAEMON_FLAGS } from '../src/node/daemon-flags.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
 import { writeRandomFile } from '../test/blobs/fixtures.js'
 import type { MeshLibp2p } from '../src/node/libp2p.js'
@@ -36,11 +37,6 @@ import type { Stream } from '@libp2p/interface'
 
 const MiB = 1024 * 1024
 const RUN_TIMEOUT_MS = 300_000
-/**
- * DAEMON_FLAGS of src/bin/meshnode.ts: how a shipped peer's garbage collector runs decides much of what a
- * transfer costs, so the peers here run the same way.
- */
-const PEER_FLAGS = ['--max-semi-space-size=2']
 /** libp2p alone: bytes from memory over a yamux stream on a noise connection, read and dropped. */
 const STREAM_PROTOCOL = '/meshnode-bench/stream/1.0.0'
 
@@ -150,7 +146,7 @@ async function idle (): Promise<void> {
 
 /** Runs this script in another role and returns its JSON lines. */
 function role (name: string, roleArgs: string[]): { lines: AsyncIterator<string>, send: (line: string) => void, done: Promise<unknown> } {
-  const child = spawn(process.execPath, [...PEER_FLAGS, process.argv[1], name, ...roleArgs], { stdio: ['pipe', 'pipe', 'inherit'], timeout: RUN_TIMEOUT_MS })
+  const child = spawn(process.execPath, [...DAEMON_FLAGS, process.argv[1], name, ...roleArgs], { stdio: ['pipe', 'pipe', 'inherit'], timeout: RUN_TIMEOUT_MS })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
   return { lines, send: (line) => child.stdin.write(line + '\n'), done: once(child, 'exit') }
 }
@@ -316,7 +312,7 @@ async function main (): Promise<void> {
     const clientRss = Math.max(...samples.blob.map(sample => sample.clientRssKiB ?? 0))
     const rss = `server ${(serverRss / 1024).toFixed(0)} MiB, client max ${(clientRss / 1024).toFixed(0)} MiB (idle peer ${(idleRss / 1024).toFixed(0)} MiB)`
     const lines = [
-      `${sizeMiB} MiB, ${runs} runs, server ${args['server-host']}, client ${args['client-host']}, peers run with ${PEER_FLAGS.join(' ')}`, '',
+      `${sizeMiB} MiB, ${runs} runs, server ${args['server-host']}, client ${args['client-host']}, peers run with ${DAEMON_FLAGS.join(' ')} as shipped peers do`, '',
       '| method | median MiB/s | runs MiB/s | CPU per transfer (fetching + serving peer) | peak RSS |', '| --- | --- | --- | --- | --- |',
       row('meshnode blob protocol', size, samples.blob, rss),
       row('libp2p stream alone (no disk, no hash)', size, samples.stream),

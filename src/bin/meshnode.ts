@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module'
+import { DAEMON_FLAGS } from '../node/daemon-flags.js'
 
-// A peer runs for months, often on a Pi. V8 lets an idle peer's young generation grow to 32 MB, a quarter of
-// its memory; 2 MB is plenty for its traffic. The flag only works at start, so `start` replaces itself once
-// (same pid, nothing loaded yet) with the flag on the command line.
-const DAEMON_FLAGS = ['--max-semi-space-size=2']
+// V8 reads these flags only at start, so `start` replaces itself once (same pid, nothing else loaded yet)
+// with them on its command line.
 if (process.argv[2] === 'start' && process.execve != null && !DAEMON_FLAGS.every(flag => process.execArgv.includes(flag))) {
   process.execve(process.execPath, [process.execPath, ...DAEMON_FLAGS, ...process.execArgv, ...process.argv.slice(1)])
 }

@@ -49,9 +49,8 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   for (const extra of spec.extra) checkFileName(extra.name)
   // The requester's confirmation and the inputs travel at the same time; the tool waits for both.
   await Promise.all([init.beforeRun?.(), fetchInputs(init, [input, ...spec.extra])])
-  for (const extra of spec.extra) {
-    const name = extra.name
-    await store.copyTo(extra.hash, join(init.workDir, name))
+  for (const { name, hash } of spec.extra) {
+    await store.copyTo(hash, join(init.workDir, name))
     extraFiles.push({ path: join(init.workDir, name), name })
   }
   const inputPath = join(init.workDir, inputName)

@@ -36,11 +36,11 @@ interface Link {
 }
 
 /**
- * A libp2p service that keeps watch over every connection: each side pings the other every 2 s on a stream it keeps open, and a
- * connection on which nothing was heard for 7 s is closed, so the peer leaves the mesh. libp2p's own
- * connection monitor opens a fresh stream for every ping, which costs ten times the CPU: for a peer in a mesh
- * of twenty, that was a few percent of a core while idle. The round trip of the last ping is the
- * connection's `rtt`, as `meshnode peers` shows it.
+ * A libp2p service that keeps watch over every connection: each side pings the other every 2 s on a stream
+ * it keeps open, and a connection on which nothing was heard for 7 s is closed, so the peer leaves the mesh.
+ * libp2p's own connection monitor opens a fresh stream for every ping, which costs ten times the CPU: for a
+ * peer in a mesh of twenty, that was a few percent of a core while idle. The round trip of the last ping is
+ * the connection's `rtt`, as `meshnode peers` shows it.
  */
 export class Heartbeat implements Startable {
   readonly [Symbol.toStringTag] = 'meshnode:heartbeat'
