@@ -6,9 +6,18 @@ const seqKey = (n: number): string => n.toString().padStart(12, '0')
 /** The key prefix of a job's events; "!" is escaped so no job id's range can hold another job's events. */
 const eventPrefix = (id: string): string => `${id.replaceAll('%', '%25').replaceAll('!', '%21')}!`
 
-/** JobStore on LevelDB: one record per job, its events beside it, written in one atomic batch. */
+/** How many job records stay in memory after a read or write: the jobs being worked on, with room to spare. */
+const RECENT_JOBS = 512
+
+/**
+ * JobStore on LevelDB: one record per job, its events beside it, written in one atomic batch. Only this process
+ * writes the database (LevelDB locks it), so the records read or written last are kept in memory and served
+ * from there: a job's every step reads it first, and under load a LevelDB read waits its turn in libuv's
+ * thread pool for milliseconds.
+ */
 export class LevelJobStore implements JobStore {
   private readonly db: MeshDb
+  private readonly recent = new Map<string, JobRecord>()
   private readonly jobs
   private readonly seqs = new Map<string, number>()
   private readonly events_
@@ -24,22 +33,24 @@ export class LevelJobStore implements JobStore {
   async create (job: JobRecord, event: Omit<JobEvent, 'seq' | 'at'>): Promise<void> {
     await this.serialised(job.id, async () => {
       if ((await this.jobs.get(job.id)) !== undefined) throw new ConflictError(`job ${job.id} exists`)
-      const record = { ...job, rev: 1 }
+      const record = { ...structuredClone(job), rev: 1 }
       await this.db.batch([
         { type: 'put', sublevel: this.jobs, key: job.id, value: record },
         { type: 'put', sublevel: this.events_, key: eventPrefix(job.id) + seqKey(1), value: { ...event, seq: 1, at: Date.now() } }
       ])
       this.seqs.set(job.id, 1)
+      this.remember(record)
     })
   }
 
   async get (id: string): Promise<JobRecord | undefined> {
-    return this.jobs.get(id)
+    const kept = this.recent.get(id)
+    return kept !== undefined ? structuredClone(kept) : await this.jobs.get(id)
   }
 
   async update (id: string, expectedRev: number, change: (job: JobRecord) => void, events: Array<Omit<JobEvent, 'seq' | 'at'>> = []): Promise<JobRecord> {
     return this.serialised(id, async () => {
-      const job = await this.jobs.get(id)
+      const job = await this.read(id)
       if (job === undefined) throw new JobNotFoundError(id)
       if (job.rev !== expectedRev) throw new ConflictError(`job ${id} is at revision ${job.rev}, not ${expectedRev}`)
       const next: JobRecord = structuredClone(job)
@@ -57,7 +68,8 @@ export class LevelJobStore implements JobStore {
         }))
       ])
       if (events.length > 0) this.seqs.set(id, last + events.length)
-      return next
+      this.remember(next)
+      return structuredClone(next)
     })
   }
 
@@ -71,6 +83,28 @@ export class LevelJobStore implements JobStore {
     const events: JobEvent[] = []
     for await (const event of this.events_.values({ gt: eventPrefix(id) + seqKey(afterSeq), lt: `${eventPrefix(id)}~` })) events.push(event)
     return events
+  }
+
+  /**
+   * The stored record, never handed out (callers get copies). Only called under the job's lock: a read that
+   * raced a write could otherwise keep the older record.
+   */
+  private async read (id: string): Promise<JobRecord | undefined> {
+    const kept = this.recent.get(id)
+    if (kept !== undefined) {
+      this.recent.delete(id)
+      this.recent.set(id, kept)
+      return kept
+    }
+    const job = await this.jobs.get(id)
+    if (job !== undefined) this.remember(job)
+    return job
+  }
+
+  private remember (job: JobRecord): void {
+    this.recent.delete(job.id)
+    this.recent.set(job.id, job)
+    if (this.recent.size > RECENT_JOBS) this.recent.delete(this.recent.keys().next().value as string)
   }
 
   /** The last event number of a job: read from LevelDB once, then kept, since only this store writes events. */

@@ -88,6 +88,9 @@ export function jobStoreContract (name: string, open: OpenStore): void {
     assert.equal(read.state, 'running')
     read.state = 'failed'
     assert.equal((await store.get('j-1'))?.state, 'running')
+    const updated = await store.update('j-1', 1, j => { j.state = 'done' })
+    updated.state = 'failed'
+    assert.equal((await store.get('j-1'))?.state, 'done')
   })
 
   test(`${name}: events come in order with their seq, after a given seq, per job`, async (t) => {
