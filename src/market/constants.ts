@@ -1,8 +1,12 @@
 export const JOBS_TOPIC = '/meshnode/jobs/1.0.0'
-export const MARKET_PROTOCOL = '/meshnode/market/1.0.0'
+export const MARKET_PROTOCOL = '/meshnode/market/2.0.0'
 /** A stage spec with its params and a renewal's log lines stay well under this. */
 export const MAX_MARKET_MESSAGE_BYTES = 256 * 1024
 export const DIRECT_TIMEOUT_MS = 5000
+/** Requests a peer may have in flight on one market stream; more wait their turn to be read. */
+export const MAX_REQUESTS_IN_FLIGHT = 16
+/** A kept market stream with nothing in flight for this long is closed by the side that opened it. */
+export const MARKET_STREAM_IDLE_MS = 60_000
 /** Log lines an executor sends with one renewal, and characters per line. */
 export const MAX_LOG_LINES = 200
 export const MAX_LOG_LINE_CHARS = 2000

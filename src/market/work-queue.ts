@@ -4,7 +4,7 @@ import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../p
 import { firstRefusal, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
-import type { DirectChannel } from './direct.js'
+import type { Answer, DirectChannel } from './direct.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -151,7 +151,7 @@ export class WorkQueue {
     return [...this.bidsOut.keys()].filter(key => key !== `${spec.jobId}:${spec.index}`).length
   }
 
-  private async onOffer (request: MarketRequest, from: string): Promise<MarketResponse> {
+  private async onOffer (request: MarketRequest, from: string): Promise<Answer> {
     const spec = request.stage as StageSpec
     this.bidsOut.delete(`${spec.jobId}:${spec.index}`)
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }

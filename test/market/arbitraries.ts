@@ -71,8 +71,9 @@ export const marketRequest: fc.Arbitrary<MarketRequest> = fc.record({
   cached: fc.boolean(),
   tool: text,
   started: fc.boolean(),
-  retryable: fc.boolean()
-}, { requiredKeys: ['kind', 'stage', 'token', 'progress', 'log', 'ok', 'error', 'command', 'cached', 'tool', 'started', 'retryable'] })
+  retryable: fc.boolean(),
+  id: uint32
+}, { requiredKeys: ['kind', 'stage', 'token', 'progress', 'log', 'ok', 'error', 'command', 'cached', 'tool', 'started', 'retryable', 'id'] })
   .map(r => {
     // An absent optional message is an absent key after decoding, not a key holding undefined.
     const request = { ...r }
@@ -82,5 +83,6 @@ export const marketRequest: fc.Arbitrary<MarketRequest> = fc.record({
 
 export const marketResponse: fc.Arbitrary<MarketResponse> = plain(fc.record({
   status: fc.constantFrom(...Object.values(MarketResponse.Status).filter((s): s is MarketResponse.Status => typeof s === 'string')),
-  message: text
+  message: text,
+  id: uint32
 }))

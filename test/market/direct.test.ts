@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { decodeRequest, decodeResponse } from '../../src/market/codec.js'
 import { MARKET_PROTOCOL } from '../../src/market/constants.js'
-import { DirectChannel } from '../../src/market/direct.js'
+import { DirectChannel, PeerFailedError, type Request } from '../../src/market/direct.js'
 import { createMeshLibp2p, type MeshLibp2p } from '../../src/node/libp2p.js'
 import { marketRequest } from './arbitraries.js'
 
@@ -44,7 +44,7 @@ async function startPair (t: TestContext): Promise<{ a: Peer, b: Peer }> {
   return { a, b }
 }
 
-const offer = (jobId: string): MarketRequest => ({
+const offer = (jobId: string): Request => ({
   kind: MarketRequest.Kind.OFFER,
   stage: { jobId, index: 0, attempt: 1, kind: 'slice', input: { hash: 'c'.repeat(64), size: 3, name: 'part.stl', holders: [] }, extra: [], params: new Map([['w', '10']]), profile: 'pla-0.2mm', printer: '', material: '', requester: 'x', requesterName: 'x' },
   token: 3,
@@ -81,10 +81,10 @@ async function sendRaw (from: Peer, to: Peer, bytes: Uint8Array, framed: boolean
 test('a request round-trips between two peers, and the handler learns who sent it', async (t) => {
   const { a, b } = await startPair(t)
   const response = await a.channel.send(b.node.peerId.toString(), offer('j-1'))
-  assert.deepEqual(response, { status: MarketResponse.Status.OK, message: 'accepted j-1' })
+  assert.deepEqual(response, { status: MarketResponse.Status.OK, message: 'accepted j-1', id: 1 })
   assert.equal(b.received.length, 1)
   assert.equal(b.received[0].from, a.node.peerId.toString())
-  assert.deepEqual(b.received[0].request, offer('j-1'))
+  assert.deepEqual(b.received[0].request, { ...offer('j-1'), id: 1 })
 })
 
 test('any valid request arrives intact', async (t) => {
@@ -95,7 +95,7 @@ test('any valid request arrives intact', async (t) => {
     const before = b.received.length
     const response = await a.channel.send(b.node.peerId.toString(), request)
     assert.equal(response.message, request.kind === MarketRequest.Kind.OFFER ? `accepted ${request.stage?.jobId}` : request.stage?.jobId)
-    if (request.kind === MarketRequest.Kind.OFFER) assert.deepEqual(b.received.slice(before).map(r => r.request), [request])
+    if (request.kind === MarketRequest.Kind.OFFER) assert.deepEqual(b.received.slice(before).map(r => ({ ...r.request, id: request.id })), [request])
   }), { numRuns: 25 })
 })
 
@@ -107,11 +107,56 @@ test('a request to itself skips the network; a kind with no handler is a bad req
   assert.equal((await a.channel.send(self, { ...offer('j-self'), kind: MarketRequest.Kind.RESULT })).status, MarketResponse.Status.BAD_REQUEST)
 })
 
-test('a handler that throws aborts that stream; the sender gets an error, not a hang', async (t) => {
+test('a handler that throws fails that request with its message; the sender gets an error, not a hang', async (t) => {
   const { a, b } = await startPair(t)
   b.channel.on(MarketRequest.Kind.RENEW, async () => { throw new Error('store is down') })
-  await assert.rejects(a.channel.send(b.node.peerId.toString(), { ...offer('j-1'), kind: MarketRequest.Kind.RENEW }))
+  await assert.rejects(a.channel.send(b.node.peerId.toString(), { ...offer('j-1'), kind: MarketRequest.Kind.RENEW }), (err: Error) => err instanceof PeerFailedError && err.message === 'store is down')
   assert.equal((await a.channel.send(b.node.peerId.toString(), offer('j-2'))).status, MarketResponse.Status.OK)
+})
+
+const marketStreams = (from: Peer, to: Peer): number =>
+  from.node.getConnections(to.node.peerId).flatMap(c => c.streams).filter(s => s.protocol === MARKET_PROTOCOL && s.status === 'open').length
+
+test('requests share one kept stream, answers find their requests in any order, and a slow one holds up no other', async (t) => {
+  const { a, b } = await startPair(t)
+  // The handler answers job j-N after (10 - N) * 20 ms: the first sent is answered last.
+  b.channel.on(MarketRequest.Kind.RENEW, async (request) => {
+    const n = Number(request.stage?.jobId.slice(2))
+    await new Promise(resolve => setTimeout(resolve, (10 - n) * 20))
+    return { status: MarketResponse.Status.OK, message: request.stage?.jobId ?? '' }
+  })
+  const order: string[] = []
+  const answers = await Promise.all(Array.from({ length: 10 }, async (_, n) => {
+    const response = await a.channel.send(b.node.peerId.toString(), { ...offer(`j-${n}`), kind: MarketRequest.Kind.RENEW })
+    order.push(response.message)
+    return response.message
+  }))
+  assert.deepEqual(answers, Array.from({ length: 10 }, (_, n) => `j-${n}`))
+  assert.equal(order[0], 'j-9', 'the quickest answer came first')
+  assert.equal(marketStreams(a, b), 1)
+  await a.channel.send(b.node.peerId.toString(), offer('j-again'))
+  assert.equal(marketStreams(a, b), 1, 'a later request reuses the stream')
+})
+
+test('a request that times out fails alone; the stream goes on serving the others', async (t) => {
+  const { a, b } = await startPair(t)
+  b.channel.on(MarketRequest.Kind.RESULT, async () => new Promise(() => {}))
+  await assert.rejects(a.channel.send(b.node.peerId.toString(), { ...offer('j-stuck'), kind: MarketRequest.Kind.RESULT }, AbortSignal.timeout(200)), { name: 'TimeoutError' })
+  assert.equal((await a.channel.send(b.node.peerId.toString(), offer('j-next'))).status, MarketResponse.Status.OK)
+  assert.equal(marketStreams(a, b), 1)
+})
+
+test('when the connection drops, requests in flight fail at once and the next one opens a new stream', async (t) => {
+  const { a, b } = await startPair(t)
+  b.channel.on(MarketRequest.Kind.RESULT, async () => new Promise(() => {}))
+  const stuck = a.channel.send(b.node.peerId.toString(), { ...offer('j-stuck'), kind: MarketRequest.Kind.RESULT }, AbortSignal.timeout(30_000))
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const began = Date.now()
+  await a.node.hangUp(b.node.peerId)
+  await assert.rejects(stuck, /market stream .* ended/)
+  assert.ok(Date.now() - began < 5000, 'the request failed with the connection, not at its timeout')
+  await a.node.dial(b.node.getMultiaddrs()[0])
+  assert.equal((await a.channel.send(b.node.peerId.toString(), offer('j-after'))).status, MarketResponse.Status.OK)
 })
 
 test('garbage on the market protocol gets its stream aborted, and the node keeps answering good requests', async (t) => {
