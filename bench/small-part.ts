@@ -1,7 +1,8 @@
 /**
  * One small part end to end: `meshnode submit part.scad --pipeline scad -o part.stl` on a 2-peer LAN (the
  * submitting peer offers nothing, so the render crosses the network), from the CLI's start to the file
- * written. Median and p90 over N runs; each run a new design so the stage cache never answers.
+ * written. The CLI runs as a user runs it, on the machine, not inside the namespace (its control socket is a
+ * file). Median and p90 over N runs; each run a new design so the stage cache never answers.
  * Run as root after `npm run build`:  node dist/bench/small-part.js [--runs 15]
  */
 import { writeFile } from 'node:fs/promises'
@@ -24,7 +25,7 @@ async function main (): Promise<void> {
       await writeFile(design, `cube([${10 + run}, 10, 5]);\n`)
       const out = join(lan.dir, `part-${run}.stl`)
       const started = process.hrtime.bigint()
-      const result = await lan.runCli(requester, ['submit', design, '--pipeline', 'scad', '-o', out])
+      const result = await lan.runCliOnHost(requester, ['submit', design, '--pipeline', 'scad', '-o', out])
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       if (result.code !== 0) throw new Error(`submit failed: ${result.stderr}`)
       times.push(ms)
