@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { GossipMessage, MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
+import { GossipMessage, MarketRequest, MarketResponse, type Bid, type InlineBlob, type StageSpec } from '../../protocols/market.js'
 import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
@@ -15,7 +15,8 @@ import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService } from '../capabilities/capability-service.js'
 import type { NodeConfig } from '../config/node-config.js'
-import type { Answer, DirectChannel } from '../market/direct.js'
+import type { Answer, DirectChannel, Request } from '../market/direct.js'
+import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import type { WorkQueue } from '../market/work-queue.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
 import type { JobStore } from '../store/job-store.js'
@@ -48,8 +49,19 @@ interface BidRound {
  * flooding the topic (and every peer's rate limit) in one burst.
  */
 const MAX_CONCURRENT_ROUNDS = 24
-/** Waiting stages woken by each result: a few, so one freed slot does not set off a stampede of announcements. */
-const WAKE_ON_RESULT = 3
+/**
+ * Waiting stages woken by each result: one, for the one slot it freed. Three made four bid rounds per render in
+ * a batch of 100 on two peers, three of them refused.
+ */
+const WAKE_ON_RESULT = 1
+/** Waiting stages woken when a peer joins or changes what it offers (a printer freed): as many as a peer queues per slot. */
+const WAKE_ON_PEER = 4
+/**
+ * A stage that waits for a busy peer asks again after 2, 4, then every 8 s (for a peer that did not answer:
+ * 0.5, 1, 2, ...): results and joining peers wake it sooner, so the timer only covers capacity freed by other
+ * requesters' stages.
+ */
+const MAX_WAIT_MS = 8000
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -94,6 +106,8 @@ export class Coordinator extends EventTarget {
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.channel.on(MarketRequest.Kind.RENEW, async (request, from) => this.onRenew(request, from))
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
+    this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
+    this.capabilities.addEventListener('peer:updated', this.onPeerChanged)
     for (const job of await this.store.list()) {
       if (!TERMINAL_JOB_STATES.includes(job.state)) this.drive(job.id)
     }
@@ -102,7 +116,13 @@ export class Coordinator extends EventTarget {
   async stop (): Promise<void> {
     this.stopped = true
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    this.capabilities.removeEventListener('peer:joined', this.onPeerChanged)
+    this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
     for (const wake of this.wakers.values()) wake()
+  }
+
+  private readonly onPeerChanged = (): void => {
+    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_PEER)) this.wake(id)
   }
 
   /**
@@ -260,7 +280,9 @@ export class Coordinator extends EventTarget {
         return
       }
       if (waiting > 0) this.waitingForCapacity.add(job.id)
-      await this.sleep(job.id, Math.min(250 * 2 ** Math.max(empty, Math.min(waiting, 3)), 4000))
+      // A silent peer may answer any moment; a busy one frees a slot with a result, which wakes the stage.
+      const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : Math.min((silent.length > 0 ? 250 : 1000) * 2 ** waiting, MAX_WAIT_MS)
+      await this.sleep(job.id, backoffMs)
       this.waitingForCapacity.delete(job.id)
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
@@ -295,7 +317,9 @@ export class Coordinator extends EventTarget {
     const peerId = stage.peerId as string
     let reason: string
     try {
-      const response = await this.channel.send(peerId, { kind: MarketRequest.Kind.OFFER, stage: this.spec(job, stage), token: stage.token, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false })
+      // Small inputs held here travel inside the offer: the executor need not fetch them.
+      const inline = peerId === this.self ? [] : await inlineFiles(this.blobStore, [stage.input, ...job.extra].filter(f => f != null))
+      const response = await this.channel.send(peerId, this.offerRequest(job, stage, inline))
       if (response.status === MarketResponse.Status.OK) {
         this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
         await this.update(job, j => {
@@ -341,10 +365,15 @@ export class Coordinator extends EventTarget {
     await this.retry(fresh, stage, `${stage.peerName}'s lease lapsed`)
   }
 
+  /** The award of `stage` to its winner; the last stage's output is wanted here, inline if it is small. */
+  private offerRequest (job: JobRecord, stage: StageRecord, inline: InlineBlob[]): Request {
+    return { kind: MarketRequest.Kind.OFFER, stage: this.spec(job, stage), token: stage.token, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, inline, wantOutput: stage.index === job.stages.length - 1 }
+  }
+
   /** The award repeated to its holder, with the same token: a holder that still has the stage says so. */
   private async stillHeld (job: JobRecord, stage: StageRecord): Promise<boolean> {
     try {
-      const response = await this.channel.send(stage.peerId as string, { kind: MarketRequest.Kind.OFFER, stage: this.spec(job, stage), token: stage.token, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false })
+      const response = await this.channel.send(stage.peerId as string, this.offerRequest(job, stage, []))
       return response.status === MarketResponse.Status.OK
     } catch {
       return false
@@ -390,6 +419,7 @@ export class Coordinator extends EventTarget {
     const logs: NewEvent[] = request.log.map(line => ({ type: 'log', stage: stage.index, peerId: from, message: line }))
     this.leases.delete(`${job.id}:${stage.index}`)
     if (request.ok && request.output != null) {
+      await keepInlineFiles(this.blobStore, [request.output], request.inline)
       const output: FileRef = { ...request.output, holders: [from] }
       await this.update(job, j => {
         Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 })

@@ -1,5 +1,5 @@
 import { GossipMessage, MarketRequest, MarketResponse } from '../../protocols/market.js'
-import { MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from './constants.js'
+import { MAX_INLINE_BYTES, MAX_INLINE_FILES, MAX_INLINE_TOTAL_BYTES, MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from './constants.js'
 
 export class MalformedMessageError extends Error {
   constructor (message: string) {
@@ -15,7 +15,7 @@ const KIND = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 const refLimits = { holders: 16 }
 const stageLimits = { extra: 64, params: 64, input: refLimits, extra$: refLimits }
 const gossipLimits = { announce: stageLimits }
-const requestLimits = { stage: stageLimits, log: MAX_LOG_LINES, command: 256, output: refLimits }
+const requestLimits = { stage: stageLimits, log: MAX_LOG_LINES, command: 256, output: refLimits, inline: MAX_INLINE_FILES }
 
 function decodeWith<T> (what: string, bytes: Uint8Array, decode: () => T): T {
   if (bytes.byteLength > MAX_MARKET_MESSAGE_BYTES) throw new MalformedMessageError(`${what} of ${bytes.byteLength} bytes is over the limit`)
@@ -43,6 +43,13 @@ export function decodeRequest (bytes: Uint8Array): MarketRequest {
   if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
   checkStage(msg.stage)
   if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')
+  let inlined = 0
+  for (const file of msg.inline) {
+    if (!HASH.test(file.hash)) throw new MalformedMessageError('inline file with an invalid hash')
+    if (file.content.byteLength > MAX_INLINE_BYTES) throw new MalformedMessageError(`inline file of ${file.content.byteLength} bytes is over the limit`)
+    inlined += file.content.byteLength
+  }
+  if (inlined > MAX_INLINE_TOTAL_BYTES) throw new MalformedMessageError(`inline files of ${inlined} bytes together are over the limit`)
   return msg
 }
 

@@ -1,7 +1,12 @@
 export const JOBS_TOPIC = '/meshnode/jobs/1.0.0'
 export const MARKET_PROTOCOL = '/meshnode/market/2.0.0'
-/** A stage spec with its params and a renewal's log lines stay well under this. */
+/** A stage spec with its params, a renewal's log lines, or the files inlined in an offer stay well under this. */
 export const MAX_MARKET_MESSAGE_BYTES = 256 * 1024
+/** Files up to this size travel inside an offer or a result instead of over the blob protocol. */
+export const MAX_INLINE_BYTES = 64 * 1024
+/** Files inlined in one message, and their bytes together. */
+export const MAX_INLINE_FILES = 4
+export const MAX_INLINE_TOTAL_BYTES = 128 * 1024
 export const DIRECT_TIMEOUT_MS = 5000
 /** Requests a peer may have in flight on one market stream; more wait their turn to be read. */
 export const MAX_REQUESTS_IN_FLIGHT = 16

@@ -5,6 +5,7 @@ import { firstRefusal, resourceVerdict, RunHistory, type SemanticStrategy } from
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
 import type { Answer, DirectChannel } from './direct.js'
+import { inlineFiles, keepInlineFiles } from './inline-blobs.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -32,6 +33,8 @@ interface WorkRecord {
   cached?: boolean
   started?: boolean
   retryable?: boolean
+  /** The requester wants the output itself (the last stage): it goes inline in the result if small. */
+  wantOutput?: boolean
   acceptedAt: number
 }
 
@@ -43,7 +46,6 @@ export interface WorkQueueInit {
   /** The executor this node would use for a stage, or undefined when it has none. */
   executorFor(spec: StageSpec): Executor | undefined
   semantic: SemanticStrategy[]
-  onChange(): void
 }
 
 interface Running {
@@ -170,8 +172,11 @@ export class WorkQueue {
     const superseded = this.held.get(key)
     superseded?.running.abort.abort(new Error('superseded by a newer award'))
     if (superseded != null) this.release(key, superseded.running)
-    const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', acceptedAt: Date.now() }
+    const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', wantOutput: request.wantOutput, acceptedAt: Date.now() }
     await this.work.put(key, record)
+    // Inputs that came inside the offer are kept before the stage can look for them.
+    await keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
+      .catch(err => { log('keeping the inline inputs of %s failed (they will be fetched) %e', key, err) })
     // The lease starts with the award, not with the run: a stage queued behind others must not lapse.
     this.hold(record)
     const queued = this.queue.findIndex(w => w.key === key)
@@ -183,7 +188,6 @@ export class WorkQueue {
       prefetchInputs(spec, { blobs: this.blobs, store: this.store, self: this.init.self, signal: held.running.abort.signal })
         .catch(err => { log('prefetching the inputs of %s failed %e', key, err) })
     }
-    this.init.onChange()
     return { status: MarketResponse.Status.OK, message: 'accepted' }
   }
 
@@ -199,7 +203,6 @@ export class WorkQueue {
     const spec = specFromJson(record.spec)
     const running = this.held.get(record.key)?.running ?? this.hold(record)
     this.running.set(record.key, running)
-    this.init.onChange()
     const began = Date.now()
     try {
       // Revoked (or superseded) while it waited in the queue.
@@ -243,7 +246,6 @@ export class WorkQueue {
     } finally {
       this.release(record.key, running)
       if (this.running.get(record.key) === running) this.running.delete(record.key)
-      this.init.onChange()
       this.pump()
     }
     await this.work.put(record.key, record)
@@ -295,7 +297,7 @@ export class WorkQueue {
       const lines = running.log.splice(0)
       try {
         const response = await this.channel.send(record.spec.requester, {
-          kind: MarketRequest.Kind.RENEW, stage: specFromJson(record.spec), token: record.token, progress: running.progress, log: lines, started: running.started, ok: false, error: '', command: [], cached: false, tool: record.tool ?? '', retryable: true
+          kind: MarketRequest.Kind.RENEW, stage: specFromJson(record.spec), token: record.token, progress: running.progress, log: lines, started: running.started, ok: false, error: '', command: [], cached: false, tool: record.tool ?? '', retryable: true, inline: [], wantOutput: false
         })
         if (response.status === MarketResponse.Status.OK) lastRenewed = Date.now()
         else running.abort.abort(new Error(`the requester revoked the award: ${response.message}`))
@@ -322,6 +324,7 @@ export class WorkQueue {
     const send = async (attempt: number): Promise<void> => {
       if (this.stopped) return
       try {
+        const inline = record.wantOutput === true && record.output != null ? await inlineFiles(this.store, [record.output]) : []
         const response = await this.channel.send(record.spec.requester, {
           kind: MarketRequest.Kind.RESULT,
           stage: specFromJson(record.spec),
@@ -335,7 +338,9 @@ export class WorkQueue {
           cached: record.cached ?? false,
           tool: record.tool ?? '',
           started: true,
-          retryable: record.retryable ?? true
+          retryable: record.retryable ?? true,
+          inline,
+          wantOutput: false
         })
         if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
           // An interrupted print stays here until an operator resumes it.

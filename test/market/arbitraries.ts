@@ -72,8 +72,10 @@ export const marketRequest: fc.Arbitrary<MarketRequest> = fc.record({
   tool: text,
   started: fc.boolean(),
   retryable: fc.boolean(),
-  id: uint32
-}, { requiredKeys: ['kind', 'stage', 'token', 'progress', 'log', 'ok', 'error', 'command', 'cached', 'tool', 'started', 'retryable', 'id'] })
+  id: uint32,
+  inline: fc.array(plain(fc.record({ hash, content: fc.uint8Array({ maxLength: 64 }) })), { maxLength: 4 }),
+  wantOutput: fc.boolean()
+}, { requiredKeys: ['kind', 'stage', 'token', 'progress', 'log', 'ok', 'error', 'command', 'cached', 'tool', 'started', 'retryable', 'id', 'inline', 'wantOutput'] })
   .map(r => {
     // An absent optional message is an absent key after decoding, not a key holding undefined.
     const request = { ...r }

@@ -56,7 +56,9 @@ const offer = (jobId: string): Request => ({
   cached: false,
   tool: '',
   started: false,
-  retryable: false
+  retryable: false,
+  inline: [],
+  wantOutput: false
 })
 
 /**
@@ -95,7 +97,9 @@ test('any valid request arrives intact', async (t) => {
     const before = b.received.length
     const response = await a.channel.send(b.node.peerId.toString(), request)
     assert.equal(response.message, request.kind === MarketRequest.Kind.OFFER ? `accepted ${request.stage?.jobId}` : request.stage?.jobId)
-    if (request.kind === MarketRequest.Kind.OFFER) assert.deepEqual(b.received.slice(before).map(r => ({ ...r.request, id: request.id })), [request])
+    // Bytes decoded from the network are Buffers; compare their content as plain Uint8Arrays.
+    const plainBytes = (r: MarketRequest): MarketRequest => ({ ...r, inline: r.inline.map(i => ({ hash: i.hash, content: Uint8Array.from(i.content) })) })
+    if (request.kind === MarketRequest.Kind.OFFER) assert.deepEqual(b.received.slice(before).map(r => plainBytes({ ...r.request, id: request.id })), [plainBytes(request)])
   }), { numRuns: 25 })
 })
 

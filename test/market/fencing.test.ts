@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -40,8 +41,11 @@ test('forged renewals, results and offers from a third peer change nothing; the 
     jobId: submitted.id, index: 0, attempt: stage.attempt, kind: 'slow', input: stage.input, extra: [], params: new Map(),
     profile: '', printer: '', material: '', requester: requester.libp2p.peerId.toString(), requesterName: 'requester'
   }
-  const forged = { stage: spec, progress: 100, log: ['forged'], command: [], cached: false, tool: 'forged', started: true, retryable: false }
-  const fakeOutput = { hash: 'a'.repeat(64), size: 1, name: 'evil.out', holders: [mallory.peerId.toString()] }
+  // The forged result even carries its output inline, with a matching sha256: the requester must not keep it.
+  const evil = Buffer.from('forged output\n')
+  const evilHash = createHash('sha256').update(evil).digest('hex')
+  const forged = { stage: spec, progress: 100, log: ['forged'], command: [], cached: false, tool: 'forged', started: true, retryable: false, inline: [{ hash: evilHash, content: evil }], wantOutput: false }
+  const fakeOutput = { hash: evilHash, size: evil.byteLength, name: 'evil.out', holders: [mallory.peerId.toString()] }
   const requesterId = requester.libp2p.peerId.toString()
   for (const token of [stage.token, stage.token + 1]) {
     const renew = await channel.send(requesterId, { ...forged, kind: MarketRequest.Kind.RENEW, token, ok: false, error: '' })
@@ -49,8 +53,10 @@ test('forged renewals, results and offers from a third peer change nothing; the 
     const result = await channel.send(requesterId, { ...forged, kind: MarketRequest.Kind.RESULT, token, ok: true, output: fakeOutput, error: '' })
     assert.equal(result.status, MarketResponse.Status.REVOKED, 'a result from a peer that does not hold the award is refused')
   }
+  assert.equal(await requester.blobStore.has(evilHash), false, 'the forged inline output was not kept')
   const offer = await channel.send(executor.libp2p.peerId.toString(), { ...forged, kind: MarketRequest.Kind.OFFER, token: 99, ok: false, error: '' })
   assert.equal(offer.status, MarketResponse.Status.FORBIDDEN, 'only the requester named in a stage can award it')
+  assert.equal(await executor.blobStore.has(evilHash), false, 'the inline file of a forged offer was not kept')
 
   const done = await waitFor(async () => {
     const job = await requester.jobStore.get(submitted.id) as JobRecord
