@@ -2,10 +2,10 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Command } from 'commander'
-import { DemoMesh } from '../demo/demo-mesh.js'
 import { packageRoot } from '../paths.js'
 import { runAction } from './run-action.js'
 import type { JobRecord } from '../jobs/job.js'
+import type { DemoMesh } from '../demo/demo-mesh.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -25,6 +25,8 @@ async function demo (file: string | undefined, flags: { define?: string[], dir?:
   const design = resolve(file ?? join(packageRoot(), 'examples', 'bracket.scad'))
   const baseDir = flags.dir != null ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'meshnode-demo-'))
   process.stdout.write(`starting three peers on loopback (data dirs and logs in ${baseDir})\n`)
+  // Loaded here, not at the top: it pulls in child_process and its streams, which every other command would pay for.
+  const { DemoMesh } = await import('../demo/demo-mesh.js')
   const mesh = await DemoMesh.plan(baseDir)
   // Ctrl-C stops the peers whenever it comes, also while they are starting: none may outlive the demo.
   let interrupted = false

@@ -1,4 +1,4 @@
-import { cpus, loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ControlServer } from '../api/control-server.js'
@@ -84,7 +84,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         tools: executors.filter(e => isOffered(current, e.tool.stage)).map(e => toolRecord(e)),
         printers: printers.records(),
         queue: work == null ? 0 : work.load().queued + work.load().running,
-        load: loadavg()[0] / cpus().length
+        load: loadavg()[0] / availableParallelism()
       })
     })
     await capabilities.start()
@@ -118,8 +118,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
         hasTool(() => executors, () => current.printers.map(p => p.name)),
         (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
-      ],
-      onChange: refresh
+      ]
     })
     await work.start()
     const workQueue = work
@@ -181,7 +180,7 @@ function registerNodeApi (node: MeshNode): void {
       tools: record.tools,
       printers: record.printers,
       uptimeMs: Date.now() - node.startedAt,
-      load: loadavg()[0] / cpus().length,
+      load: loadavg()[0] / availableParallelism(),
       peers: node.capabilities.peers().length
     }
   })
