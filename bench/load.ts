@@ -86,6 +86,11 @@ async function main (): Promise<void> {
     console.log(`  ${done} done, ${JOBS - finished.length} lost, ${finished.length - done} failed, ${twice} run twice, ${never} never run, ${reawarded} awarded more than once`)
     console.log(`  all ended after ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(1)} jobs/s)`)
     console.log(`  stages per executor: ${[...perPeer].map(([name, n]) => `${name} ${n}`).join(', ')}`)
+    for (const job of finished.filter(j => (runs.get(j.id) ?? 0) === 0).slice(0, 3)) {
+      const stage = job.stages[0]
+      const folders = executors.flatMap(n => (existsSync(join(n.dataDir, 'work')) ? readdirSync(join(n.dataDir, 'work')) : []).filter(d => d.startsWith(job.id)).map(d => `${n.name}:${d}(${readdirSync(join(n.dataDir, 'work', d)).join(',')})`))
+      console.log(`  never run: ${job.id} ${job.state}, stage ${stage.state} on ${stage.peerName} token ${stage.token} attempt ${stage.attempt}; folders ${folders.join(' ') || 'none'}`)
+    }
     console.log(`  peak RSS (VmHWM): ${nodes.map(n => `${n.name} ${peakRssMiB(n.process.pid).toFixed(0)} MiB`).join(', ')}`)
     if (done !== JOBS || twice > 0) process.exitCode = 1
   } finally {
