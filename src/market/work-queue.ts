@@ -16,6 +16,8 @@ import type { MeshDb } from '../node/open-db.js'
 
 const log = logger('meshnode:market:work')
 const STAGE_TIMEOUT_MS = 30 * 60_000
+/** Reported awards remembered, to answer an offer repeated after its result was taken. */
+const REPORTED_MEMORY = 4096
 const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
 
 type WorkState = 'queued' | 'running' | 'finished' | 'failed' | 'revoked' | 'interrupted'
@@ -85,6 +87,13 @@ export class WorkQueue {
   private stopped = false
   /** Accepting bids not yet awarded or lost, by stage, with when they were made. */
   private readonly bidsOut = new Map<string, number>()
+  /**
+   * Awards whose result the requester has taken (key -> token), the latest REPORTED_MEMORY of them. Their work
+   * records are gone, so without this an offer repeated while the result was on its way (the requester asks
+   * the holder before re-awarding a late lease) was taken as new: the stage was set up again, its folder
+   * emptied, and only the confirmation stopped the tool from running twice.
+   */
+  private readonly reported = new Map<string, number>()
 
   constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
     this.init = init
@@ -158,6 +167,7 @@ export class WorkQueue {
     this.bidsOut.delete(`${spec.jobId}:${spec.index}`)
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
     const key = `${spec.jobId}:${spec.index}`
+    if (this.reported.get(key) === request.token) return { status: MarketResponse.Status.OK, message: 'already finished and reported' }
     const existing = await this.work.get(key)
     if (existing != null && existing.token === request.token) {
       // The requester asks again when renewals were late: say whether this award is still being worked on.
@@ -319,6 +329,12 @@ export class WorkQueue {
     return { stop: () => { clearInterval(timer) }, confirm }
   }
 
+  private remember (record: WorkRecord): void {
+    this.reported.delete(record.key)
+    this.reported.set(record.key, record.token)
+    if (this.reported.size > REPORTED_MEMORY) this.reported.delete(this.reported.keys().next().value as string)
+  }
+
   /** Sends the result until the requester confirms it (or says it no longer wants it), then forgets the work. */
   private report (record: WorkRecord, lines: string[] = []): void {
     const send = async (attempt: number): Promise<void> => {
@@ -344,7 +360,10 @@ export class WorkQueue {
         })
         if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
           // An interrupted print stays here until an operator resumes it.
-          if (record.state !== 'interrupted') await this.work.del(record.key)
+          if (record.state !== 'interrupted') {
+            this.remember(record)
+            await this.work.del(record.key)
+          }
           return
         }
       } catch (err: any) {

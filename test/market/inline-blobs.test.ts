@@ -8,7 +8,7 @@ import { BLOB_PROTOCOL } from '../../src/blobs/constants.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_FILES } from '../../src/market/constants.js'
 import { inlineFiles, keepInlineFiles } from '../../src/market/inline-blobs.js'
 import { waitFor } from '../lan/wait.js'
-import { slowService, startPeer, tempDir } from './mesh-fixture.js'
+import { startRequesterAndExecutor, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -51,14 +51,7 @@ test('only named files with their own size and sha256 are kept; anything else is
 
 test('with the blob protocol off on both peers, a small job still runs: its input goes in the offer, its output in the result', async (t) => {
   const dir = await tempDir(t, 'meshnode-inline-')
-  const copy = await slowService(dir, 0)
-  const requester = await startPeer(t, dir, 'requester', c => { c.services = [copy]; c.offers = [] })
-  const executor = await startPeer(t, dir, 'executor', c => { c.services = [copy] })
-  await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
-  await waitFor(async () => {
-    if (!requester.capabilities.peers().some(p => p.record.offers.includes('slow'))) throw new Error('executor not listed yet')
-    return true
-  }, { timeoutMs: 10_000, what: 'the requester to see the executor' })
+  const { requester, executor } = await startRequesterAndExecutor(t, dir)
   await requester.libp2p.unhandle(BLOB_PROTOCOL)
   await executor.libp2p.unhandle(BLOB_PROTOCOL)
 

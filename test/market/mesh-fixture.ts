@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
 import { startMeshNode, type MeshNode } from '../../src/node/mesh-node.js'
+import { waitFor } from '../lan/wait.js'
 import type { TestContext } from 'node:test'
 
 /** A temp dir removed after the test. */
@@ -31,4 +32,20 @@ export async function startPeer (t: TestContext, dir: string, name: string, chan
   const node = await startMeshNode(config)
   t.after(async () => { await node.stop() })
   return node
+}
+
+/**
+ * A requester that offers nothing and an executor of an instant `slow` service, connected, once the requester
+ * lists the executor; data dirs under `dir/requester` and `dir/executor`.
+ */
+export async function startRequesterAndExecutor (t: TestContext, dir: string): Promise<{ requester: MeshNode, executor: MeshNode }> {
+  const copy = await slowService(dir, 0)
+  const requester = await startPeer(t, dir, 'requester', c => { c.services = [copy]; c.offers = [] })
+  const executor = await startPeer(t, dir, 'executor', c => { c.services = [copy] })
+  await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
+  await waitFor(async () => {
+    if (!requester.capabilities.peers().some(p => p.record.offers.includes('slow'))) throw new Error('executor not listed yet')
+    return true
+  }, { timeoutMs: 10_000, what: 'the requester to see the executor' })
+  return { requester, executor }
 }
