@@ -63,7 +63,7 @@ async function submit (files: string[], flags: SubmitFlags): Promise<number> {
     const progress = flags.json === true ? undefined : new (await import('./stage-progress.js')).StageProgress(submitted.length)
     let finished: JobRecord[]
     try {
-      finished = await client.call('watch', { ids: submitted.map(j => j.id) }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
+      finished = await client.call('watch', { ids: submitted.map(j => j.id), progress: progress != null }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
     } finally {
       progress?.stop()
     }

@@ -40,9 +40,9 @@ export function registerJobApi (node: MeshNode): void {
     const finished = (): boolean => [...latest.values()].every(j => TERMINAL_JOB_STATES.includes(j.state))
     return new Promise((resolve) => {
       // Every job once, then only the job that changed: a batch of a hundred would otherwise send all hundred
-      // records on each of their events.
+      // records on each of their events. A caller that shows no progress (`progress: false`) gets only the end.
       const send = (changed: JobRecord[]): void => {
-        ctx.emit({ jobs: changed.map(j => withProgress(node, j)) })
+        if (params.progress !== false) ctx.emit({ jobs: changed.map(j => withProgress(node, j)) })
         if (finished()) { stop(); resolve([...latest.values()]) }
       }
       const onJob = (evt: Event): void => {

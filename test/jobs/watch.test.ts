@@ -28,3 +28,18 @@ test('watching a batch sends every job once, then only the job that changed, and
   for (const update of updates.slice(1)) assert.equal(update.length, 1, `a later update carries the one job that changed, not ${update.length}`)
   assert.deepEqual(finished.map(j => j.state), ['done', 'done', 'done', 'done'])
 })
+
+test('a watch without progress sends nothing until every job has ended, then all of them', async (t) => {
+  const dir = await tempDir(t, 'meshnode-watch-')
+  const node = await startPeer(t, dir, 'node', async c => { c.services = [await slowService(dir, 0)] })
+  const files = [join(dir, 'a.txt'), join(dir, 'b.txt')]
+  for (const file of files) await writeFile(file, `${file}\n`)
+  const client = await ControlClient.connect(node.config.dataDir)
+  t.after(() => { client.close() })
+
+  const submitted: JobRecord[] = await client.call('submit', { files, pipeline: ['slow'] })
+  let events = 0
+  const finished: JobRecord[] = await client.call('watch', { ids: submitted.map(j => j.id), progress: false }, () => { events++ })
+  assert.equal(events, 0)
+  assert.deepEqual(finished.map(j => j.state), ['done', 'done'])
+})
