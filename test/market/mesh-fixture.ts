@@ -7,10 +7,29 @@ import { startMeshNode, type MeshNode } from '../../src/node/mesh-node.js'
 import { waitFor } from '../lan/wait.js'
 import type { TestContext } from 'node:test'
 
-/** A temp dir removed after the test. */
+/** The peers started with their data under each temp dir: they stop before it is removed. */
+const peersIn = new Map<string, MeshNode[]>()
+const stopping = new WeakMap<MeshNode, Promise<void>>()
+
+async function stopOnce (node: MeshNode): Promise<void> {
+  const stopped = stopping.get(node) ?? node.stop()
+  stopping.set(node, stopped)
+  await stopped
+}
+
+/**
+ * A temp dir removed after the test, once the peers kept in it have stopped: `after` hooks run in the order
+ * they were registered, so this one would otherwise delete the data of peers still running, and a busy peer
+ * that keeps writing there can keep the removal going forever.
+ */
 export async function tempDir (t: TestContext, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))
-  t.after(async () => { await rm(dir, { recursive: true, force: true }) })
+  peersIn.set(dir, [])
+  t.after(async () => {
+    for (const node of peersIn.get(dir) ?? []) await stopOnce(node)
+    peersIn.delete(dir)
+    await rm(dir, { recursive: true, force: true })
+  })
   return dir
 }
 
@@ -30,7 +49,8 @@ export async function startPeer (t: TestContext, dir: string, name: string, chan
   config.tools = { ...config.tools, embedded: { openscad: false, cura: false } }
   await change(config)
   const node = await startMeshNode(config)
-  t.after(async () => { await node.stop() })
+  peersIn.get(dir)?.push(node)
+  t.after(async () => { await stopOnce(node) })
   return node
 }
 
