@@ -14,27 +14,33 @@ export interface NamedFile {
 /**
  * The small files among `files` that this node holds, to carry inside a market message: a design of a few
  * hundred bytes costs a blob stream (a stream negotiation, a request, a temp file) on both ends otherwise.
- * Larger files, and any past the per-message limits, still go over the blob protocol.
+ * Larger files, any past the per-message limits, and any it cannot read (collected meanwhile) still go over
+ * the blob protocol: this never fails the message it is for.
  */
 export async function inlineFiles (store: BlobStore, files: NamedFile[]): Promise<InlineBlob[]> {
   const inline: InlineBlob[] = []
   let total = 0
   for (const file of files) {
     if (inline.length >= MAX_INLINE_FILES || file.size > MAX_INLINE_BYTES || total + file.size > MAX_INLINE_TOTAL_BYTES) continue
-    if (inline.some(i => i.hash === file.hash) || !(await store.has(file.hash))) continue
-    const chunks: Uint8Array[] = []
-    for await (const chunk of store.read(file.hash)) chunks.push(chunk)
-    const content = Buffer.concat(chunks)
-    inline.push({ hash: file.hash, content })
-    total += content.byteLength
+    if (inline.some(i => i.hash === file.hash)) continue
+    try {
+      if (!(await store.has(file.hash))) continue
+      const chunks: Uint8Array[] = []
+      for await (const chunk of store.read(file.hash)) chunks.push(chunk)
+      const content = Buffer.concat(chunks)
+      inline.push({ hash: file.hash, content })
+      total += content.byteLength
+    } catch (err: any) {
+      log('not inlining %s: %s', file.hash, err.message)
+    }
   }
   return inline
 }
 
 /**
  * Keeps the inline files that are among `expected`, each only if its content has the size and sha256 the
- * message named; anything else is dropped with a log line, and the file is fetched as usual. Returns the hashes
- * now held.
+ * message named; anything else, or anything the store cannot take, is dropped with a log line and fetched as
+ * usual, so this never fails the message it came with. Returns the hashes now held.
  */
 export async function keepInlineFiles (store: BlobStore, expected: NamedFile[], inline: InlineBlob[]): Promise<string[]> {
   const kept: string[] = []
@@ -44,15 +50,12 @@ export async function keepInlineFiles (store: BlobStore, expected: NamedFile[], 
       log('dropped an inline file %s that the message does not name', file.hash)
       continue
     }
-    if (!(await store.has(file.hash))) {
-      try {
-        await store.write(oneChunk(file.content), { expectedHash: file.hash, expectedSize: named.size })
-      } catch (err: any) {
-        log('dropped inline file %s: %s', file.hash, err.message)
-        continue
-      }
+    try {
+      if (!(await store.has(file.hash))) await store.write(oneChunk(file.content), { expectedHash: file.hash, expectedSize: named.size })
+      kept.push(file.hash)
+    } catch (err: any) {
+      log('dropped inline file %s: %s', file.hash, err.message)
     }
-    kept.push(file.hash)
   }
   return kept
 }

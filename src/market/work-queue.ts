@@ -186,7 +186,6 @@ export class WorkQueue {
     await this.work.put(key, record)
     // Inputs that came inside the offer are kept before the stage can look for them.
     await keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
-      .catch(err => { log('keeping the inline inputs of %s failed (they will be fetched) %e', key, err) })
     // The lease starts with the award, not with the run: a stage queued behind others must not lapse.
     this.hold(record)
     const queued = this.queue.findIndex(w => w.key === key)
@@ -337,10 +336,12 @@ export class WorkQueue {
 
   /** Sends the result until the requester confirms it (or says it no longer wants it), then forgets the work. */
   private report (record: WorkRecord, lines: string[] = []): void {
+    // Read once for every attempt: the output inline when the requester wants it and it is small.
+    const inlined = record.wantOutput === true && record.output != null ? inlineFiles(this.store, [record.output]) : Promise.resolve([])
     const send = async (attempt: number): Promise<void> => {
       if (this.stopped) return
       try {
-        const inline = record.wantOutput === true && record.output != null ? await inlineFiles(this.store, [record.output]) : []
+        const inline = await inlined
         const response = await this.channel.send(record.spec.requester, {
           kind: MarketRequest.Kind.RESULT,
           stage: specFromJson(record.spec),
