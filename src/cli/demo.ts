@@ -1,27 +1,22 @@
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Command } from 'commander'
 import { packageRoot } from '../paths.js'
-import { runAction } from './run-action.js'
+import type { Command } from './command.js'
 import type { JobRecord } from '../jobs/job.js'
 import type { DemoMesh } from '../demo/demo-mesh.js'
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
-
-export function demoCommand (): Command {
-  return new Command('demo')
-    .description('start a three-peer mesh on loopback and push a design through scad -> slice -> print')
-    .argument('[file]', 'an OpenSCAD design (default: examples/bracket.scad)')
-    .option('-D, --define <name=value>', 'an OpenSCAD parameter, repeatable', collect)
-    .option('--dir <dir>', 'where the peers\' data dirs, logs and outputs go (default: a new temp dir)')
-    .addHelpText('after', '\nThe peers are real meshnode processes: a workstation (scad), a build server (slice) and a\nprinter Pi with a virtual printer. Ctrl-C stops all three.')
-    .action(async (file: string | undefined, flags: { define?: string[], dir?: string }) => {
-      await runAction(async () => demo(file, flags))
-    })
+export const demo: Command = {
+  args: [{ name: '[file]', help: 'an OpenSCAD design (default: examples/bracket.scad)' }],
+  flags: [
+    { spec: '-D, --define <name=value>', help: 'an OpenSCAD parameter, repeatable', repeatable: true },
+    { spec: '--dir <dir>', help: 'where the peers\' data dirs, logs and outputs go (default: a new temp dir)' }
+  ],
+  epilog: 'The peers are real meshnode processes: a workstation (scad), a build server (slice) and a\nprinter Pi with a virtual printer. Ctrl-C stops all three.',
+  run: async ([file], flags: { define?: string[], dir?: string }) => runDemoMesh(file, flags)
 }
 
-async function demo (file: string | undefined, flags: { define?: string[], dir?: string }): Promise<number> {
+async function runDemoMesh (file: string | undefined, flags: { define?: string[], dir?: string }): Promise<number> {
   const design = resolve(file ?? join(packageRoot(), 'examples', 'bracket.scad'))
   const baseDir = flags.dir != null ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'meshnode-demo-'))
   process.stdout.write(`starting three peers on loopback (data dirs and logs in ${baseDir})\n`)

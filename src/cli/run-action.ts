@@ -1,16 +1,15 @@
 import { ControlClient } from '../api/control-client.js'
 
 /**
- * Runs a command's action: an error becomes one clear line on stderr and a non-zero exit.
- * Actions throw; only commands exit.
+ * Runs a command and gives its exit code: an error it throws becomes one clear line on stderr and 1.
+ * Commands throw; only the CLI's entry exits.
  */
-export async function runAction (action: () => Promise<number | void>): Promise<void> {
+export async function runAction (action: () => Promise<number | void>): Promise<number> {
   try {
-    const code = await action()
-    process.exitCode = code ?? 0
+    return (await action()) ?? 0
   } catch (err: any) {
     process.stderr.write(`meshnode: ${err?.message ?? String(err)}\n`)
-    process.exitCode = 1
+    return 1
   }
 }
 

@@ -3,13 +3,14 @@ import { ConfigError } from '../config/config-error.js'
 import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
+import { dataDirOf } from './data-dir.js'
 
 export interface StartFlags {
   config?: string
-  dataDir: string
+  dataDir?: string
   name?: string
   listen?: string[]
-  mdns: boolean
+  noMdns?: boolean
   mdnsInterval?: string
   peer?: string[]
   offer?: string
@@ -18,12 +19,12 @@ export interface StartFlags {
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
-export async function buildConfig (flags: StartFlags, dataDirGiven: boolean): Promise<NodeConfig> {
+export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   const config = flags.config != null ? await loadConfigFile(flags.config) : defaultConfig()
-  if (dataDirGiven || flags.config == null) config.dataDir = resolve(flags.dataDir)
+  if (flags.dataDir != null || flags.config == null) config.dataDir = dataDirOf(flags)
   if (flags.name != null) config.name = checkName(flags.name, '--name')
   if (flags.listen != null) config.listen = flags.listen.map(a => checkMultiaddr(a, '--listen'))
-  if (!flags.mdns) config.mdns.enabled = false
+  if (flags.noMdns === true) config.mdns.enabled = false
   if (flags.mdnsInterval != null) {
     const ms = Number(flags.mdnsInterval)
     if (!Number.isInteger(ms) || ms < 100) throw new ConfigError('--mdns-interval', 'must be a whole number of milliseconds, at least 100')

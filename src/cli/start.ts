@@ -1,39 +1,32 @@
-import { Command } from 'commander'
 import type { NodeConfig } from '../config/node-config.js'
 import type { MeshNode } from '../node/mesh-node.js'
-import { dataDirOption } from './data-dir.js'
-import { runAction } from './run-action.js'
-import type { StartFlags } from './start-config.js'
+import type { Command } from './command.js'
+import { DATA_DIR_FLAG } from './data-dir.js'
+import { buildConfig, type StartFlags } from './start-config.js'
 import type { KnownPeer } from '../capabilities/capability-service.js'
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
-
-export function startCommand (): Command {
-  return new Command('start')
-    .description('run this machine\'s peer until SIGINT/SIGTERM (SIGHUP reloads the config)')
-    .option('--config <file>', 'a node config (JSON); flags override it')
-    .addOption(dataDirOption())
-    .option('--name <name>', 'the name other peers see (default: the hostname)')
-    .option('--listen <multiaddr>', 'an address to listen on, repeatable (default /ip4/0.0.0.0/tcp/0)', collect)
-    .option('--no-mdns', 'do not discover peers over mDNS (dial --peer addresses only)')
-    .option('--mdns-interval <ms>', 'how often to ask the LAN for peers over mDNS after the first query at start (default 10000)')
-    .option('--peer <multiaddr>', 'a peer to dial directly, repeatable: for LANs where multicast is blocked', collect)
-    .option('--offer <list>', 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit')
-    .option('--printer <spec>', 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', collect)
-    .option('--mesh-key <file>', 'the mesh key every peer shares (make one with "meshnode keygen FILE")')
-    .addHelpText('after', '\nExample:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002')
-    .action(async (flags: StartFlags, command: Command) => {
-      await runAction(async () => {
-        // Loaded here, not at the top: every other command starts faster without libp2p and multiaddr parsing.
-        const { buildConfig } = await import('./start-config.js')
-        const { startMeshNode } = await import('../node/mesh-node.js')
-        const dataDirGiven = command.getOptionValueSource('dataDir') === 'cli'
-        const config = await buildConfig(flags, dataDirGiven)
-        const node = await startMeshNode(config)
-        printBanner(node)
-        await runUntilSignalled(node, async () => buildConfig(flags, dataDirGiven))
-      })
-    })
+export const start: Command = {
+  flags: [
+    { spec: '--config <file>', help: 'a node config (JSON); flags override it' },
+    { ...DATA_DIR_FLAG, help: 'the node\'s data dir (peer key, LevelDB, blobs, control socket) (default: the config\'s, else ~/.meshnode)' },
+    { spec: '--name <name>', help: 'the name other peers see (default: the hostname)' },
+    { spec: '--listen <multiaddr>', help: 'an address to listen on, repeatable (default /ip4/0.0.0.0/tcp/0)', repeatable: true },
+    { spec: '--no-mdns', help: 'do not discover peers over mDNS (dial --peer addresses only)' },
+    { spec: '--mdns-interval <ms>', help: 'how often to ask the LAN for peers over mDNS after the first query at start (default 10000)' },
+    { spec: '--peer <multiaddr>', help: 'a peer to dial directly, repeatable: for LANs where multicast is blocked', repeatable: true },
+    { spec: '--offer <list>', help: 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit' },
+    { spec: '--printer <spec>', help: 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', repeatable: true },
+    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' }
+  ],
+  epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
+  run: async (_args, flags: StartFlags) => {
+    const config = await buildConfig(flags)
+    // Loaded here: `start --help` and a bad flag answer without loading libp2p.
+    const { startMeshNode } = await import('../node/mesh-node.js')
+    const node = await startMeshNode(config)
+    printBanner(node)
+    await runUntilSignalled(node, async () => buildConfig(flags))
+  }
 }
 
 function printBanner (node: MeshNode): void {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { Command } from 'commander'
-import { dataDirOption } from './data-dir.js'
+import type { Command } from './command.js'
+import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { jobSummary } from './job-view.js'
-import { printJson, runAction, withDaemon } from './run-action.js'
+import { printJson, withDaemon } from './run-action.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -17,38 +17,34 @@ interface SubmitFlags {
   notify?: string
   output?: string
   json?: boolean
-  dataDir: string
+  dataDir?: string
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
-
-export function submitCommand (): Command {
-  return new Command('submit')
-    .description('submit designs to the mesh: each file becomes a job that runs stage by stage on the peers that win them')
-    .argument('<files...>', 'design files (.scad, .stl, .3mf, .obj, .gcode); several make a batch, one job each')
-    .option('--pipeline <stages>', 'stages in order, e.g. scad,slice,print (default: by file type)')
-    .option('-D, --define <name=value>', 'an OpenSCAD parameter, repeatable', collect)
-    .option('--profile <name>', 'the slicer profile to use')
-    .option('--printer <name>', 'print on this printer')
-    .option('--material <name>', 'the material the print needs loaded (e.g. PLA)')
-    .option('--with <file>', 'a file the design includes (travels with it), repeatable', collect)
-    .option('--detach', 'print the job id(s) and return at once; the daemon carries on')
-    .option('--notify <url>', 'POST the job record as JSON here when it ends ($id is replaced by the job id)')
-    .option('-o, --output <file>', 'write the final output here (one file only)')
-    .option('--json', 'print the final job records as JSON')
-    .addOption(dataDirOption())
-    .action(async (files: string[], flags: SubmitFlags) => {
-      await runAction(async () => submit(files, flags))
-    })
+export const submit: Command = {
+  args: [{ name: '<files...>', help: 'design files (.scad, .stl, .3mf, .obj, .gcode); several make a batch, one job each' }],
+  flags: [
+    { spec: '--pipeline <stages>', help: 'stages in order, e.g. scad,slice,print (default: by file type)' },
+    { spec: '-D, --define <name=value>', help: 'an OpenSCAD parameter, repeatable', repeatable: true },
+    { spec: '--profile <name>', help: 'the slicer profile to use' },
+    { spec: '--printer <name>', help: 'print on this printer' },
+    { spec: '--material <name>', help: 'the material the print needs loaded (e.g. PLA)' },
+    { spec: '--with <file>', help: 'a file the design includes (travels with it), repeatable', repeatable: true },
+    { spec: '--detach', help: 'print the job id(s) and return at once; the daemon carries on' },
+    { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
+    { spec: '-o, --output <file>', help: 'write the final output here (one file only)' },
+    { spec: '--json', help: 'print the final job records as JSON' },
+    DATA_DIR_FLAG
+  ],
+  run: async (files: string[], flags: SubmitFlags) => submitFiles(files, flags)
 }
 
-async function submit (files: string[], flags: SubmitFlags): Promise<number> {
+async function submitFiles (files: string[], flags: SubmitFlags): Promise<number> {
   const paths = files.map(f => resolve(f))
   for (const path of [...paths, ...(flags.with ?? []).map(f => resolve(f))]) {
     if (!existsSync(path)) throw new Error(`${path} does not exist`)
   }
   if (flags.output != null && paths.length > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
-  return withDaemon(flags.dataDir, async client => {
+  return withDaemon(dataDirOf(flags), async client => {
     const submitted: JobRecord[] = await client.call('submit', {
       files: paths,
       extra: (flags.with ?? []).map(f => resolve(f)),

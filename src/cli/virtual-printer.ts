@@ -1,38 +1,44 @@
-import { Command, InvalidArgumentError, Option } from 'commander'
 import { BAUD_RATES } from '../printer/printer-config.js'
 import { FAULT_SYNTAX, parseFaultSpec, type VirtualFault } from '../printer/virtual/fault-spec.js'
-import { runAction } from './run-action.js'
+import type { Command } from './command.js'
 
 interface VirtualPrinterFlags {
-  pty: string
-  baud: number
+  pty?: string
+  baud?: string
   record?: string
-  fault: VirtualFault[]
-  speedUp: number
-  seed: number
+  fault?: string[]
+  speedUp?: string
+  seed?: string
 }
 
 /** `meshnode virtual-printer`: a Marlin-like printer on a PTY, for trying hosts (ours or printrun) without hardware. */
-export function virtualPrinterCommand (): Command {
-  return new Command('virtual-printer')
-    .description('serve a simulated Marlin printer on a PTY (made with socat) until interrupted')
-    .option('--pty <path>', 'where the printer\'s device appears', '/tmp/meshnode-printer')
-    .option('--baud <n>', `line rate the printer imposes (one of ${BAUD_RATES.join(', ')})`, parseBaud, 115200)
-    .option('--record <file>', 'write every command the printer runs, one a line, in order')
-    .addOption(new Option('--fault <spec...>', 'stage a fault (repeatable), see below').argParser(collectFault).default([]))
-    .option('--speed-up <factor>', 'heat, home and dwell this many times faster', parsePositive, 1)
-    .option('--seed <n>', 'seed of the random resend fault', parsePositive, 1)
-    .addHelpText('after', `\nFault specs (N is the host's line number, from 1 after M110):\n${FAULT_SYNTAX.replace(/^/gm, '  ')}\n\nAfter a disconnect the PTY is made again at the same path, as a printer plugged back in.`)
-    .action(async (flags: VirtualPrinterFlags) => {
-      await runAction(async () => { await serve(flags) })
+export const virtualPrinter: Command = {
+  flags: [
+    { spec: '--pty <path>', help: 'where the printer\'s device appears (default: /tmp/meshnode-printer)' },
+    { spec: '--baud <n>', help: `line rate the printer imposes (one of ${BAUD_RATES.join(', ')}; default: 115200)` },
+    { spec: '--record <file>', help: 'write every command the printer runs, one a line, in order' },
+    { spec: '--fault <spec>', help: 'stage a fault (repeatable), see below', repeatable: true },
+    { spec: '--speed-up <factor>', help: 'heat, home and dwell this many times faster (default: 1)' },
+    { spec: '--seed <n>', help: 'seed of the random resend fault (default: 1)' }
+  ],
+  epilog: `Fault specs (N is the host's line number, from 1 after M110):\n${FAULT_SYNTAX.replace(/^/gm, '  ')}\n\nAfter a disconnect the PTY is made again at the same path, as a printer plugged back in.`,
+  run: async (_args, flags: VirtualPrinterFlags) => {
+    await serve({
+      pty: flags.pty ?? '/tmp/meshnode-printer',
+      baud: parseBaud(flags.baud ?? '115200'),
+      record: flags.record,
+      faults: (flags.fault ?? []).map(spec => parseFault(spec)),
+      speedUp: parsePositive(flags.speedUp ?? '1', '--speed-up'),
+      seed: parsePositive(flags.seed ?? '1', '--seed')
     })
+  }
 }
 
-async function serve (flags: VirtualPrinterFlags): Promise<void> {
+async function serve (flags: { pty: string, baud: number, record?: string, faults: VirtualFault[], speedUp: number, seed: number }): Promise<void> {
   // Loaded here so the serial port's native binding costs nothing to the other commands.
   const { servePrinterOnPty } = await import('../printer/virtual/pty-link.js')
   const { VirtualPrinter } = await import('../printer/virtual/virtual-printer.js')
-  const printer = new VirtualPrinter({ baud: flags.baud, speedUp: flags.speedUp, faults: flags.fault, seed: flags.seed, recordFile: flags.record })
+  const printer = new VirtualPrinter({ baud: flags.baud, speedUp: flags.speedUp, faults: flags.faults, seed: flags.seed, recordFile: flags.record })
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => { resolve('SIGINT') })
     process.once('SIGTERM', () => { resolve('SIGTERM') })
@@ -54,20 +60,20 @@ async function serve (flags: VirtualPrinterFlags): Promise<void> {
 
 function parseBaud (value: string): number {
   const baud = Number(value)
-  if (!(BAUD_RATES as readonly number[]).includes(baud)) throw new InvalidArgumentError(`must be one of ${BAUD_RATES.join(', ')}`)
+  if (!(BAUD_RATES as readonly number[]).includes(baud)) throw new Error(`--baud must be one of ${BAUD_RATES.join(', ')}, not "${value}"`)
   return baud
 }
 
-function parsePositive (value: string): number {
+function parsePositive (value: string, flag: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number')
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number, not "${value}"`)
   return n
 }
 
-function collectFault (spec: string, previous: VirtualFault[]): VirtualFault[] {
+function parseFault (spec: string): VirtualFault {
   try {
-    return [...previous, parseFaultSpec(spec)]
+    return parseFaultSpec(spec)
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message)
+    throw new Error(`--fault "${spec}": ${(err as Error).message}`)
   }
 }

@@ -1,0 +1,30 @@
+import type { Command } from './command.js'
+
+export interface Entry {
+  name: string
+  summary: string
+  load: () => Promise<Command>
+}
+
+// Each command's module is loaded only when that command runs: a CLI call is a short-lived process, and
+// `submit` should not pay for loading the printer or the demo.
+export const COMMANDS: Entry[] = [
+  { name: 'start', summary: 'run this machine\'s peer until SIGINT/SIGTERM (SIGHUP reloads the config)', load: async () => (await import('./start.js')).start },
+  { name: 'status', summary: 'show the local node: name, peer id, addresses, capabilities, uptime, load', load: async () => (await import('./status.js')).status },
+  { name: 'peers', summary: 'list every peer the local daemon knows: capabilities, printers, last seen, round-trip time', load: async () => (await import('./peers.js')).peers },
+  { name: 'submit', summary: 'submit designs to the mesh: each file becomes a job that runs stage by stage on the peers that win them', load: async () => (await import('./submit.js')).submit },
+  { name: 'jobs', summary: 'list this node\'s jobs (running, and those that ended in the last day)', load: async () => (await import('./jobs.js')).jobs },
+  { name: 'job', summary: 'show one job: each stage with its peer, tool, command, times, bids and refusal reasons, inputs and outputs', load: async () => (await import('./jobs.js')).job },
+  { name: 'logs', summary: 'print a job\'s history and its tools\' output', load: async () => (await import('./jobs.js')).logs },
+  { name: 'get', summary: 'write a job\'s final output (or one stage\'s output) to a file, pulling it from the peer that holds it', load: async () => (await import('./jobs.js')).get },
+  { name: 'cancel', summary: 'cancel a job: the peer running its stage stops the tool', load: async () => (await import('./jobs.js')).cancel },
+  { name: 'printers', summary: 'list every printer in the mesh: peer, name, state, temperatures, material, current job and progress', load: async () => (await import('./printers.js')).printers },
+  { name: 'printer clear', summary: 'confirm the bed is empty: the printer takes prints again', load: async () => (await import('./printers.js')).printerAction('printer.clear') },
+  { name: 'printer pause', summary: 'stop feeding the printer (parks the head if the config says how)', load: async () => (await import('./printers.js')).printerAction('printer.pause') },
+  { name: 'printer resume', summary: 'continue a paused print', load: async () => (await import('./printers.js')).printerAction('printer.resume') },
+  { name: 'printer cancel', summary: 'stop the print, then heaters, fan and motors off', load: async () => (await import('./printers.js')).printerAction('printer.cancel') },
+  { name: 'print resume', summary: 'continue an interrupted print from a line of its G-code (reheats first); run it on the printer\'s node', load: async () => (await import('./printers.js')).printResume },
+  { name: 'virtual-printer', summary: 'serve a simulated Marlin printer on a PTY (made with socat) until interrupted', load: async () => (await import('./virtual-printer.js')).virtualPrinter },
+  { name: 'keygen', summary: 'write a new mesh key: copy it to every peer and start each with --mesh-key FILE', load: async () => (await import('./keygen.js')).keygen },
+  { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
+]
