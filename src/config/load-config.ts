@@ -77,11 +77,13 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   }
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
-    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts'], 'market')
+    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB'], 'market')
     config.market.maxConcurrent = optNumber(market, 'maxConcurrent', 'market', 1, 256) ?? config.market.maxConcurrent
     config.market.bidWindowMs = optNumber(market, 'bidWindowMs', 'market', 20, 60_000) ?? config.market.bidWindowMs
     config.market.leaseMs = optNumber(market, 'leaseMs', 'market', 1000, 3_600_000) ?? config.market.leaseMs
     config.market.maxAttempts = optNumber(market, 'maxAttempts', 'market', 1, 100) ?? config.market.maxAttempts
+    const minFreeMiB = optNumber(market, 'minFreeDiskMiB', 'market', 0, 1024 * 1024 * 1024)
+    if (minFreeMiB !== undefined) config.market.minFreeDiskBytes = minFreeMiB * 1024 * 1024
   }
   return config
 }

@@ -45,6 +45,8 @@ export interface MarketConfig {
   leaseMs: number
   /** Stage attempts (awards) before the stage fails with the reasons collected. */
   maxAttempts: number
+  /** Free space the data dir's disk keeps: below it (plus twice a stage's input) the node bids on nothing. */
+  minFreeDiskBytes: number
 }
 
 export const ANY_PEER = '*'
@@ -62,6 +64,6 @@ export function defaultConfig (): NodeConfig {
     services: [],
     trust: { submit: [ANY_PEER], print: [], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
-    market: { maxConcurrent: 2, bidWindowMs: 400, leaseMs: 10_000, maxAttempts: 5 }
+    market: { maxConcurrent: 2, bidWindowMs: 400, leaseMs: 10_000, maxAttempts: 5, minFreeDiskBytes: 512 * 1024 * 1024 }
   }
 }

@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises'
 import { ANY_PEER, type NodeConfig } from '../config/node-config.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../executors/executor.js'
@@ -70,6 +71,32 @@ export function resourceVerdict (load: Load, maxConcurrent: number, typicalMs: n
   if (waiting >= maxConcurrent * 4) return { accept: false, reason: `queue full (${waiting} stages)`, etaMs: 0, busy: true }
   const rounds = Math.floor(waiting / maxConcurrent) + 1
   return { accept: true, reason: '', etaMs: Math.round(rounds * typicalMs), busy: false }
+}
+
+/** Bytes an unprivileged writer may still use on the file system that holds `dir`. */
+export async function freeDiskBytes (dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  return fs.bavail * fs.bsize
+}
+
+/**
+ * Should it, given its disk? A stage fetches its input and writes an output, often about as big, beside the
+ * blob store; the node keeps `floorBytes` free on top for its own database, which must never fill up. Low
+ * space is a refusal for now (busy): blob gc or an operator may free some.
+ */
+export function diskRefusal (freeBytes: number, floorBytes: number, inputBytes: number): Refusal | null {
+  const needed = floorBytes + 2 * inputBytes
+  if (freeBytes >= needed) return null
+  const input = inputBytes > 0 ? ` plus twice the input (${size(inputBytes)})` : ''
+  return { reason: `low on disk: ${size(freeBytes)} free, keeps ${size(floorBytes)} free${input}`, busy: true }
+}
+
+/** Rounded down, so a disk never reads as having more free than it has. */
+function size (bytes: number): string {
+  const mib = bytes / (1024 * 1024)
+  if (mib >= 10) return `${Math.floor(mib)} MiB`
+  if (mib >= 1) return `${Math.floor(mib * 10) / 10} MiB`
+  return bytes >= 1024 ? `${Math.floor(bytes / 1024)} KiB` : `${bytes} bytes`
 }
 
 /** Run times per stage kind, as a moving average, so bids carry an honest finish time. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
-import { firstRefusal, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
+import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
 import type { Answer, DirectChannel } from './direct.js'
@@ -143,9 +143,14 @@ export class WorkQueue {
     if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy === true }
     const executor = this.init.executorFor(spec)
     if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
+    const { market } = this.init.config()
     const load = this.load()
-    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, this.init.config().market.maxConcurrent, this.history.typicalMs(spec.kind))
+    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, this.history.typicalMs(spec.kind))
     if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
+    // A file system that cannot say how full it is must not stop the node from working.
+    const free = await freeDiskBytes(this.init.dataDir).catch((err: Error) => { log('reading the free space of %s failed %e', this.init.dataDir, err); return Infinity })
+    const lowDisk = diskRefusal(free, market.minFreeDiskBytes, spec.input?.size ?? 0)
+    if (lowDisk != null) return { ...base, accept: false, reason: lowDisk.reason, busy: true }
     const cached = await this.cache.lookup(spec, executor.tool) != null
     const holdsInput = spec.input != null && await this.store.has(spec.input.hash)
     this.bidsOut.set(`${spec.jobId}:${spec.index}`, Date.now())

@@ -26,6 +26,7 @@ test('an empty config takes the defaults: mDNS on, compute from anyone, prints f
   assert.deepEqual(config.printers, [])
   assert.equal(config.offers, undefined)
   assert.ok(config.market.maxConcurrent >= 1)
+  assert.equal(config.market.minFreeDiskBytes, 512 * 1024 * 1024, 'a node keeps 512 MiB free unless told')
 })
 
 test('relative paths resolve against the config file\'s folder, absolute ones stay', () => {
@@ -44,7 +45,7 @@ test('every section is read into the config', () => {
     printers: [PRINTER],
     trust: { print: ['12D3KooWExample'] },
     blobs: { maxBlobMiB: 2 },
-    market: { maxConcurrent: 3, bidWindowMs: 100 }
+    market: { maxConcurrent: 3, bidWindowMs: 100, minFreeDiskMiB: 2048 }
   }, '/base')
   assert.equal(config.name, 'pi-1')
   assert.deepEqual(config.listen, ['/ip4/127.0.0.1/tcp/4001'])
@@ -57,6 +58,7 @@ test('every section is read into the config', () => {
   assert.equal(config.blobs.maxBlobBytes, 2 * 1024 * 1024)
   assert.equal(config.market.maxConcurrent, 3)
   assert.equal(config.market.bidWindowMs, 100)
+  assert.equal(config.market.minFreeDiskBytes, 2048 * 1024 * 1024)
 })
 
 test('a bad value is refused with the field that holds it', () => {
@@ -82,7 +84,8 @@ test('a bad value is refused with the field that holds it', () => {
     [{ trust: { submit: [''] } }, 'trust.submit[0]'],
     [{ blobs: { maxBlobMiB: 0 } }, 'blobs.maxBlobMiB'],
     [{ market: { maxConcurrent: Number.NaN } }, 'market.maxConcurrent'],
-    [{ market: { leaseMs: 10 } }, 'market.leaseMs']
+    [{ market: { leaseMs: 10 } }, 'market.leaseMs'],
+    [{ market: { minFreeDiskMiB: -1 } }, 'market.minFreeDiskMiB']
   ]
   for (const [raw, field] of cases) rejects(raw, field)
 })

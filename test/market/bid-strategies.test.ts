@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { statfs } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { ANY_PEER, defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
-import { firstRefusal, hasTool, offersStage, resourceVerdict, RunHistory, trustsRequester, type Refusal, type SemanticStrategy } from '../../src/market/bid-strategies.js'
+import { diskRefusal, firstRefusal, freeDiskBytes, hasTool, offersStage, resourceVerdict, RunHistory, trustsRequester, type Refusal, type SemanticStrategy } from '../../src/market/bid-strategies.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../../src/executors/executor.js'
 
@@ -135,4 +137,31 @@ test('run history starts from a default and follows what runs took', () => {
   assert.equal(history.typicalMs('scad'), start)
   history.record('slice', 0)
   assert.ok(history.typicalMs('slice') < 10_000 && history.typicalMs('slice') > 0)
+})
+
+const MiB = 1024 * 1024
+
+test('a disk below its floor plus twice the input refuses for now, saying how much is free and what it keeps', () => {
+  assert.equal(diskRefusal(600 * MiB, 512 * MiB, 0), null)
+  assert.equal(diskRefusal(532 * MiB, 512 * MiB, 10 * MiB), null)
+  const low = diskRefusal(300 * MiB, 512 * MiB, 0)
+  assert.deepEqual(low, { reason: 'low on disk: 300 MiB free, keeps 512 MiB free', busy: true })
+  const big = diskRefusal(530 * MiB, 512 * MiB, 10 * MiB)
+  assert.deepEqual(big, { reason: 'low on disk: 530 MiB free, keeps 512 MiB free plus twice the input (10 MiB)', busy: true })
+  // Never more free than there is: 511.99 MiB reads 511, below a floor of 512.
+  assert.match(diskRefusal(512 * MiB - 10_000, 512 * MiB, 0)?.reason ?? '', /511 MiB free/)
+  assert.equal(diskRefusal(3.96 * MiB, 512 * MiB, 14)?.reason, 'low on disk: 3.9 MiB free, keeps 512 MiB free plus twice the input (14 bytes)')
+  assert.equal(diskRefusal(0.25 * MiB, 1 * MiB, 0)?.reason, 'low on disk: 256 KiB free, keeps 1 MiB free')
+  fc.assert(fc.property(fc.nat(), fc.nat(), fc.nat({ max: 2 ** 40 }), (free, floor, input) => {
+    const refusal = diskRefusal(free, floor, input)
+    assert.equal(refusal == null, free >= floor + 2 * input)
+    if (refusal != null) assert.equal(refusal.busy, true)
+  }), { numRuns: 500 })
+})
+
+test('free disk is what an unprivileged writer may use on the data dir\'s file system', async () => {
+  const fs = await statfs(tmpdir())
+  const free = await freeDiskBytes(tmpdir())
+  assert.ok(Math.abs(free - fs.bavail * fs.bsize) < 64 * MiB, `${free} bytes free against statfs ${fs.bavail * fs.bsize}`)
+  await assert.rejects(freeDiskBytes('/no/such/dir'), { code: 'ENOENT' })
 })
