@@ -1,3 +1,5 @@
+import type { ToolStamp } from './tool-process.js'
+
 /** What a peer advertises about one way it can run a stage. */
 export interface ToolInfo {
   /** `scad`, `slice`, or a custom service's name. */
@@ -33,6 +35,8 @@ export interface StageRun {
   timeoutMs: number
   onLog(line: string): void
   onProgress(percent: number): void
+  /** Told of each native tool process as it starts, to find it again after a crash of the node. */
+  onSpawn?(stamp: ToolStamp): Promise<void>
 }
 
 export interface StageResult {

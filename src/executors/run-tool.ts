@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { ToolCancelledError, ToolFailedError, ToolTimeoutError } from './errors.js'
+import { deathBound, isMissingProgram, stampTool, TOOL_MARK_VARIABLE } from './tool-process.js'
 import type { StageRun } from './executor.js'
 
 const TAIL_LINES = 40
@@ -19,7 +21,8 @@ export interface ToolProcess {
 /**
  * Runs a native tool in the job directory: argument array, no shell, no stdin. Output lines go to
  * the job log; failure, timeout and cancel become the named errors, a failure carrying the
- * tool's own error lines.
+ * tool's own error lines. The tool leads a process group of its own, so cancel and timeout end
+ * whatever it started too; it dies with the node, and its stamp lets a restarted node end what is left.
  */
 export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> {
   const tail: string[] = []
@@ -32,26 +35,37 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
   }
   // Loaded with the first tool run, not with every peer at start.
   const { execa, ExecaError } = await import('execa')
+  const mark = randomBytes(8).toString('hex')
+  const command = await deathBound(proc.file, proc.args)
+  const subprocess = execa(command.file, command.args, {
+    cwd: run.workDir,
+    env: { ...proc.env, [TOOL_MARK_VARIABLE]: mark },
+    extendEnv: proc.env == null,
+    stdin: 'ignore',
+    stdout: take,
+    stderr: take,
+    buffer: false,
+    cancelSignal: run.signal,
+    timeout: run.timeoutMs,
+    forceKillAfterDelay: KILL_GRACE_MS,
+    killDescendants: true
+  })
+  const stamped = subprocess.pid == null || run.onSpawn == null
+    ? undefined
+    : stampTool(subprocess.pid, mark).then(async stamp => { if (stamp != null) await run.onSpawn?.(stamp) })
+  stamped?.catch(() => {})
   try {
-    await execa(proc.file, proc.args, {
-      cwd: run.workDir,
-      env: proc.env,
-      extendEnv: proc.env == null,
-      stdin: 'ignore',
-      stdout: take,
-      stderr: take,
-      buffer: false,
-      cancelSignal: run.signal,
-      timeout: run.timeoutMs,
-      forceKillAfterDelay: KILL_GRACE_MS
-    })
+    await subprocess
   } catch (err) {
     if (!(err instanceof ExecaError)) throw err
     if (err.timedOut) throw new ToolTimeoutError(proc.tool, run.timeoutMs)
     if (err.isCanceled) throw new ToolCancelledError(proc.tool)
-    if (err.code === 'ENOENT') throw new ToolFailedError(proc.tool, `${proc.file} is not installed`)
+    if (err.code === 'ENOENT' || isMissingProgram(err.exitCode, tail)) throw new ToolFailedError(proc.tool, `${proc.file} is not installed`)
     const how = err.exitCode != null ? `exit code ${err.exitCode}` : `signal ${err.signal ?? 'unknown'}`
     throw new ToolFailedError(proc.tool, `${toolMessage(tail) || err.shortMessage} (${how})`, err.exitCode)
+  } finally {
+    // The stage's record must say which tool ran before the stage's end is recorded over it.
+    await stamped
   }
 }
 

@@ -5,7 +5,7 @@ import { checkFileName, extensionOf } from '../jobs/file-names.js'
 import type { BlobRef, StageSpec } from '../../protocols/market.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
-import type { Executor, JobFile, StageResult } from '../executors/executor.js'
+import type { Executor, JobFile, StageResult, StageRun } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
 
 export class InputUnavailableError extends Error {
@@ -28,6 +28,7 @@ export interface StageRunInit {
   beforeRun?: () => Promise<void>
   onLog(line: string): void
   onProgress(percent: number): void
+  onSpawn?: StageRun['onSpawn']
 }
 
 export interface StageOutcome {
@@ -65,7 +66,8 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
       signal: init.signal,
       timeoutMs: init.timeoutMs,
       onLog: init.onLog,
-      onProgress: init.onProgress
+      onProgress: init.onProgress,
+      onSpawn: init.onSpawn
     })
     const stored = await store.importFile(result.outputPath)
     return {

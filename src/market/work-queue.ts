@@ -6,6 +6,7 @@ import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
 import type { Answer, DirectChannel } from './direct.js'
 import { inlineFiles, keepInlineFiles } from './inline-blobs.js'
+import { endLeftoverTools, type ToolStamp } from '../executors/tool-process.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -38,6 +39,8 @@ interface WorkRecord {
   /** The requester wants the output itself (the last stage): it goes inline in the result if small. */
   wantOutput?: boolean
   acceptedAt: number
+  /** The native tools of the run under way: a node restarted after a crash ends what is left of them. */
+  tools?: ToolStamp[]
 }
 
 export interface WorkQueueInit {
@@ -108,8 +111,10 @@ export class WorkQueue {
     this.channel.on(MarketRequest.Kind.OFFER, async (request, from) => this.onOffer(request, from))
     for await (const record of this.work.values()) {
       if (record.state === 'queued' || (record.state === 'running' && record.spec.kind !== 'print')) {
-        // The tool died with the node; run it again under the same award. The first renewal tells whether the
-        // requester still counts on us.
+        // The tool died with the node (what it started dies here); run it again under the same award. The first
+        // renewal tells whether the requester still counts on us.
+        if (record.tools != null) await endLeftoverTools(record.tools)
+        record.tools = undefined
         record.state = 'queued'
         this.hold(record)
         this.queue.push(record)
@@ -243,7 +248,13 @@ export class WorkQueue {
           // An offer whose answer was lost (a cut link) is awarded again elsewhere; the tool must not run here too.
           beforeRun: async () => this.held.get(record.key)?.lease.confirm(),
           onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
-          onProgress: (percent) => { running.progress = percent }
+          onProgress: (percent) => { running.progress = percent },
+          onSpawn: async (stamp) => {
+            // A newer award of the stage owns the record by now.
+            if (this.held.get(record.key)?.running !== running) return
+            record.tools = [...(record.tools ?? []), stamp]
+            await this.work.put(record.key, record)
+          }
         })
         this.history.record(spec.kind, Date.now() - began)
         await this.cache.remember(spec, executor.tool, outcome.output)
@@ -258,6 +269,7 @@ export class WorkQueue {
         retryable: !INPUT_ERRORS.has(err.name)
       })
     } finally {
+      record.tools = undefined
       this.release(record.key, running)
       if (this.running.get(record.key) === running) this.running.delete(record.key)
       this.pump()
