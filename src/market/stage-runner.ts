@@ -82,7 +82,8 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
 /**
  * The tool's files go once the run is over: a kept output is in the blob store by now, and a second copy in
  * the job folder would double the disk each stage uses (a full disk then stays full, and the node can no
- * longer write its own database). The inputs are links to blobs and cost nothing; they stay to show the run.
+ * longer write its own database, not even the stage's end). The inputs are links to blobs and cost nothing
+ * until their blob is collected; the work queue removes the folder once the stage's end is recorded.
  */
 async function dropToolFiles (workDir: string, keep: string[]): Promise<void> {
   const names = await readdir(workDir).catch(() => [] as string[])

@@ -1,3 +1,4 @@
+import { lstat, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
@@ -20,6 +21,8 @@ const STAGE_TIMEOUT_MS = 30 * 60_000
 /** Reported awards remembered, to answer an offer repeated after its result was taken. */
 const REPORTED_MEMORY = 4096
 const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
+/** What this node names the entries of <dataDir>/work: a stage's folder, a resumed print's report. */
+const WORK_ENTRY = /^[A-Za-z0-9-]{1,64}-(\d+-\d+|resumed-report\.json)$/
 
 type WorkState = 'queued' | 'running' | 'finished' | 'failed' | 'revoked' | 'interrupted'
 
@@ -87,6 +90,8 @@ export class WorkQueue {
   private readonly queue: WorkRecord[] = []
   private readonly running = new Map<string, Running>()
   private readonly held = new Map<string, Held>()
+  /** The work folders of the stages this node holds (queued, running, or an interrupted print): all others go. */
+  private readonly folders = new Set<string>()
   private stopped = false
   /** Accepting bids not yet awarded or lost, by stage, with when they were made. */
   private readonly bidsOut = new Map<string, number>()
@@ -116,17 +121,22 @@ export class WorkQueue {
         if (record.tools != null) await endLeftoverTools(record.tools)
         record.tools = undefined
         record.state = 'queued'
+        this.folders.add(folderName(record))
         this.hold(record)
         this.queue.push(record)
       } else if (record.state === 'running') {
         record.state = 'interrupted'
         record.error = 'the printer\'s node restarted during the print; an operator can resume it with "meshnode print resume"'
         await this.work.put(record.key, record)
+        this.folders.add(folderName(record))
         this.report(record)
+      } else if (record.state === 'interrupted') {
+        this.folders.add(folderName(record))
       } else if (record.state === 'finished' || record.state === 'failed') {
         this.report(record)
       }
     }
+    await this.sweep()
     this.pump()
   }
 
@@ -194,12 +204,13 @@ export class WorkQueue {
     if (superseded != null) this.release(key, superseded.running)
     const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', wantOutput: request.wantOutput, acceptedAt: Date.now() }
     await this.work.put(key, record)
+    this.folders.add(folderName(record))
     // Inputs that came inside the offer are kept before the stage can look for them.
     await keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
     // The lease starts with the award, not with the run: a stage queued behind others must not lapse.
     this.hold(record)
     const queued = this.queue.findIndex(w => w.key === key)
-    if (queued >= 0) this.queue.splice(queued, 1)
+    if (queued >= 0) await this.dropFolder(this.queue.splice(queued, 1)[0])
     this.queue.push(record)
     setImmediate(() => { this.pump() })
     const held = this.held.get(key)
@@ -239,7 +250,7 @@ export class WorkQueue {
         const outcome = await runStage({
           spec,
           executor,
-          workDir: join(this.init.dataDir, 'work', `${spec.jobId}-${spec.index}-${record.token}`),
+          workDir: join(this.workRoot(), folderName(record)),
           blobs: this.blobs,
           store: this.store,
           self: this.init.self,
@@ -275,12 +286,13 @@ export class WorkQueue {
       this.pump()
     }
     await this.work.put(record.key, record)
+    if (record.state !== 'interrupted') await this.dropFolder(record)
     if (record.state !== 'revoked') this.report(record, running.log)
   }
 
   /**
    * The operator's decision to continue an interrupted print from a line; when it finishes, the result goes to
-   * the requester under the original award.
+   * the requester under the original award. The report `resume` writes is kept as a blob, and its file removed.
    */
   async resumePrint (jobId: string, resume: () => Promise<{ outputPath: string, command: string[] }>): Promise<void> {
     let record: WorkRecord | undefined
@@ -288,17 +300,54 @@ export class WorkQueue {
     if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
     record.state = 'running'
     await this.work.put(record.key, record)
+    let finished = false
     try {
       const done = await resume()
       const stored = await this.store.importFile(done.outputPath)
+      await rm(done.outputPath, { force: true })
       Object.assign(record, { state: 'finished', output: { hash: stored.hash, size: stored.size, name: 'print-report.json', holders: [this.init.self] }, command: done.command, error: undefined })
+      finished = true
     } catch (err: any) {
       Object.assign(record, { state: 'interrupted', error: err.message })
       throw err
     } finally {
       await this.work.put(record.key, record)
+      if (finished) await this.dropFolder(record)
       this.report(record)
     }
+  }
+
+  private workRoot (): string {
+    return join(this.init.dataDir, 'work')
+  }
+
+  /**
+   * A stage's folder goes once its end is recorded: its output is a blob by then, and another award of the
+   * stage gets a folder of its own. Its input links would otherwise keep collected blobs on the disk.
+   */
+  private async dropFolder (record: WorkRecord): Promise<void> {
+    const name = folderName(record)
+    this.folders.delete(name)
+    await rm(join(this.workRoot(), name), { recursive: true, force: true })
+      .catch((err: Error) => { log('removing work folder %s failed %e', name, err) })
+  }
+
+  /**
+   * At start, removes what earlier runs left in <dataDir>/work (a crash between a stage's end and its folder's
+   * removal, or a version that never removed them), keeping the folders of stages still held. Only names this node gives are touched; a link is
+   * removed, never followed, and a work folder that is itself a link is left as it is.
+   */
+  private async sweep (): Promise<void> {
+    const root = this.workRoot()
+    const info = await lstat(root).catch(() => undefined)
+    if (info?.isDirectory() !== true) return
+    let removed = 0
+    for (const name of await readdir(root)) {
+      if (!WORK_ENTRY.test(name) || this.folders.has(name)) continue
+      await rm(join(root, name), { recursive: true, force: true })
+      removed++
+    }
+    if (removed > 0) log('removed %d leftover entries of %s', removed, root)
   }
 
   private hold (record: WorkRecord): Running {
@@ -391,6 +440,11 @@ export class WorkQueue {
     }
     send(0).catch(() => {})
   }
+}
+
+/** `<jobId>-<index>-<token>`: one folder per award, so a newer award never shares one with an older. */
+function folderName (record: WorkRecord): string {
+  return `${record.spec.jobId}-${record.spec.index}-${record.token}`
 }
 
 export function specToJson (spec: StageSpec): Omit<StageSpec, 'params'> & { params: Record<string, string> } {

@@ -11,7 +11,8 @@ import type { TestContext } from 'node:test'
 const peersIn = new Map<string, MeshNode[]>()
 const stopping = new WeakMap<MeshNode, Promise<void>>()
 
-async function stopOnce (node: MeshNode): Promise<void> {
+/** Stops a peer once, however often it is asked (a test that restarts a peer stops it before its `after` does). */
+export async function stopPeer (node: MeshNode): Promise<void> {
   const stopped = stopping.get(node) ?? node.stop()
   stopping.set(node, stopped)
   await stopped
@@ -26,17 +27,20 @@ export async function tempDir (t: TestContext, prefix: string): Promise<string> 
   const dir = await mkdtemp(join(tmpdir(), prefix))
   peersIn.set(dir, [])
   t.after(async () => {
-    for (const node of peersIn.get(dir) ?? []) await stopOnce(node)
+    for (const node of peersIn.get(dir) ?? []) await stopPeer(node)
     peersIn.delete(dir)
     await rm(dir, { recursive: true, force: true })
   })
   return dir
 }
 
-/** A custom service `slow` that waits `seconds` and copies its input: a stage that takes a while. */
+/**
+ * A custom service `slow` that waits `seconds` and copies its input: a stage that takes a while. Each run
+ * adds its input's path (in the run's work folder) as a line to `dir/slow.runs`.
+ */
 export async function slowService (dir: string, seconds: number): Promise<NodeConfig['services'][number]> {
   const script = join(dir, 'slow.sh')
-  await writeFile(script, `#!/bin/sh\nsleep ${seconds}\ncp "$1" "$2"\n`)
+  await writeFile(script, `#!/bin/sh\necho "$1" >> "${join(dir, 'slow.runs')}"\nsleep ${seconds}\ncp "$1" "$2"\n`)
   await chmod(script, 0o755)
   return parseServiceConfig({ name: 'slow', command: script, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
 }
@@ -50,7 +54,7 @@ export async function startPeer (t: TestContext, dir: string, name: string, chan
   await change(config)
   const node = await startMeshNode(config)
   peersIn.get(dir)?.push(node)
-  t.after(async () => { await stopOnce(node) })
+  t.after(async () => { await stopPeer(node) })
   return node
 }
 

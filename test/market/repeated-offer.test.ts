@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdir, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
@@ -38,6 +38,6 @@ test('an offer repeated after its result was taken is answered, not set up and r
   assert.equal(answer.status, MarketResponse.Status.OK)
   assert.equal(answer.message, 'already finished and reported')
   await new Promise(resolve => setTimeout(resolve, 300))
-  assert.deepEqual((await readdir(work)).filter(d => d.startsWith(done.id)), [folder], 'one work folder for the award')
-  assert.deepEqual(await readdir(join(work, folder)), ['input.txt'], 'the run\'s folder was not set up again')
+  assert.deepEqual((await readFile(join(dir, 'slow.runs'), 'utf8')).trim().split('\n'), [join(work, folder, 'input.txt')], 'the tool ran once, in the award\'s folder')
+  assert.deepEqual((await readdir(work)).filter(d => d.startsWith(done.id)), [], 'the award\'s folder, removed after the run, was not set up again')
 })

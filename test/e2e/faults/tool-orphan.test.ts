@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createLan, waitFor } from '../../lan/harness.js'
@@ -16,7 +16,7 @@ function startOf (pid: number): string | undefined {
   }
 }
 
-test('kill -9 of a peer mid-tool: the tool dies with it, what it started ends at the restart, and the stage runs again', async (t) => {
+test('kill -9 of a peer mid-tool: the tool dies with it, what it started ends at the restart, the stage runs again and its folder goes', async (t) => {
   const lan = await createLan(t, { size: 1 })
   const once = join(lan.dir, 'hang.once')
   const pids = join(lan.dir, 'hang.pids')
@@ -44,6 +44,10 @@ test('kill -9 of a peer mid-tool: the tool dies with it, what it started ends at
     for (const [pid, start] of started) if (start !== undefined && startOf(pid) === start) try { process.kill(pid, 'SIGKILL') } catch {}
   })
   await waitFor(async () => (await jobView(lan, node, id)).stages[0].state === 'running', { timeoutMs: 15_000, intervalMs: 200, what: 'the stage to be running' })
+  // A folder an earlier crash left behind.
+  const work = join(node.dataDir, 'work')
+  mkdirSync(join(work, 'j0123456789ab-0-1'))
+  writeFileSync(join(work, 'j0123456789ab-0-1', 'input.txt'), 'left over\n')
 
   await lan.kill9(node)
   await waitFor(async () => startOf(tool) === undefined, { timeoutMs: 5000, intervalMs: 20, what: `the tool (pid ${tool}) to die with its peer` })
@@ -56,4 +60,5 @@ test('kill -9 of a peer mid-tool: the tool dies with it, what it started ends at
   assert.equal(done.state, 'done', history(view))
   assert.equal(done.result?.hash, sha256(readFileSync(input)), 'the output is the copied input')
   assert.deepEqual(readBlob(node, done.result?.hash as string), readFileSync(input))
+  await waitFor(async () => readdirSync(work).length === 0, { timeoutMs: 5000, intervalMs: 50, what: 'work/ to be empty' })
 })
