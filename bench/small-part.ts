@@ -3,40 +3,54 @@
  * submitting peer offers nothing, so the render crosses the network), from the CLI's start to the file
  * written. The CLI runs as a user runs it, on the machine, not inside the namespace (its control socket is a
  * file). Median and p90 over N runs; each run a new design so the stage cache never answers.
- * Run as root after `npm run build`:  node dist/bench/small-part.js [--runs 15]
+ * Run as root after `npm run build`:  node dist/bench/small-part.js [--runs 15] [--other-cli PATH]
+ *
+ * `--other-cli PATH` (another build's dist/src/bin/meshnode.js) compares two CLIs against the same daemons:
+ * runs alternate between this build's CLI and that one, so a change of the machine's speed hits both, and
+ * the figure that counts is the median of the paired differences.
  */
 import { writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLan, waitFor } from '../test/lan/harness.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } })
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'other-cli': { type: 'string' } } })
 const runs = Number(values.runs)
+const otherCli = values['other-cli'] != null ? resolve(values['other-cli']) : undefined
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const seconds = (ms: number): string => (ms / 1000).toFixed(3)
 
 async function main (): Promise<void> {
   const lan = await createLan(undefined, { size: 2 })
   try {
     const [requester, renderer] = await lan.startAll(i => ({ args: i === 0 ? ['--offer', 'none'] : ['--offer', 'scad'] }))
     await waitFor(async () => (await lan.peers(requester)).some(p => p.offers.includes('scad')), { timeoutMs: 30_000, what: 'the renderer to be listed' })
-    const times: number[] = []
-    const stages: number[] = []
-    for (let run = 0; run < runs; run++) {
-      const design = join(lan.dir, `part-${run}.scad`)
-      await writeFile(design, `cube([${10 + run}, 10, 5]);\n`)
-      const out = join(lan.dir, `part-${run}.stl`)
+    let part = 0
+    const submit = async (cli?: string): Promise<{ ms: number, render: number }> => {
+      const design = join(lan.dir, `part-${part}.scad`)
+      await writeFile(design, `cube([${10 + part}, 10, 5]);\n`)
+      const out = join(lan.dir, `part-${part++}.stl`)
       const started = process.hrtime.bigint()
-      const result = await lan.runCliOnHost(requester, ['submit', design, '--pipeline', 'scad', '-o', out])
+      const result = await lan.runCliOnHost(requester, ['submit', design, '--pipeline', 'scad', '-o', out], undefined, cli)
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       if (result.code !== 0) throw new Error(`submit failed: ${result.stderr}`)
-      times.push(ms)
       const job = JSON.parse((await lan.runCli(requester, ['jobs', '--json'])).stdout).at(-1)
-      stages.push(job.stages[0].finishedAt - job.stages[0].startedAt)
+      return { ms, render: job.stages[0].finishedAt - job.stages[0].startedAt }
     }
-    const sorted = [...times].sort((a, b) => a - b)
-    const median = sorted[Math.floor(runs / 2)]
-    const p90 = sorted[Math.floor(runs * 0.9)]
-    const render = [...stages].sort((a, b) => a - b)[Math.floor(runs / 2)]
-    console.log(`submit part.scad --pipeline scad -o part.stl on a 2-peer LAN, ${runs} runs: median ${(median / 1000).toFixed(3)} s, p90 ${(p90 / 1000).toFixed(3)} s (the render itself: median ${render} ms on ${renderer.name})`)
+    const mine: Array<{ ms: number, render: number }> = []
+    const other: Array<{ ms: number, render: number }> = []
+    for (let run = 0; run < runs; run++) {
+      mine.push(await submit())
+      if (otherCli != null) other.push(await submit(otherCli))
+    }
+    const times = mine.map(r => r.ms)
+    const p90 = [...times].sort((a, b) => a - b)[Math.floor(runs * 0.9)]
+    console.log(`submit part.scad --pipeline scad -o part.stl on a 2-peer LAN, ${runs} runs: median ${seconds(median(times))} s, p90 ${seconds(p90)} s (the render itself: median ${median(mine.map(r => r.render))} ms on ${renderer.name})`)
+    if (otherCli != null) {
+      const differences = mine.map((r, i) => other[i].ms - r.ms)
+      console.log(`the other CLI (${otherCli}), alternating: median ${seconds(median(other.map(r => r.ms)))} s (render ${median(other.map(r => r.render))} ms); it took ${median(differences).toFixed(1)} ms longer than this build's, median of ${runs} pairs`)
+    }
   } finally {
     await lan.close()
   }

@@ -217,9 +217,9 @@ export class Lan {
    * over its control socket (a file, not the network). It saves the ~5 ms of `ip netns exec` that runCli
    * costs, which a benchmark of the CLI must not count.
    */
-  async runCliOnHost (node: MeshNode, args: string[], timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
+  async runCliOnHost (node: MeshNode, args: string[], timeoutMs = CLI_TIMEOUT_MS, bin = meshnodeBin): Promise<CliResult> {
     this.assertOpen()
-    return runBounded([process.execPath, meshnodeBin, ...args, '--data-dir', node.dataDir], timeoutMs)
+    return runBounded([process.execPath, bin, ...args, '--data-dir', node.dataDir], timeoutMs)
   }
 
   async status (node: MeshNode): Promise<NodeStatus> {
