@@ -1,5 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
+import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkFileName, extensionOf } from '../jobs/file-names.js'
 import type { BlobRef, StageSpec } from '../../protocols/market.js'
@@ -7,6 +8,8 @@ import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { Executor, JobFile, StageResult, StageRun } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
+
+const log = logger('meshnode:market:stage')
 
 export class InputUnavailableError extends Error {
   constructor (name: string, reasons: string[]) {
@@ -56,6 +59,8 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   }
   const inputPath = join(init.workDir, inputName)
   await store.copyTo(input.hash, inputPath)
+  // One line per run of a tool, naming the award's folder: the folder itself is gone once the stage has ended.
+  log('%s: running %s', basename(init.workDir), init.executor.tool.name)
   try {
     const result: StageResult = await init.executor.run({
       workDir: init.workDir,

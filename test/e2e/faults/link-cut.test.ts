@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { test } from 'node:test'
 import { createLan, waitFor } from '../../lan/harness.js'
-import { jobList, jobView, stageRuns, submitDetached, waitJobsEnded } from '../jobs/jobs-helpers.js'
+import { jobList, jobView, logRuns, stageRuns, submitDetached, waitJobsEnded } from '../jobs/jobs-helpers.js'
 import { history, peersBefore, slowService, waitListed, writeConfig } from './faults-helpers.js'
 
 const JOBS = 50
@@ -15,7 +15,7 @@ test(`a peer's link cut for ${CUT_MS / 1000} s (less than its lease) in the midd
   // A lease outlasts the cut. With a shorter one (the default 10 s) the requester must give the cut peer up
   // and award its stage again: a stage the peer finished during the cut, unable to report, then runs twice.
   const config = writeConfig(lan.dir, 'short', { services: [slowService(lan.dir, 0.5)], market: { leaseMs: 2 * CUT_MS } })
-  const [requester, ...executors] = await lan.startAll(i => ({ args: ['--config', config, '--offer', i === 0 ? 'none' : 'slow', ...peersBefore(lan, i)] }))
+  const [requester, ...executors] = await lan.startAll(i => ({ args: ['--config', config, '--offer', i === 0 ? 'none' : 'slow', ...peersBefore(lan, i)], env: logRuns() }))
   await waitListed(lan, requester, executors, 'slow')
 
   // Distinct inputs: no executor already holds the next job's input, so each run starts with a transfer.

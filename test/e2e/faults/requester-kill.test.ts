@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createLan, waitFor } from '../../lan/harness.js'
-import { jobView, readBlob, stageRuns, submitDetached, waitJobsEnded } from '../jobs/jobs-helpers.js'
+import { jobView, logRuns, readBlob, stageRuns, submitDetached, waitJobsEnded } from '../jobs/jobs-helpers.js'
 import { history, peersBefore, sha256, slowService, toolsOf, waitListed, writeConfig } from './faults-helpers.js'
 import type { Lan, MeshNode } from '../../lan/harness.js'
 
@@ -19,7 +19,7 @@ async function stageRunning (lan: Lan, requester: MeshNode, executors: MeshNode[
 test('kill -9 of the requester during each stage of slow,slow: restarted, the pipeline resumes from LevelDB and completes, each stage run once', async (t) => {
   const lan = await createLan(t, { size: 3 })
   const config = writeConfig(lan.dir, 'slow', { services: [slowService(lan.dir, 4)] })
-  const [requester, a, b] = await lan.startAll(i => ({ args: ['--config', config, '--offer', i === 0 ? 'none' : 'slow', ...peersBefore(lan, i)] }))
+  const [requester, a, b] = await lan.startAll(i => ({ args: ['--config', config, '--offer', i === 0 ? 'none' : 'slow', ...peersBefore(lan, i)], env: logRuns() }))
   await waitListed(lan, requester, [a, b], 'slow')
 
   const input = join(lan.dir, 'part.txt')

@@ -63,18 +63,23 @@ export function blobsOnDisk (node: MeshNode): Set<string> {
   return found
 }
 
+/** A daemon's environment with the log line stageRuns() reads: one line as each tool starts. */
+export function logRuns (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, DEBUG: [env.DEBUG, 'meshnode:market:stage'].filter(d => d != null && d !== '').join(',') }
+}
+
 /**
- * The runs of one stage's tool on these executors. Each award gets a fresh job directory
- * <dataDir>/work/<job>-<stage>-<award token>, and the tool starts only once its input is in there: an
- * attempt that could not fetch its input leaves the directory empty and ran nothing.
+ * The runs of one stage's tool on these executors (started with logRuns()), as `<node>:<folder>`. Each award
+ * runs in its own folder <job>-<stage>-<award token>, and the tool starts (and the line is logged) only once
+ * its inputs are in there: an attempt that could not fetch its input ran nothing. Restarts append to the log.
  */
 export function stageRuns (executors: MeshNode[], jobId: string, index: number): string[] {
   return executors.flatMap(node => {
-    const work = join(node.dataDir, 'work')
-    if (!existsSync(work)) return []
-    return readdirSync(work)
-      .filter(name => name.startsWith(`${jobId}-${index}-`) && readdirSync(join(work, name)).length > 0)
-      .map(name => `${node.name}:${name}`)
+    const text = existsSync(node.process.stderrPath) ? readFileSync(node.process.stderrPath, 'utf8') : ''
+    return [...text.matchAll(/meshnode:market:stage (\S+): running /g)]
+      .map(match => match[1])
+      .filter(folder => folder.startsWith(`${jobId}-${index}-`))
+      .map(folder => `${node.name}:${folder}`)
   })
 }
 

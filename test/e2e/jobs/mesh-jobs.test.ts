@@ -6,7 +6,7 @@ import { createLan, waitFor } from '../../lan/harness.js'
 import { packageRoot } from '../../../src/paths.js'
 import {
   assertGcode, assertStl, blobsOnDisk, jobList, jobView, parseJson, peerIdOf, processesMentioning, readBlob,
-  stageRuns, submitDetached, variantScad, waitJobsEnded
+  logRuns, stageRuns, submitDetached, variantScad, waitJobsEnded
 } from './jobs-helpers.js'
 import type { Lan, MeshNode } from '../../lan/harness.js'
 import type { JobRecord } from '../../../src/jobs/job.js'
@@ -43,8 +43,8 @@ describe('jobs across the mesh', () => {
     dir = join(lan.dir, 'designs')
     mkdirSync(dir)
     ;[scad, slice, requester] = await Promise.all([
-      lan.start(0, { args: ['--offer', 'scad', ...others(0)], env: { ...process.env, MESHNODE_TEST_BLOB_FAULT: `cut:${CUT_AT_BYTES}` } }),
-      lan.start(1, { args: ['--offer', 'slice', ...others(1)], env: { ...process.env, DEBUG: 'meshnode:blobs:fetch' } }),
+      lan.start(0, { args: ['--offer', 'scad', ...others(0)], env: logRuns({ ...process.env, MESHNODE_TEST_BLOB_FAULT: `cut:${CUT_AT_BYTES}` }) }),
+      lan.start(1, { args: ['--offer', 'slice', ...others(1)], env: logRuns({ ...process.env, DEBUG: 'meshnode:blobs:fetch' }) }),
       lan.start(2, { args: ['--offer', 'none', ...others(2)] })
     ])
     await waitFor(async () => {
@@ -153,7 +153,7 @@ describe('jobs across the mesh', () => {
   })
 
   it('a batch of 40 designs on four peers: all done, each stage once, work spread over the peers that offer it', async (t) => {
-    both = await lan.start(3, { args: ['--offer', 'scad,slice', ...others(3)] })
+    both = await lan.start(3, { args: ['--offer', 'scad,slice', ...others(3)], env: logRuns() })
     const bothId = peerIdOf(both)
     await waitFor(async () => (await lan.peers(requester)).some(p => p.peerId === bothId && p.offers.includes('slice')),
       { timeoutMs: 20_000, intervalMs: 250, what: 'the requester to list node-3' })
