@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ControlClient } from '../../../src/api/control-client.js'
@@ -103,10 +103,7 @@ describe('hostile file names and designs', () => {
       assert.match(job.stages[0].error ?? '', /etc\/passwd/, `the error names the file: ${job.stages[0].error}`)
       assert.equal(job.stages[0].attempt, 1, 'a hostile design is not tried on another peer')
       assert.equal(job.stages[0].output, undefined, 'there is no output')
-      const passwd = readFileSync('/etc/passwd', 'utf8').split('\n')[0]
-      for (const file of filesUnder(join(executor.dataDir, 'work')).filter(f => f.startsWith(`${job.id}-`))) {
-        assert.ok(!readFileSync(join(executor.dataDir, 'work', file), 'utf8').includes(passwd), `${file} holds nothing of /etc/passwd`)
-      }
+      assert.deepEqual(filesUnder(join(executor.dataDir, 'work')).filter(f => f.startsWith(`${job.id}-`)), [], 'nothing of the failed run is left on the executor')
     })
   }
 })
