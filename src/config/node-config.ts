@@ -45,7 +45,7 @@ export interface MarketConfig {
   leaseMs: number
   /** Stage attempts (awards) before the stage fails with the reasons collected. */
   maxAttempts: number
-  /** Free space the data dir's disk keeps: below it (plus twice a stage's input) the node bids on nothing. */
+  /** Free space the data dir's disk keeps: with less free than this plus twice its input, a stage is refused for now. */
   minFreeDiskBytes: number
 }
 
