@@ -102,6 +102,11 @@ export class WorkQueue {
    * emptied, and only the confirmation stopped the tool from running twice.
    */
   private readonly reported = new Map<string, number>()
+  /**
+   * The token of the newest award of each stage with a work record. A superseded run still ends and writes its
+   * record; under the stage's one key it must not overwrite (or, once reported, delete) the newer award's.
+   */
+  private readonly newest = new Map<string, number>()
 
   constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
     this.init = init
@@ -115,6 +120,7 @@ export class WorkQueue {
   async start (): Promise<void> {
     this.channel.on(MarketRequest.Kind.OFFER, async (request, from) => this.onOffer(request, from))
     for await (const record of this.work.values()) {
+      this.newest.set(record.key, record.token)
       if (record.state === 'queued' || (record.state === 'running' && record.spec.kind !== 'print')) {
         // The tool died with the node (what it started dies here); run it again under the same award. The first
         // renewal tells whether the requester still counts on us.
@@ -127,7 +133,7 @@ export class WorkQueue {
       } else if (record.state === 'running') {
         record.state = 'interrupted'
         record.error = 'the printer\'s node restarted during the print; an operator can resume it with "meshnode print resume"'
-        await this.work.put(record.key, record)
+        await this.save(record)
         this.folders.add(folderName(record))
         this.report(record)
       } else if (record.state === 'interrupted') {
@@ -203,7 +209,8 @@ export class WorkQueue {
     superseded?.running.abort.abort(new Error('superseded by a newer award'))
     if (superseded != null) this.release(key, superseded.running)
     const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', wantOutput: request.wantOutput, acceptedAt: Date.now() }
-    await this.work.put(key, record)
+    this.newest.set(key, record.token)
+    await this.save(record)
     this.folders.add(folderName(record))
     // Inputs that came inside the offer are kept before the stage can look for them.
     await keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
@@ -241,7 +248,7 @@ export class WorkQueue {
       if (executor == null) throw new Error(`this node no longer has a tool for ${spec.kind}`)
       record.tool = `${executor.tool.name} ${executor.tool.version}`
       record.state = 'running'
-      await this.work.put(record.key, record)
+      await this.save(record)
       const hit = await this.cache.lookup(spec, executor.tool)
       if (hit != null) {
         Object.assign(record, { state: 'finished', output: { ...hit, holders: [this.init.self] }, cached: true, command: [] })
@@ -264,7 +271,7 @@ export class WorkQueue {
             // A newer award of the stage owns the record by now.
             if (this.held.get(record.key)?.running !== running) return
             record.tools = [...(record.tools ?? []), stamp]
-            await this.work.put(record.key, record)
+            await this.save(record)
           }
         })
         this.history.record(spec.kind, Date.now() - began)
@@ -285,7 +292,7 @@ export class WorkQueue {
       if (this.running.get(record.key) === running) this.running.delete(record.key)
       this.pump()
     }
-    await this.work.put(record.key, record)
+    await this.save(record)
     if (record.state !== 'interrupted') await this.dropFolder(record)
     if (record.state !== 'revoked') this.report(record, running.log)
   }
@@ -299,7 +306,7 @@ export class WorkQueue {
     for await (const r of this.work.values()) if (r.spec.jobId === jobId && r.state === 'interrupted') record = r
     if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
     record.state = 'running'
-    await this.work.put(record.key, record)
+    await this.save(record)
     let finished = false
     try {
       const done = await resume()
@@ -311,7 +318,7 @@ export class WorkQueue {
       Object.assign(record, { state: 'interrupted', error: err.message })
       throw err
     } finally {
-      await this.work.put(record.key, record)
+      await this.save(record)
       if (finished) await this.dropFolder(record)
       this.report(record)
     }
@@ -394,6 +401,19 @@ export class WorkQueue {
     return { stop: () => { clearInterval(timer) }, confirm }
   }
 
+  /** Writes a stage's work record, unless a newer award of the stage has one by now. */
+  private async save (record: WorkRecord): Promise<void> {
+    if ((this.newest.get(record.key) ?? record.token) > record.token) return
+    await this.work.put(record.key, record)
+  }
+
+  /** Deletes a stage's work record once its result is taken, unless it is a newer award's by now. */
+  private async forget (record: WorkRecord): Promise<void> {
+    if ((this.newest.get(record.key) ?? record.token) > record.token) return
+    this.newest.delete(record.key)
+    await this.work.del(record.key)
+  }
+
   private remember (record: WorkRecord): void {
     this.reported.delete(record.key)
     this.reported.set(record.key, record.token)
@@ -429,7 +449,7 @@ export class WorkQueue {
           // An interrupted print stays here until an operator resumes it.
           if (record.state !== 'interrupted') {
             this.remember(record)
-            await this.work.del(record.key)
+            await this.forget(record)
           }
           return
         }
