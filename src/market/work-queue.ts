@@ -140,6 +140,9 @@ export class WorkQueue {
         this.folders.add(folderName(record))
       } else if (record.state === 'finished' || record.state === 'failed') {
         this.report(record)
+      } else if (record.state === 'revoked') {
+        // Kept while the node ran, to answer a repeated offer; a requester that asks now awards anew.
+        await this.forget(record)
       }
     }
     await this.sweep()

@@ -10,6 +10,7 @@ import { sampleGcode } from '../e2e/print/printer-record.js'
 import { waitFor } from '../lan/wait.js'
 import { slowService, startPeer, stopPeer, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
+import type { NodeConfig } from '../../src/config/node-config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TestContext } from 'node:test'
 
@@ -25,22 +26,27 @@ async function workEntries (node: MeshNode): Promise<string[]> {
 }
 
 /** A requester that offers nothing and an executor with embedded OpenSCAD and a `slow` service of `seconds`. */
-async function requesterAndRenderer (t: TestContext, dir: string, seconds: number): Promise<{ requester: MeshNode, executor: MeshNode }> {
+async function requesterAndRenderer (t: TestContext, dir: string, seconds: number): Promise<{ requester: MeshNode, executor: MeshNode, restartExecutor: () => Promise<MeshNode> }> {
   const slow = await slowService(dir, seconds)
   const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
-  const executor = await startPeer(t, dir, 'executor', c => {
+  const renderer = (c: NodeConfig): void => {
     c.services = [slow]
     c.tools = { ...c.tools, openscad: false, embedded: { openscad: true, cura: false } }
-  })
+  }
+  const executor = await startPeer(t, dir, 'executor', renderer)
+  const restartExecutor = async (): Promise<MeshNode> => {
+    await stopPeer(executor)
+    return startPeer(t, dir, 'executor', renderer)
+  }
   await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
   await waitFor(async () => requester.capabilities.peers().some(p => p.record.offers.includes('scad') && p.record.offers.includes('slow')),
     { timeoutMs: 10_000, what: 'the requester to see the executor' })
-  return { requester, executor }
+  return { requester, executor, restartExecutor }
 }
 
 test('after each job the executor\'s work folder is empty: a render, a design that fails, a cancelled stage', async (t) => {
   const dir = await tempDir(t, 'meshnode-folders-')
-  const { requester, executor } = await requesterAndRenderer(t, dir, 60)
+  const { requester, executor, restartExecutor } = await requesterAndRenderer(t, dir, 60)
   const submit = async (file: string, pipeline: string[]): Promise<string> =>
     (await requester.jobs.submit({ files: [file], extra: [], pipeline, options: { params: {} } }))[0].id
 
@@ -65,6 +71,12 @@ test('after each job the executor\'s work folder is empty: a render, a design th
   await requester.jobs.cancel(id)
   assert.equal((await ended(requester, id)).state, 'cancelled')
   await waitFor(async () => (await workEntries(executor)).length === 0, { timeoutMs: 15_000, intervalMs: 50, what: 'the cancelled stage\'s folder to go' })
+
+  // The cancelled award's record answers a repeated offer while the executor runs; a restart lets it go.
+  const restarted = await restartExecutor()
+  const records: string[] = []
+  for await (const key of restarted.db.sublevel<string, unknown>('work', { valueEncoding: 'json' }).keys()) records.push(key)
+  assert.deepEqual(records, [], 'no work record outlives a restart once its stage has ended')
 })
 
 test('a restart sweeps what earlier runs left in work/, keeps the folder of an interrupted print, and the print resumes from it', async (t) => {
