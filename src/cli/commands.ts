@@ -24,6 +24,7 @@ export const COMMANDS: Entry[] = [
   { name: 'printer resume', summary: 'continue a paused print', load: async () => (await import('./printers.js')).printerAction('printer.resume') },
   { name: 'printer cancel', summary: 'stop the print, then heaters, fan and motors off', load: async () => (await import('./printers.js')).printerAction('printer.cancel') },
   { name: 'print resume', summary: 'continue an interrupted print from a line of its G-code (reheats first); run it on the printer\'s node', load: async () => (await import('./printers.js')).printResume },
+  { name: 'print abandon', summary: 'give up an interrupted print: its job fails, and the part stays on the bed until "meshnode printer clear"', load: async () => (await import('./printers.js')).printAbandon },
   { name: 'virtual-printer', summary: 'serve a simulated Marlin printer on a PTY (made with socat) until interrupted', load: async () => (await import('./virtual-printer.js')).virtualPrinter },
   { name: 'keygen', summary: 'write a new mesh key: copy it to every peer and start each with --mesh-key FILE', load: async () => (await import('./keygen.js')).keygen },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }

@@ -27,6 +27,15 @@ export function printerAction (method: string): Command {
   }
 }
 
+export const printAbandon: Command = {
+  args: [{ name: '<job>', help: 'the job id' }],
+  flags: [DATA_DIR_FLAG],
+  run: async ([job], flags: { dataDir?: string }) => {
+    const printer = await withDaemon(dataDirOf(flags), async c => c.call('print.abandon', { job }))
+    process.stdout.write(`${String(printer.name)}: ${String(printer.state)}\n`)
+  }
+}
+
 export const printResume: Command = {
   args: [{ name: '<job>', help: 'the job id' }],
   flags: [

@@ -426,8 +426,9 @@ export class Coordinator extends EventTarget {
         const next = j.stages[stage.index + 1]
         if (next != null) next.input = output
       }, [...logs, { type: 'stage-done', stage: stage.index, peerId: from, message: `${stage.kind} done on ${stage.peerName}${request.cached ? ' (from cache)' : ''}: ${output.name}, ${output.size} bytes` }])
-    } else if (stage.kind === 'print' && request.started && !request.error.includes('cancelled')) {
-      // Half a part is on the bed: no other printer can finish it, only an operator can decide.
+    } else if (stage.kind === 'print' && request.started && request.retryable && !request.error.includes('cancelled')) {
+      // Half a part is on the bed: no other printer can finish it, only an operator can decide (resume it, or
+      // abandon it: that result is not retryable, and fails the stage).
       await this.update(job, j => { Object.assign(j.stages[stage.index], { state: 'interrupted', error: request.error, tool: request.tool }) },
         [...logs, { type: 'interrupted', stage: stage.index, peerId: from, message: request.error }])
     } else if (request.retryable) {

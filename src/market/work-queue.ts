@@ -327,6 +327,21 @@ export class WorkQueue {
     }
   }
 
+  /**
+   * The operator's decision to give up an interrupted print: the stage fails for good (a half-printed part on
+   * the bed is not a print to run again elsewhere), its folder goes, and the requester is told.
+   */
+  async abandonPrint (jobId: string, abandon: () => Promise<void>): Promise<void> {
+    let record: WorkRecord | undefined
+    for await (const r of this.work.values()) if (r.spec.jobId === jobId && r.state === 'interrupted') record = r
+    if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
+    await abandon()
+    Object.assign(record, { state: 'failed', error: `the interrupted print was abandoned by the operator of ${this.init.selfName}`, retryable: false })
+    await this.save(record)
+    await this.dropFolder(record)
+    this.report(record)
+  }
+
   private workRoot (): string {
     return join(this.init.dataDir, 'work')
   }

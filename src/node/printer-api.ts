@@ -34,9 +34,20 @@ export function registerPrinterApi (node: MeshNode): void {
   api.register('printer.resume', async (params) => { await printer(params.name).resumePaused(); return printer(params.name).status() })
   api.register('printer.cancel', async (params) => { printer(params.name).cancel(); return printer(params.name).status() })
 
+  const interruptedPrinter = (job: unknown): NonNullable<ReturnType<typeof printer>> => {
+    const controller = printers.controllers.find(c => c.status().interrupted?.jobId === job)
+    if (controller == null) throw new Error(`no printer here has an interrupted print of job ${String(job)}`)
+    return controller
+  }
+
+  api.register('print.abandon', async (params) => {
+    const controller = interruptedPrinter(params.job)
+    await node.work.abandonPrint(String(params.job), async () => controller.abandon(String(params.job)))
+    return controller.status()
+  })
+
   api.register('print.resume', async (params) => {
-    const controller = printers.controllers.find(c => c.status().interrupted?.jobId === params.job)
-    if (controller == null) throw new Error(`no printer here has an interrupted print of job ${String(params.job)}`)
+    const controller = interruptedPrinter(params.job)
     const fromLine = Number(params.fromLine)
     const resumed = node.work.resumePrint(String(params.job), async () => {
       const end = await controller.resume(String(params.job), fromLine)

@@ -120,3 +120,34 @@ test('a restart sweeps what earlier runs left in work/, keeps the folder of an i
   assert.equal(done.state, 'done', done.error)
   assert.deepEqual(await workEntries(second), ['notes.txt'], 'the resumed print\'s folder and report are gone once it is done')
 })
+
+test('an operator abandons an interrupted print: the job fails saying so, its folder goes, the part stays on the bed until cleared', async (t) => {
+  const dir = await tempDir(t, 'meshnode-abandon-')
+  const withPrinter = (faults: string[]) => (c: NodeConfig): void => {
+    c.printers = [parsePrinterConfig({
+      name: 'mk3', port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', virtual: { speedUp: 50, faults }
+    }, 'printers[0]')]
+  }
+  // The link drops at line 60; the peer is then restarted with the printer plugged back in.
+  const first = await startPeer(t, dir, 'pi', withPrinter(['disconnect:60']))
+  const gcode = join(dir, 'part.gcode')
+  await writeFile(gcode, sampleGcode(8, 1))
+  const [job] = await first.jobs.submit({ files: [gcode], extra: [], pipeline: ['print'], options: { params: {} } })
+  await waitFor(async () => ((await first.jobStore.get(job.id) as JobRecord).stages[0].state === 'interrupted'),
+    { timeoutMs: 30_000, intervalMs: 50, what: 'the print to be interrupted' })
+  await stopPeer(first)
+  const pi = await startPeer(t, dir, 'pi', withPrinter([]))
+  assert.equal((await workEntries(pi)).length, 1, 'the interrupted print keeps its folder')
+
+  const client = await ControlClient.connect(pi.config.dataDir)
+  t.after(() => { client.close() })
+  await assert.rejects(client.call('print.abandon', { job: 'j000000000000' }), /no printer here has an interrupted print of job j000000000000/)
+  const printer = await client.call('print.abandon', { job: job.id })
+  assert.equal(printer.state, 'bed-occupied', 'the half-printed part is still on the bed')
+  const failed = await ended(pi, job.id)
+  assert.equal(failed.state, 'failed')
+  assert.match(failed.stages[0].error ?? '', /the interrupted print was abandoned by the operator of pi/)
+  assert.deepEqual(await workEntries(pi), [], 'the abandoned print\'s folder is gone')
+  await assert.rejects(client.call('print.resume', { job: job.id, fromLine: 1 }), /no printer here has an interrupted print/, 'an abandoned print cannot be resumed')
+  assert.equal((await client.call('printer.clear', { name: 'mk3' })).state, 'idle')
+})
