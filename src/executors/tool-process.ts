@@ -83,8 +83,12 @@ export async function endLeftoverTools (stamps: readonly ToolStamp[]): Promise<n
   return killed
 }
 
+let boot: Promise<string | undefined> | undefined
+
+/** This boot's id: read once, it changes only with a reboot. */
 async function bootId (): Promise<string | undefined> {
-  return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => undefined))?.trim()
+  boot ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(id => id.trim(), () => undefined)
+  return boot
 }
 
 /** State, process group and start time; the name in parentheses may hold spaces and parentheses itself. */

@@ -15,6 +15,7 @@ import type { NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
+import { RecentMap } from '../store/recent-map.js'
 
 const log = logger('meshnode:market:work')
 const STAGE_TIMEOUT_MS = 30 * 60_000
@@ -101,7 +102,7 @@ export class WorkQueue {
    * the holder before re-awarding a late lease) was taken as new: the stage was set up again, its folder
    * emptied, and only the confirmation stopped the tool from running twice.
    */
-  private readonly reported = new Map<string, number>()
+  private readonly reported = new RecentMap<string, number>(REPORTED_MEMORY)
   /**
    * The token of the newest award of each stage with a work record. A superseded run still ends and writes its
    * record; under the stage's one key it must not overwrite (or, once reported, delete) the newer award's.
@@ -271,8 +272,6 @@ export class WorkQueue {
           onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
           onProgress: (percent) => { running.progress = percent },
           onSpawn: async (stamp) => {
-            // A newer award of the stage owns the record by now.
-            if (this.held.get(record.key)?.running !== running) return
             record.tools = [...(record.tools ?? []), stamp]
             await this.save(record)
           }
@@ -305,9 +304,7 @@ export class WorkQueue {
    * the requester under the original award. The report `resume` writes is kept as a blob, and its file removed.
    */
   async resumePrint (jobId: string, resume: () => Promise<{ outputPath: string, command: string[] }>): Promise<void> {
-    let record: WorkRecord | undefined
-    for await (const r of this.work.values()) if (r.spec.jobId === jobId && r.state === 'interrupted') record = r
-    if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
+    const record = await this.interruptedPrint(jobId)
     record.state = 'running'
     await this.save(record)
     let finished = false
@@ -332,14 +329,17 @@ export class WorkQueue {
    * the bed is not a print to run again elsewhere), its folder goes, and the requester is told.
    */
   async abandonPrint (jobId: string, abandon: () => Promise<void>): Promise<void> {
-    let record: WorkRecord | undefined
-    for await (const r of this.work.values()) if (r.spec.jobId === jobId && r.state === 'interrupted') record = r
-    if (record == null) throw new Error(`no interrupted print of job ${jobId} on this node`)
+    const record = await this.interruptedPrint(jobId)
     await abandon()
     Object.assign(record, { state: 'failed', error: `the interrupted print was abandoned by the operator of ${this.init.selfName}`, retryable: false })
     await this.save(record)
     await this.dropFolder(record)
     this.report(record)
+  }
+
+  private async interruptedPrint (jobId: string): Promise<WorkRecord> {
+    for await (const record of this.work.values()) if (record.spec.jobId === jobId && record.state === 'interrupted') return record
+    throw new Error(`no interrupted print of job ${jobId} on this node`)
   }
 
   private workRoot (): string {
@@ -432,12 +432,6 @@ export class WorkQueue {
     await this.work.del(record.key)
   }
 
-  private remember (record: WorkRecord): void {
-    this.reported.delete(record.key)
-    this.reported.set(record.key, record.token)
-    if (this.reported.size > REPORTED_MEMORY) this.reported.delete(this.reported.keys().next().value as string)
-  }
-
   /** Sends the result until the requester confirms it (or says it no longer wants it), then forgets the work. */
   private report (record: WorkRecord, lines: string[] = []): void {
     // Read once for every attempt: the output inline when the requester wants it and it is small.
@@ -466,7 +460,7 @@ export class WorkQueue {
         if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
           // An interrupted print stays here until an operator resumes it.
           if (record.state !== 'interrupted') {
-            this.remember(record)
+            this.reported.set(record.key, record.token)
             await this.forget(record)
           }
           return

@@ -1,6 +1,7 @@
 import { ConflictError, JobNotFoundError, type JobStore } from './job-store.js'
 import type { JobEvent, JobRecord } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
+import { RecentMap } from './recent-map.js'
 
 const seqKey = (n: number): string => n.toString().padStart(12, '0')
 /** The key prefix of a job's events; "!" is escaped so no job id's range can hold another job's events. */
@@ -17,7 +18,7 @@ const RECENT_JOBS = 512
  */
 export class LevelJobStore implements JobStore {
   private readonly db: MeshDb
-  private readonly recent = new Map<string, JobRecord>()
+  private readonly recent = new RecentMap<string, JobRecord>(RECENT_JOBS)
   private readonly jobs
   private readonly seqs = new Map<string, number>()
   private readonly events_
@@ -39,7 +40,7 @@ export class LevelJobStore implements JobStore {
         { type: 'put', sublevel: this.events_, key: eventPrefix(job.id) + seqKey(1), value: { ...event, seq: 1, at: Date.now() } }
       ])
       this.seqs.set(job.id, 1)
-      this.remember(record)
+      this.recent.set(job.id, record)
     })
   }
 
@@ -68,7 +69,7 @@ export class LevelJobStore implements JobStore {
         }))
       ])
       if (events.length > 0) this.seqs.set(id, last + events.length)
-      this.remember(next)
+      this.recent.set(id, next)
       return structuredClone(next)
     })
   }
@@ -90,21 +91,11 @@ export class LevelJobStore implements JobStore {
    * raced a write could otherwise keep the older record.
    */
   private async read (id: string): Promise<JobRecord | undefined> {
-    const kept = this.recent.get(id)
-    if (kept !== undefined) {
-      this.recent.delete(id)
-      this.recent.set(id, kept)
-      return kept
-    }
+    const kept = this.recent.touch(id)
+    if (kept !== undefined) return kept
     const job = await this.jobs.get(id)
-    if (job !== undefined) this.remember(job)
+    if (job !== undefined) this.recent.set(id, job)
     return job
-  }
-
-  private remember (job: JobRecord): void {
-    this.recent.delete(job.id)
-    this.recent.set(job.id, job)
-    if (this.recent.size > RECENT_JOBS) this.recent.delete(this.recent.keys().next().value as string)
   }
 
   /** The last event number of a job: read from LevelDB once, then kept, since only this store writes events. */

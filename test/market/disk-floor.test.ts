@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { freeDiskBytes } from '../../src/market/bid-strategies.js'
 import { waitFor } from '../lan/wait.js'
-import { slowService, startPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 
 const MiB = 1024 * 1024
@@ -36,9 +36,7 @@ test('a peer whose disk is below its floor refuses the stage, saying what is fre
 
   // The operator lowers the floor (as after freeing space): the stage is asked again and runs.
   await executor.reload({ ...executor.config, market: { ...executor.config.market, minFreeDiskBytes: 0 } })
-  const done = await waitFor(async () => {
-    const record = await requester.jobStore.get(job.id) as JobRecord
-    return record.state === 'done' ? record : undefined
-  }, { timeoutMs: 30_000, intervalMs: 100, what: 'the job to finish once the floor is lowered' })
+  const done = await jobEnded(requester, job.id)
+  assert.equal(done.state, 'done', done.error)
   assert.equal(done.stages[0].peerId, executorId)
 })

@@ -5,11 +5,10 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
-import { TERMINAL_JOB_STATES } from '../../src/jobs/job.js'
 import { DirectChannel } from '../../src/market/direct.js'
 import { createMeshLibp2p } from '../../src/node/libp2p.js'
 import { waitFor } from '../lan/wait.js'
-import { slowService, startPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 
 test('forged renewals, results and offers from a third peer change nothing; the job ends with the real result', async (t) => {
@@ -58,11 +57,7 @@ test('forged renewals, results and offers from a third peer change nothing; the 
   assert.equal(offer.status, MarketResponse.Status.FORBIDDEN, 'only the requester named in a stage can award it')
   assert.equal(await executor.blobStore.has(evilHash), false, 'the inline file of a forged offer was not kept')
 
-  const done = await waitFor(async () => {
-    const job = await requester.jobStore.get(submitted.id) as JobRecord
-    if (!TERMINAL_JOB_STATES.includes(job.state)) throw new Error(job.state)
-    return job
-  }, { timeoutMs: 30_000, what: 'the job to end' })
+  const done = await jobEnded(requester, submitted.id)
   assert.equal(done.state, 'done')
   assert.equal(done.stages[0].peerId, executor.libp2p.peerId.toString())
   assert.notEqual(done.stages[0].output?.hash, fakeOutput.hash, 'the forged output was never recorded')

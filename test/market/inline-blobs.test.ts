@@ -7,8 +7,7 @@ import { BlobStore } from '../../src/blobs/blob-store.js'
 import { BLOB_PROTOCOL } from '../../src/blobs/constants.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_FILES } from '../../src/market/constants.js'
 import { inlineFiles, keepInlineFiles } from '../../src/market/inline-blobs.js'
-import { waitFor } from '../lan/wait.js'
-import { startRequesterAndExecutor, tempDir } from './mesh-fixture.js'
+import { jobEnded, startRequesterAndExecutor, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
@@ -58,11 +57,8 @@ test('with the blob protocol off on both peers, a small job still runs: its inpu
   const input = join(dir, 'part.txt')
   await writeFile(input, 'a part small enough to travel inline\n')
   const [job] = await requester.jobs.submit({ files: [input], extra: [], pipeline: ['slow'], options: { params: {} } })
-  const done = await waitFor(async () => {
-    const record = await requester.jobStore.get(job.id) as JobRecord
-    if (record.state !== 'done') throw new Error(record.state)
-    return record
-  }, { timeoutMs: 20_000, what: 'the job to finish' })
+  const done = await jobEnded(requester, job.id)
+  assert.equal(done.state, 'done', done.error)
   assert.equal(done.stages[0].peerName, 'executor')
   const result = done.result as NonNullable<JobRecord['result']>
   assert.ok(result.holders.includes(requester.libp2p.peerId.toString()), 'the requester holds the output')

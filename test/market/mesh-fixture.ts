@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
+import { TERMINAL_JOB_STATES, type JobRecord } from '../../src/jobs/job.js'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
 import { startMeshNode, type MeshNode } from '../../src/node/mesh-node.js'
 import { waitFor } from '../lan/wait.js'
@@ -43,6 +44,14 @@ export async function slowService (dir: string, seconds: number): Promise<NodeCo
   await writeFile(script, `#!/bin/sh\necho "$1" >> "${join(dir, 'slow.runs')}"\nsleep ${seconds}\ncp "$1" "$2"\n`)
   await chmod(script, 0o755)
   return parseServiceConfig({ name: 'slow', command: script, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
+}
+
+/** The job's record once it has ended (done, failed or cancelled), as `node` keeps it. */
+export async function jobEnded (node: MeshNode, id: string, timeoutMs = 30_000): Promise<JobRecord> {
+  return waitFor(async () => {
+    const job = await node.jobStore.get(id) as JobRecord
+    return TERMINAL_JOB_STATES.includes(job.state) ? job : undefined
+  }, { timeoutMs, intervalMs: 50, what: `job ${id} to end` })
 }
 
 /** A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. */

@@ -4,9 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { DirectChannel } from '../../src/market/direct.js'
-import { waitFor } from '../lan/wait.js'
-import { startRequesterAndExecutor, tempDir } from './mesh-fixture.js'
-import type { JobRecord } from '../../src/jobs/job.js'
+import { jobEnded, startRequesterAndExecutor, tempDir } from './mesh-fixture.js'
 
 test('an offer repeated after its result was taken is answered, not set up and run again', async (t) => {
   const dir = await tempDir(t, 'meshnode-repeat-')
@@ -15,11 +13,8 @@ test('an offer repeated after its result was taken is answered, not set up and r
   const input = join(dir, 'part.txt')
   await writeFile(input, 'run me once\n')
   const [submitted] = await requester.jobs.submit({ files: [input], extra: [], pipeline: ['slow'], options: { params: {} } })
-  const done = await waitFor(async () => {
-    const job = await requester.jobStore.get(submitted.id) as JobRecord
-    if (job.state !== 'done') throw new Error(job.state)
-    return job
-  }, { timeoutMs: 15_000, what: 'the job to finish' })
+  const done = await jobEnded(requester, submitted.id)
+  assert.equal(done.state, 'done', done.error)
   const stage = done.stages[0]
   const work = join(dir, 'executor', 'work')
   const folder = `${done.id}-0-${stage.token}`

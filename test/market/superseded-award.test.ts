@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { DirectChannel } from '../../src/market/direct.js'
 import { waitFor } from '../lan/wait.js'
-import { startPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, startPeer, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 
 /** A design the embedded OpenSCAD takes a few seconds over: long enough to award it again mid-run. */
@@ -57,10 +57,7 @@ test('a superseded run that ends late never overwrites the newer award\'s record
   assert.equal(record?.token, newer, 'the stored work record is the newer award\'s')
   assert.equal(record?.state, 'running')
 
-  const done = await waitFor(async () => {
-    const job = await requester.jobStore.get(submitted.id) as JobRecord
-    if (job.state !== 'done') throw new Error(job.state)
-    return job
-  }, { timeoutMs: 20_000, what: 'the job to finish under the newer award' })
+  const done = await jobEnded(requester, submitted.id)
+  assert.equal(done.state, 'done', done.error)
   assert.equal(done.stages[0].token, newer)
 })

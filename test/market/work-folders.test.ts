@@ -8,18 +8,11 @@ import { packageRoot } from '../../src/paths.js'
 import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { sampleGcode } from '../e2e/print/printer-record.js'
 import { waitFor } from '../lan/wait.js'
-import { slowService, startPeer, stopPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, stopPeer, tempDir } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 import type { NodeConfig } from '../../src/config/node-config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TestContext } from 'node:test'
-
-async function ended (node: MeshNode, id: string, timeoutMs = 30_000): Promise<JobRecord> {
-  return waitFor(async () => {
-    const job = await node.jobStore.get(id) as JobRecord
-    return ['done', 'failed', 'cancelled'].includes(job.state) ? job : undefined
-  }, { timeoutMs, intervalMs: 50, what: `job ${id} to end` })
-}
 
 async function workEntries (node: MeshNode): Promise<string[]> {
   return (await readdir(join(node.config.dataDir, 'work')).catch(() => [] as string[])).sort()
@@ -50,7 +43,7 @@ test('after each job the executor\'s work folder is empty: a render, a design th
   const submit = async (file: string, pipeline: string[]): Promise<string> =>
     (await requester.jobs.submit({ files: [file], extra: [], pipeline, options: { params: {} } }))[0].id
 
-  const rendered = await ended(requester, await submit(join(packageRoot(), 'examples', 'bracket.scad'), ['scad']))
+  const rendered = await jobEnded(requester, await submit(join(packageRoot(), 'examples', 'bracket.scad'), ['scad']))
   assert.equal(rendered.state, 'done', rendered.error)
   assert.deepEqual(await workEntries(executor), [], 'nothing is left in work/ after a render')
   const stl = rendered.stages[0].output?.hash as string
@@ -59,7 +52,7 @@ test('after each job the executor\'s work folder is empty: a render, a design th
 
   const broken = join(dir, 'broken.scad')
   await writeFile(broken, 'cube([10, 10, 10]\n')
-  const failed = await ended(requester, await submit(broken, ['scad']))
+  const failed = await jobEnded(requester, await submit(broken, ['scad']))
   assert.equal(failed.state, 'failed')
   assert.deepEqual(await workEntries(executor), [], 'nothing is left in work/ after a tool failed')
 
@@ -69,7 +62,7 @@ test('after each job the executor\'s work folder is empty: a render, a design th
   await waitFor(async () => existsSync(join(dir, 'slow.runs')), { timeoutMs: 15_000, intervalMs: 50, what: 'the slow tool to start' })
   assert.equal((await workEntries(executor)).length, 1, 'the running stage has its folder')
   await requester.jobs.cancel(id)
-  assert.equal((await ended(requester, id)).state, 'cancelled')
+  assert.equal((await jobEnded(requester, id)).state, 'cancelled')
   await waitFor(async () => (await workEntries(executor)).length === 0, { timeoutMs: 15_000, intervalMs: 50, what: 'the cancelled stage\'s folder to go' })
 
   // The cancelled award's record answers a repeated offer while the executor runs; a restart lets it go.
@@ -116,7 +109,7 @@ test('a restart sweeps what earlier runs left in work/, keeps the folder of an i
   const client = await ControlClient.connect(second.config.dataDir)
   t.after(() => { client.close() })
   await client.call('print.resume', { job: job.id, fromLine: 1 })
-  const done = await ended(second, job.id)
+  const done = await jobEnded(second, job.id)
   assert.equal(done.state, 'done', done.error)
   assert.deepEqual(await workEntries(second), ['notes.txt'], 'the resumed print\'s folder and report are gone once it is done')
 })
@@ -144,7 +137,7 @@ test('an operator abandons an interrupted print: the job fails saying so, its fo
   await assert.rejects(client.call('print.abandon', { job: 'j000000000000' }), /no printer here has an interrupted print of job j000000000000/)
   const printer = await client.call('print.abandon', { job: job.id })
   assert.equal(printer.state, 'bed-occupied', 'the half-printed part is still on the bed')
-  const failed = await ended(pi, job.id)
+  const failed = await jobEnded(pi, job.id)
   assert.equal(failed.state, 'failed')
   assert.match(failed.stages[0].error ?? '', /the interrupted print was abandoned by the operator of pi/)
   assert.deepEqual(await workEntries(pi), [], 'the abandoned print\'s folder is gone')
