@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { copyFile, link, mkdir, open, readdir, rm, stat } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 import { assertBlobHash } from './blob-hash.js'
+import { BlobFileReader, READ_CHUNK_BYTES } from './blob-reader.js'
 import { BlobLayout } from './blob-layout.js'
 import { checkAnnouncedSize } from './content-limits.js'
 import { diskError, isMissing, markUsed, publishFile } from './disk.js'
@@ -9,12 +10,12 @@ import { BlobBusyError, BlobNotFoundError } from './errors.js'
 import { chooseGcVictims } from './gc-policy.js'
 import { PartialBlob } from './partial-blob.js'
 import { writeTempBlob } from './temp-blob.js'
+import type { BlobReader } from './blob-reader.js'
 import type { GcCandidate, GcOptions } from './gc-policy.js'
 
 const log = logger('meshnode:blobs')
 
 export const DEFAULT_MAX_BLOB_BYTES = 4 * 1024 ** 3
-const READ_CHUNK_BYTES = 1024 * 1024
 
 export interface BlobStoreInit {
   /** Larger blobs are refused, before a byte is written when the size is known. */
@@ -35,15 +36,6 @@ export interface BlobStat {
 export interface BlobWriteOptions {
   expectedHash?: string
   expectedSize?: number
-}
-
-export interface BlobReader {
-  /** The whole blob, whatever the offset. */
-  size: number
-  /** The content from the offset to the end, read from a file that is already open. */
-  chunks: AsyncIterable<Uint8Array>
-  /** Releases the file when `chunks` will not be read to the end. */
-  close: () => void
 }
 
 export interface GcResult {
@@ -127,8 +119,7 @@ export class BlobStore {
     try {
       const { size } = await handle.stat()
       await markUsed(path)
-      const chunks = handle.createReadStream({ start: offset, highWaterMark: READ_CHUNK_BYTES, autoClose: true })
-      return { size, chunks, close: () => { chunks.destroy() } }
+      return new BlobFileReader(handle, size, offset)
     } catch (err) {
       await handle.close()
       throw err

@@ -28,7 +28,10 @@ export const RECEIVE_LOW_WATER_BYTES = 512 * 1024
 export const RECEIVE_READ_BUFFER_BYTES = 24 * 1024 * 1024
 /** Disk writes are batched to this size so small network frames do not each cost a syscall. */
 export const DISK_WRITE_BYTES = 1024 * 1024
-/** Batches of a download being written at once, each at its own offset (libuv runs four file operations at a time). */
+/**
+ * Batches of a download written at once through the thread pool, each at its own offset, once the disk is
+ * slower than the page cache (libuv runs four file operations at a time).
+ */
 export const WRITES_IN_FLIGHT = 4
 /**
  * A download is flushed to disk in the background every so many bytes; otherwise the whole blob waits
