@@ -59,7 +59,9 @@ export async function * readStreamBody (stream: Stream, options: BodyReadOptions
         continue
       }
       if (failure != null) throw failure
-      if (ended) return
+      // 'end' can come before the last bytes: a header reader that read ahead hands them back to the
+      // stream when it is unwrapped, after the remote had closed, and they are dispatched from a microtask.
+      if (ended && stream.readBufferLength === 0) return
       await waitForData(options, (resolve) => { wake = resolve })
       wake = undefined
     }
