@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { copyFile, link, mkdir, open, readdir, rm, stat } from 'node:fs/promises'
+import { chmod, copyFile, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 import { assertBlobHash } from './blob-hash.js'
 import { BlobFileReader, READ_CHUNK_BYTES } from './blob-reader.js'
@@ -144,6 +144,25 @@ export class BlobStore {
       const code = (err as NodeJS.ErrnoException).code
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK') throw err
       await copyFile(path, destPath).catch((copyErr: unknown) => { throw diskError(copyErr) })
+    }
+    await markUsed(path)
+  }
+
+  /**
+   * Writes a copy of a blob to `destPath` for a user (`meshnode get`): never a link, since the user may edit
+   * the file; writable by its owner; in place only once whole. One kernel copy, not a read and write stream.
+   */
+  async exportTo (hash: string, destPath: string): Promise<void> {
+    const path = this.layout.blobPath(hash)
+    const temp = `${destPath}.meshnode-partial`
+    try {
+      await copyFile(path, temp)
+      await chmod(temp, 0o644)
+      await rename(temp, destPath)
+    } catch (err) {
+      await rm(temp, { force: true })
+      if (isMissing(err) && !(await this.has(hash))) throw new BlobNotFoundError(`blob ${hash} not found`)
+      throw diskError(err)
     }
     await markUsed(path)
   }

@@ -1,7 +1,4 @@
-import { createWriteStream } from 'node:fs'
-import { rename } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
 import { checkNotifyUrl } from '../jobs/notify.js'
@@ -96,10 +93,7 @@ export function registerJobApi (node: MeshNode): void {
     if (!(await node.blobStore.has(result.hash))) {
       await node.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
     }
-    // A copy, never a link: the user may edit the file, and the blob must stay as its hash says.
-    const temp = `${out}.meshnode-partial`
-    await pipeline(node.blobStore.read(result.hash), createWriteStream(temp))
-    await rename(temp, out)
+    await node.blobStore.exportTo(result.hash, out)
     return { path: out, name: result.name, size: result.size, hash: result.hash }
   })
 

@@ -148,3 +148,18 @@ test('a partial whose content fails its hash is not published', async (t) => {
   await partial.complete({ maxBytes: 1000 })
   assert.equal(await store.has(hash), true)
 })
+
+test('exportTo writes a writable copy for the user, replacing an older file, and refuses an unknown blob', async (t) => {
+  const dir = await tempDir(t)
+  const store = await BlobStore.open(join(dir, 'blobs'))
+  const content = Buffer.from('solid part\nendsolid part\n')
+  const { hash } = await store.write(chunksOf(content))
+  const out = join(dir, 'part.stl')
+  await writeFile(out, 'an older part')
+  await store.exportTo(hash, out)
+  assert.deepEqual(await readFile(out), content)
+  assert.equal((await stat(out)).mode & 0o777, 0o644, 'the user may edit it; the blob itself stays read-only')
+  assert.equal((await stat(out)).ino === (await stat(join(dir, 'blobs', hash.slice(0, 2), hash.slice(2)))).ino, false, 'a copy, not a link')
+  await assert.rejects(store.exportTo(sha256(Buffer.from('never stored')), join(dir, 'other.stl')), { name: 'BlobNotFoundError' })
+  assert.deepEqual((await readdir(dir)).sort(), ['blobs', 'part.stl'], 'no partial file left behind')
+})
