@@ -172,12 +172,15 @@ export class WorkQueue {
     const load = this.load()
     const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, this.history.typicalMs(spec.kind))
     if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
-    // A file system that cannot say how full it is must not stop the node from working.
-    const free = await freeDiskBytes(this.init.dataDir).catch((err: Error) => { log('reading the free space of %s failed %e', this.init.dataDir, err); return Infinity })
+    // Asked together: each is a trip to the thread pool, and the requester waits for this answer.
+    const [free, cached, holdsInput] = await Promise.all([
+      // A file system that cannot say how full it is must not stop the node from working.
+      freeDiskBytes(this.init.dataDir).catch((err: Error) => { log('reading the free space of %s failed %e', this.init.dataDir, err); return Infinity }),
+      this.cache.lookup(spec, executor.tool).then(hit => hit != null),
+      spec.input != null ? this.store.has(spec.input.hash) : false
+    ])
     const lowDisk = diskRefusal(free, market.minFreeDiskBytes, spec.input?.size ?? 0)
     if (lowDisk != null) return { ...base, accept: false, reason: lowDisk.reason, busy: true }
-    const cached = await this.cache.lookup(spec, executor.tool) != null
-    const holdsInput = spec.input != null && await this.store.has(spec.input.hash)
     this.bidsOut.set(`${spec.jobId}:${spec.index}`, Date.now())
     return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
   }
