@@ -217,10 +217,13 @@ export class WorkQueue {
     if (superseded != null) this.release(key, superseded.running)
     const record: WorkRecord = { key, spec: specToJson(spec), token: request.token, state: 'queued', wantOutput: request.wantOutput, acceptedAt: Date.now() }
     this.newest.set(key, record.token)
-    await this.save(record)
+    // Inputs that came inside the offer are kept before the stage can look for them; both writes are
+    // synced before the answer, so they go to the disk together.
+    await Promise.all([
+      this.save(record),
+      keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
+    ])
     this.folders.add(folderName(record))
-    // Inputs that came inside the offer are kept before the stage can look for them.
-    await keepInlineFiles(this.store, [spec.input, ...spec.extra].filter(f => f != null), request.inline)
     // The lease starts with the award, not with the run: a stage queued behind others must not lapse.
     this.hold(record)
     const queued = this.queue.findIndex(w => w.key === key)
