@@ -57,11 +57,15 @@ const WAKE_ON_RESULT = 1
 /** Waiting stages woken when a peer joins or changes what it offers (a printer freed): as many as a peer queues per slot. */
 const WAKE_ON_PEER = 4
 /**
- * A stage that waits for a busy peer asks again after 2, 4, then every 8 s (for a peer that did not answer:
- * 0.5, 1, 2, ...): results and joining peers wake it sooner, so the timer only covers capacity freed by other
- * requesters' stages.
+ * Stages that wait for busy peers do not each ask again on a timer: a batch of 100 on two peers asked 250
+ * times for 100 renders that way. Results and joining peers wake them; for capacity freed by other
+ * requesters' stages, one waiting stage at a time asks again, after 2, 4, then every 8 s. A stage that
+ * waits for a peer that did not answer asks again itself after 0.5, 1, 2, ... s.
  */
+const FIRST_PROBE_MS = 2000
 const MAX_WAIT_MS = 8000
+/** However it waits, a stage asks again at least this often, should a wake-up go missing. */
+const LONGEST_WAIT_MS = 60_000
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -86,6 +90,10 @@ export class Coordinator extends EventTarget {
   private readonly driving = new Set<string>()
   /** Jobs whose next stage found every peer busy, oldest first: woken as stages finish and free a slot. */
   private readonly waitingForCapacity = new Set<string>()
+  /** The probe: one waiting stage asks again when it fires; the prober is the stage it woke last. */
+  private probeTimer: NodeJS.Timeout | undefined
+  private probeDelayMs = FIRST_PROBE_MS
+  private prober: string | undefined
   private stopped = false
 
   constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
@@ -118,7 +126,37 @@ export class Coordinator extends EventTarget {
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
     this.capabilities.removeEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
+    clearTimeout(this.probeTimer)
     for (const wake of this.wakers.values()) wake()
+  }
+
+  /** Wakes the stage that has waited longest for capacity, once the probe's delay has passed. */
+  private scheduleProbe (): void {
+    if (this.probeTimer != null || this.stopped) return
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined
+      const first = this.waitingForCapacity.values().next().value
+      if (first == null) {
+        this.probeDelayMs = FIRST_PROBE_MS
+        return
+      }
+      this.prober = first
+      this.wake(first)
+      this.probeDelayMs = Math.min(this.probeDelayMs * 2, MAX_WAIT_MS)
+      this.scheduleProbe()
+    }, this.probeDelayMs)
+  }
+
+  /**
+   * A probe found capacity: there may be more of it (another requester's batch ended), so the next waiting
+   * stage asks at once, and the probe starts again from its shortest delay.
+   */
+  private probeSucceeded (id: string): void {
+    if (this.prober !== id) return
+    this.probeDelayMs = FIRST_PROBE_MS
+    const next = [...this.waitingForCapacity].find(other => other !== id)
+    this.prober = next
+    if (next != null) this.wake(next)
   }
 
   private readonly onPeerChanged = (): void => {
@@ -253,6 +291,7 @@ export class Coordinator extends EventTarget {
         // For everyone to see, once the offer to the winner (the next step) is on its way: the winner learns of
         // its award from the offer, and signing and sending this to every peer took 2 ms.
         setImmediate(() => { void this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } }) })
+        this.probeSucceeded(job.id)
         return
       }
       // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
@@ -279,9 +318,13 @@ export class Coordinator extends EventTarget {
         }, [{ type: 'no-bids', stage: stage.index, message: `no peer can run ${stage.kind}: ${why}` }])
         return
       }
+      if (this.prober === job.id) this.prober = undefined
       if (waiting > 0) this.waitingForCapacity.add(job.id)
-      // A silent peer may answer any moment; a busy one frees a slot with a result, which wakes the stage.
-      const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : Math.min((silent.length > 0 ? 250 : 1000) * 2 ** waiting, MAX_WAIT_MS)
+      // A silent peer may answer any moment; a busy one frees a slot with a result, which wakes the stage,
+      // and the probe covers slots freed elsewhere.
+      const onlyBusy = waiting > 0 && silent.length === 0
+      if (onlyBusy) this.scheduleProbe()
+      const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : onlyBusy ? LONGEST_WAIT_MS : Math.min(250 * 2 ** waiting, MAX_WAIT_MS)
       await this.sleep(job.id, backoffMs)
       this.waitingForCapacity.delete(job.id)
       current = await this.mustGet(job.id)
