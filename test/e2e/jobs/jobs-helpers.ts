@@ -69,18 +69,20 @@ export function logRuns (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 }
 
 /**
- * The runs of one stage's tool on these executors (started with logRuns()), as `<node>:<folder>`. Each award
+ * Every tool run on these executors (started with logRuns()), as the node and the folder it ran in. Each award
  * runs in its own folder <job>-<stage>-<award token>, and the tool starts (and the line is logged) only once
  * its inputs are in there: an attempt that could not fetch its input ran nothing. Restarts append to the log.
  */
-export function stageRuns (executors: MeshNode[], jobId: string, index: number): string[] {
+export function toolRuns (executors: MeshNode[]): Array<{ node: string, folder: string }> {
   return executors.flatMap(node => {
     const text = existsSync(node.process.stderrPath) ? readFileSync(node.process.stderrPath, 'utf8') : ''
-    return [...text.matchAll(/meshnode:market:stage (\S+): running /g)]
-      .map(match => match[1])
-      .filter(folder => folder.startsWith(`${jobId}-${index}-`))
-      .map(folder => `${node.name}:${folder}`)
+    return [...text.matchAll(/meshnode:market:stage (\S+): running /g)].map(match => ({ node: node.name, folder: match[1] }))
   })
+}
+
+/** The runs of one stage's tool on these executors, as `<node>:<folder>`. */
+export function stageRuns (executors: MeshNode[], jobId: string, index: number): string[] {
+  return toolRuns(executors).filter(run => run.folder.startsWith(`${jobId}-${index}-`)).map(run => `${run.node}:${run.folder}`)
 }
 
 /** The bytes of a finished blob in a node's store; asserts they hash to `hash`. */
