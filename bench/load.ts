@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ControlClient } from '../src/api/control-client.js'
-import { logRuns, toolRuns } from '../test/e2e/jobs/jobs-helpers.js'
+import { logRuns, runsPerJob } from '../test/e2e/jobs/jobs-helpers.js'
 import { createLan, waitFor } from '../test/lan/harness.js'
 import type { MeshNode } from '../test/lan/harness.js'
 import type { JobRecord } from '../src/jobs/job.js'
@@ -31,16 +31,6 @@ async function jobs (node: MeshNode): Promise<JobRecord[]> {
   } finally {
     client.close()
   }
-}
-
-/** Runs of each job's stage 0 across the executors, from the line each logs as a tool starts. */
-function runsByJob (executors: MeshNode[]): Map<string, number> {
-  const runs = new Map<string, number>()
-  for (const { folder } of toolRuns(executors)) {
-    const id = folder.split('-')[0]
-    runs.set(id, (runs.get(id) ?? 0) + 1)
-  }
-  return runs
 }
 
 async function main (): Promise<void> {
@@ -72,7 +62,7 @@ async function main (): Promise<void> {
     const seconds = (Date.now() - started) / 1000
 
     const done = finished.filter(j => j.state === 'done').length
-    const runs = runsByJob(executors)
+    const runs = runsPerJob(executors)
     const twice = [...ids].filter(id => (runs.get(id) ?? 0) > 1).length
     const never = [...ids].filter(id => (runs.get(id) ?? 0) === 0).length
     const reawarded = finished.filter(j => j.stages[0].attempt > 1).length

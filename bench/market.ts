@@ -4,10 +4,11 @@
  *  2. N no-op jobs submitted at once: all complete, none lost, none run twice; wall time and the peers' peak RSS.
  * Run as root after `npm run build`:  node dist/bench/market.js [--latency-jobs 60] [--load-jobs 1000]
  */
-import { readdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { logRuns, runsPerJob } from '../test/e2e/jobs/jobs-helpers.js'
 import { createLan, waitFor } from '../test/lan/harness.js'
 import type { Lan, MeshNode } from '../test/lan/harness.js'
 
@@ -43,7 +44,7 @@ async function main (): Promise<void> {
     const input = join(lan.dir, 'part.txt')
     await writeFile(input, 'no-op stage input\n')
     // node-0 submits and offers nothing, so every stage crosses the network.
-    const nodes = await lan.startAll(i => ({ args: i === 0 ? ['--config', config, '--offer', 'none'] : ['--config', config] }))
+    const nodes = await lan.startAll(i => ({ args: i === 0 ? ['--config', config, '--offer', 'none'] : ['--config', config], env: logRuns() }))
     const requester = nodes[0]
     await waitFor(async () => {
       const peers = await lan.peers(requester)
@@ -73,20 +74,11 @@ async function main (): Promise<void> {
     }, { timeoutMs: 20 * 60_000, intervalMs: 2000, what: `${loadJobs} no-op jobs to finish` })
     const seconds = (Date.now() - started) / 1000
     const done = finished.filter((j: any) => j.state === 'done').length
-    // Each award gets its own work directory <jobId>-<stage>-<token> on the executor; the tool ran there if
-    // it holds the no-op's output (an award revoked before the tool started leaves no output).
-    const runs = new Map<string, number>()
-    for (const node of nodes) {
-      const dirs = await readdir(join(node.dataDir, 'work')).catch(() => [] as string[])
-      for (const dir of dirs) {
-        const id = dir.split('-')[0]
-        const ran = (await readdir(join(node.dataDir, 'work', dir)).catch(() => [] as string[])).some(f => f.endsWith('.out'))
-        if (ids.has(id) && ran) runs.set(id, (runs.get(id) ?? 0) + 1)
-      }
-    }
-    const twice = [...runs.values()].filter(n => n > 1).length
+    const runs = runsPerJob(nodes)
+    const twice = [...ids].filter(id => (runs.get(id) ?? 0) > 1).length
+    const never = [...ids].filter(id => (runs.get(id) ?? 0) === 0).length
     const perPeer = nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')
-    console.log(`${loadJobs} no-op jobs at once: ${done} done, ${ids.size - finished.length} lost, ${twice} run twice, in ${seconds.toFixed(1)} s (${(loadJobs / seconds).toFixed(1)} jobs/s); peak RSS ${perPeer}`)
+    console.log(`${loadJobs} no-op jobs at once: ${done} done, ${ids.size - finished.length} lost, ${twice} run twice, ${never} never run, in ${seconds.toFixed(1)} s (${(loadJobs / seconds).toFixed(1)} jobs/s); peak RSS ${perPeer}`)
   } finally {
     await lan.close()
   }

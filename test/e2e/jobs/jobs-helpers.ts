@@ -80,6 +80,16 @@ export function toolRuns (executors: MeshNode[]): Array<{ node: string, folder: 
   })
 }
 
+/** How often each job's tools ran on these executors, all its stages together. */
+export function runsPerJob (executors: MeshNode[]): Map<string, number> {
+  const runs = new Map<string, number>()
+  for (const { folder } of toolRuns(executors)) {
+    const id = folder.split('-')[0]
+    runs.set(id, (runs.get(id) ?? 0) + 1)
+  }
+  return runs
+}
+
 /** The runs of one stage's tool on these executors, as `<node>:<folder>`. */
 export function stageRuns (executors: MeshNode[], jobId: string, index: number): string[] {
   return toolRuns(executors).filter(run => run.folder.startsWith(`${jobId}-${index}-`)).map(run => `${run.node}:${run.folder}`)
