@@ -35,11 +35,6 @@ export class TransferIo {
     this.limits = limits
   }
 
-  /** False once slow calls used up the budget: every later call goes through the thread pool. */
-  get runsOnLoop (): boolean {
-    return this.onLoop
-  }
-
   /**
    * Writes the pieces in order from `position` on the event loop and returns true, or returns false at once
    * once the transfer has moved to the thread pool: then the caller writes them with writeAll(). No promise

@@ -120,12 +120,13 @@ export class WorkQueue {
 
   async start (): Promise<void> {
     this.channel.on(MarketRequest.Kind.OFFER, async (request, from) => this.onOffer(request, from))
+    const leftoverTools: ToolStamp[] = []
     for await (const record of this.work.values()) {
       this.newest.set(record.key, record.token)
       if (record.state === 'queued' || (record.state === 'running' && record.spec.kind !== 'print')) {
-        // The tool died with the node (what it started dies here); run it again under the same award. The first
-        // renewal tells whether the requester still counts on us.
-        if (record.tools != null) await endLeftoverTools(record.tools)
+        // The tool died with the node (what it started dies below, before any stage runs again); run it again
+        // under the same award. The first renewal tells whether the requester still counts on us.
+        leftoverTools.push(...(record.tools ?? []))
         record.tools = undefined
         record.state = 'queued'
         this.folders.add(folderName(record))
@@ -146,6 +147,8 @@ export class WorkQueue {
         await this.forget(record)
       }
     }
+    // One pass over /proc for every stage that was running.
+    await endLeftoverTools(leftoverTools)
     await this.sweep()
     this.pump()
   }
@@ -365,8 +368,9 @@ export class WorkQueue {
 
   /**
    * At start, removes what earlier runs left in <dataDir>/work (a crash between a stage's end and its folder's
-   * removal, or a version that never removed them), keeping the folders of stages still held. Only names this node gives are touched; a link is
-   * removed, never followed, and a work folder that is itself a link is left as it is.
+   * removal, or a version that never removed them), keeping the folders of stages still held. Only names this
+   * node gives are touched; a link is removed, never followed, and a work folder that is itself a link is left
+   * as it is.
    */
   private async sweep (): Promise<void> {
     const root = this.workRoot()
