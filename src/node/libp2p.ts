@@ -14,6 +14,7 @@ import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { JOBS_TOPIC } from '../market/constants.js'
 import { fastMessageId } from './fast-message-id.js'
 import { heartbeat, type Heartbeat } from './heartbeat.js'
+import { noiseCrypto } from './noise-crypto.js'
 import { quietDiscovery } from './quiet-discovery.js'
 
 export type MeshServices = {
@@ -41,7 +42,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
     privateKey: init.privateKey,
     addresses: { listen: init.listen },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto() })],
     streamMuxers: [yamux()],
     connectionProtector: init.meshKey != null ? preSharedKey({ psk: init.meshKey }) : undefined,
     peerDiscovery: init.mdns.enabled ? [quietDiscovery(mdns({ interval: init.mdns.intervalMs }))] : [],
