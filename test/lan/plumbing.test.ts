@@ -50,8 +50,14 @@ test('two namespaces reach each other over TCP across the bridge', async (t) => 
   assert.ok(a !== undefined && b !== undefined)
   const server = lan.spawn(0, 'echo-server', [process.execPath, '-e', echoServer, a.address])
   await waitFor(async () => (await lan.exec(0, ['cat', server.stdoutPath])).stdout.includes('listening'), { timeoutMs: 10_000, what: 'the echo server to listen' })
-  const reply = await lan.exec(1, [process.execPath, '-e', echoClient, a.address])
-  assert.equal(reply.stdout, `echo from ${a.address}: hello`)
+  // A just-made LAN can refuse the first connections for a moment (seen on a host whose bridged traffic
+  // goes through its firewall): try for a bounded time, and show the last refusal if it never connects.
+  let reply: { code: number | null, stdout: string, stderr: string } = { code: null, stdout: '', stderr: '' }
+  await waitFor(async () => {
+    reply = await lan.exec(1, [process.execPath, '-e', echoClient, a.address])
+    return reply.code === 0
+  }, { timeoutMs: 10_000, intervalMs: 200, what: 'a connection from the other namespace' }).catch(() => {})
+  assert.equal(reply.stdout, `echo from ${a.address}: hello`, reply.stderr)
   assert.equal(reply.code, 0)
 })
 
