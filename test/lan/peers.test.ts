@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, afterEach, before, describe, it } from 'node:test'
+import { DAEMON_FLAGS } from '../../src/node/daemon-flags.js'
 import { createLan, waitFor } from './harness.js'
 import type { Lan, MeshNode, NodeStatus, PeerEntry } from './harness.js'
 
@@ -55,6 +57,13 @@ describe('five peers in five namespaces with mDNS', () => {
         assert.deepEqual(capabilitiesOf(entry), capabilitiesOf(own), `${observer.name} sees ${other.name} as it describes itself`)
         assert.ok(entry.addresses.some(a => a.includes(`/ip4/${other.ns.address}/`)), `${observer.name} knows ${other.name}'s LAN address: ${entry.addresses.join(' ')}`)
       }
+    }
+  })
+
+  it('every peer runs under the V8 flags peers ship with, in the process that was started', () => {
+    for (const node of nodes) {
+      const argv = readFileSync(`/proc/${node.process.pid}/cmdline`, 'utf8').split('\0')
+      for (const flag of DAEMON_FLAGS) assert.ok(argv.includes(flag), `${node.name} runs as ${argv.join(' ')}`)
     }
   })
 
