@@ -56,7 +56,7 @@ async function runDemo (mesh: DemoMesh, design: string, flags: { define?: string
   const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
   const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
   process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
-  const progress = new (await import('./stage-progress.js')).StageProgress(1)
+  const progress = await (await import('./stage-progress.js')).stageProgress(1)
   let job: JobRecord
   try {
     [job] = await mesh.call(workstation, 'watch', { ids: [submitted.id] }, (event: { jobs: JobRecord[] }) => { progress.update(event.jobs) })

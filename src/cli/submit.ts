@@ -45,7 +45,7 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   }
   if (flags.output != null && paths.length > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
   // Loaded while the daemon stores the jobs, not after.
-  const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js')
+  const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(paths.length))
   return withDaemon(dataDirOf(flags), async client => {
     const submitted: JobRecord[] = await client.call('submit', {
       files: paths,
@@ -58,7 +58,7 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
       return 0
     }
-    const progress = progressView == null ? undefined : new (await progressView).StageProgress(submitted.length)
+    const progress = await progressView
     let finished: JobRecord[]
     try {
       finished = await client.call('watch', { ids: submitted.map(j => j.id), progress: progress != null }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
