@@ -35,8 +35,7 @@ async function designs (dir: string, run: number): Promise<string[]> {
   const files: string[] = []
   for (let i = 0; i < count; i++) {
     const file = join(dir, `part-${run}-${i}.scad`)
-    // Distinct parts, so no render is answered from the stage cache: the hole's place differs in every file
-    // (before the seventh session only 35 of each 100 differed, and the cache answered the rest).
+    // Distinct parts, so no render is answered from the stage cache: the hole's place differs in every file.
     await writeFile(file, `$fn = 48;\ndifference() { cube([${20 + i % 7}, ${15 + run}, 8]); translate([${10 + i / 1000}, 7, -1]) cylinder(d = ${3 + (i % 5) / 2}, h = 10); }\n`)
     files.push(file)
   }

@@ -1,7 +1,6 @@
 import cliProgress from 'cli-progress'
-import { percent, status } from './stage-progress.js'
 import type { StageProgress } from './stage-progress.js'
-import type { JobRecord } from '../jobs/job.js'
+import type { JobRecord, StageRecord } from '../jobs/job.js'
 
 /** Progress bars on a terminal: one per stage for a single job, one per job for a batch. */
 export class StageBars implements StageProgress {
@@ -45,4 +44,17 @@ export class StageBars implements StageProgress {
     if (bar == null) this.rows.set(key, this.bars.create(100, Math.round(value), payload))
     else bar.update(Math.round(value), payload)
   }
+}
+
+function percent (stage: StageRecord): number {
+  if (stage.state === 'done') return 100
+  return stage.state === 'running' ? Math.min(100, Math.max(0, stage.progress ?? 0)) : 0
+}
+
+function status (stage: StageRecord): string {
+  const peer = stage.peerName != null ? ` on ${stage.peerName}` : ''
+  const end = stage.finishedAt ?? Date.now()
+  const elapsed = stage.startedAt != null ? ` ${((end - stage.startedAt) / 1000).toFixed(1)} s` : ''
+  const cached = stage.cached === true ? ' (from cache)' : ''
+  return `${stage.state}${peer}${elapsed}${cached}`
 }

@@ -1,5 +1,5 @@
 import { stageLine } from './job-view.js'
-import type { JobRecord, StageRecord } from '../jobs/job.js'
+import type { JobRecord } from '../jobs/job.js'
 
 /** Live progress of running jobs; `update` takes the jobs that changed. */
 export interface StageProgress {
@@ -35,17 +35,4 @@ export class StageLines implements StageProgress {
   }
 
   stop (): void {}
-}
-
-export function percent (stage: StageRecord): number {
-  if (stage.state === 'done') return 100
-  return stage.state === 'running' ? Math.min(100, Math.max(0, stage.progress ?? 0)) : 0
-}
-
-export function status (stage: StageRecord): string {
-  const peer = stage.peerName != null ? ` on ${stage.peerName}` : ''
-  const end = stage.finishedAt ?? Date.now()
-  const elapsed = stage.startedAt != null ? ` ${((end - stage.startedAt) / 1000).toFixed(1)} s` : ''
-  const cached = stage.cached === true ? ' (from cache)' : ''
-  return `${stage.state}${peer}${elapsed}${cached}`
 }
