@@ -13,7 +13,7 @@ import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
-import type { CapabilityService } from '../capabilities/capability-service.js'
+import type { CapabilityService, KnownPeer } from '../capabilities/capability-service.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { Answer, DirectChannel, Request } from '../market/direct.js'
 import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
@@ -35,6 +35,17 @@ type NewEvent = Omit<JobEvent, 'seq' | 'at'>
 interface Lease {
   until: number
   started: boolean
+}
+
+/** What one stage learned of the market: the bids of its round, the peers that did not answer, and why none won. */
+interface MarketAnswer {
+  /** False when the stage did not ask, the market being known to be full. */
+  asked: boolean
+  bids: BidRecord[]
+  silent: KnownPeer[]
+  /** Some peer would take the stage once it has room. */
+  busy: boolean
+  why: string
 }
 
 interface BidRound {
@@ -94,6 +105,15 @@ export class Coordinator extends EventTarget {
   private probeTimer: NodeJS.Timeout | undefined
   private probeDelayMs = FIRST_PROBE_MS
   private prober: string | undefined
+  /**
+   * Markets (stage kind, printer, material) whose last bid round found every peer that offers them busy, with
+   * the reasons it heard. While stages wait for capacity, a new stage for such a market joins them without
+   * asking, and asks only once invited: in a batch of 100 on two peers, most stages' first round was refused by
+   * full queues, each refusal costing both peers a signed message each way and the requester a write.
+   */
+  private readonly saturated = new Map<string, string>()
+  /** Waiting stages woken because a slot may have freed: they ask even where the market is known to be full. */
+  private readonly invited = new Set<string>()
   private stopped = false
 
   constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
@@ -141,7 +161,7 @@ export class Coordinator extends EventTarget {
         return
       }
       this.prober = first
-      this.wake(first)
+      this.invite(first)
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, MAX_WAIT_MS)
       this.scheduleProbe()
     }, this.probeDelayMs)
@@ -156,11 +176,18 @@ export class Coordinator extends EventTarget {
     this.probeDelayMs = FIRST_PROBE_MS
     const next = [...this.waitingForCapacity].find(other => other !== id)
     this.prober = next
-    if (next != null) this.wake(next)
+    if (next != null) this.invite(next)
   }
 
   private readonly onPeerChanged = (): void => {
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_PEER)) this.wake(id)
+    this.saturated.clear()
+    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_PEER)) this.invite(id)
+  }
+
+  /** Wakes a stage waiting for capacity to ask the market again. */
+  private invite (id: string): void {
+    this.invited.add(id)
+    this.wake(id)
   }
 
   /**
@@ -275,11 +302,13 @@ export class Coordinator extends EventTarget {
     let empty = 0
     let waiting = 0
     let lastWhy = ''
+    let invited = false
     for (;;) {
-      const bids = await this.rounds.run(async () => this.collectBids(spec))
+      const { asked, bids, silent, busy, why } = await this.askMarket(spec, invited)
       const winner = pickWinner(bids)
       if (this.stopped) return
       if (winner != null) {
+        if (this.waitingForCapacity.size === 0) this.saturated.clear()
         const fresh = await this.mustGet(job.id)
         if (fresh.state !== 'running') return
         const token = fresh.stages[stage.index].token + 1
@@ -291,21 +320,18 @@ export class Coordinator extends EventTarget {
         // For everyone to see, once the offer to the winner (the next step) is on its way: the winner learns of
         // its award from the offer, and signing and sending this to every peer took 2 ms.
         setImmediate(() => { void this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } }) })
+        this.work.settleBid({ jobId: job.id, index: stage.index, winner: winner.peerId }, this.self)
         this.probeSucceeded(job.id)
         return
       }
-      // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
-      const silent = this.capabilities.peers().filter(p => p.record.offers.includes(stage.kind) && !bids.some(b => b.peerId === p.peerId))
-      const reasons = [...bids.map(b => `${b.peerName}: ${b.reason}`), ...silent.map(p => `${p.record.name}: offers ${stage.kind} but did not answer`)]
-      const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
       // A peer that is only busy (queue full, printer printing, bed occupied) or slow to answer will take the
       // stage later: wait for it. Only a stage that no peer can ever run fails, after a few rounds in case peers
       // are still joining.
-      if (bids.some(b => b.busy) || silent.length > 0) {
+      if (busy || silent.length > 0) {
         waiting++
         if (why !== lastWhy) {
           current = await this.update(current, j => {
-            j.stages[stage.index].bids = [...j.stages[stage.index].bids.filter(b => b.attempt !== stage.attempt), ...bids]
+            if (asked) j.stages[stage.index].bids = [...j.stages[stage.index].bids.filter(b => b.attempt !== stage.attempt), ...bids]
           }, [{ type: 'waiting', stage: stage.index, message: `waiting for a peer to take ${stage.kind}: ${why}` }])
           lastWhy = why
         }
@@ -327,9 +353,36 @@ export class Coordinator extends EventTarget {
       const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : onlyBusy ? LONGEST_WAIT_MS : Math.min(250 * 2 ** waiting, MAX_WAIT_MS)
       await this.sleep(job.id, backoffMs)
       this.waitingForCapacity.delete(job.id)
+      invited = this.invited.delete(job.id)
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
     }
+  }
+
+  /**
+   * A bid round for the stage, once its turn to announce has come; or none, if a round before it found every
+   * peer that offers the stage's market busy and stages still wait for capacity (see `saturated`): the stage
+   * then waits behind them, for the reasons that round heard.
+   */
+  private async askMarket (spec: StageSpec, invited: boolean): Promise<MarketAnswer> {
+    return this.rounds.run(async () => {
+      const market = marketOf(spec)
+      const known = this.saturated.get(market)
+      if (known != null && !invited && this.waitingForCapacity.size > 0) {
+        this.waitingForCapacity.add(spec.jobId)
+        return { asked: false, bids: [], silent: [], busy: true, why: known }
+      }
+      const bids = await this.collectBids(spec)
+      // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
+      const silent = this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind) && !bids.some(b => b.peerId === p.peerId))
+      const reasons = [...bids.map(b => `${b.peerName}: ${b.reason}`), ...silent.map(p => `${p.record.name}: offers ${spec.kind} but did not answer`)]
+      const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
+      const busy = bids.some(b => b.busy)
+      // Marked before the round's slot is given to the next stage, which then need not ask.
+      if ((busy || silent.length > 0) && pickWinner(bids) == null) this.waitingForCapacity.add(spec.jobId)
+      if (busy && silent.length === 0 && pickWinner(bids) == null) this.saturated.set(market, why)
+      return { asked: true, bids, silent, busy, why }
+    })
   }
 
   /**
@@ -485,7 +538,7 @@ export class Coordinator extends EventTarget {
     this.drive(job.id)
     // A finished stage freed a slot on some peer: the oldest stages waiting for one ask again now rather
     // than at the end of their backoff.
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.wake(id)
+    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.invite(id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
   }
 
@@ -588,8 +641,15 @@ export class Coordinator extends EventTarget {
     } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
       const bid = message.bid
       this.collect(bid, bid, from)
+    } else if (message.kind === GossipMessage.Kind.AWARD && message.award != null) {
+      this.work.settleBid(message.award, from)
     }
   }
+}
+
+/** What decides whether a peer can take a stage at all: peers busy for one market may be free for another. */
+function marketOf (spec: StageSpec): string {
+  return JSON.stringify([spec.kind, spec.printer, spec.material])
 }
 
 /** The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by peer id. */

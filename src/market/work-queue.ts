@@ -1,7 +1,7 @@
 import { lstat, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { MarketRequest, MarketResponse, type Bid, type StageSpec } from '../../protocols/market.js'
+import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
 import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
@@ -94,8 +94,8 @@ export class WorkQueue {
   /** The work folders of the stages this node holds (queued, running, or an interrupted print): all others go. */
   private readonly folders = new Set<string>()
   private stopped = false
-  /** Accepting bids not yet awarded or lost, by stage, with when they were made. */
-  private readonly bidsOut = new Map<string, number>()
+  /** Accepting bids not yet awarded or lost, by stage, with when they were made and to whom. */
+  private readonly bidsOut = new Map<string, { at: number, requester: string }>()
   /**
    * Awards whose result the requester has taken (key -> token), the latest REPORTED_MEMORY of them. Their work
    * records are gone, so without this an offer repeated while the result was on its way (the requester asks
@@ -175,6 +175,11 @@ export class WorkQueue {
     const load = this.load()
     const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, this.history.typicalMs(spec.kind))
     if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
+    // Promised before the checks below wait on the thread pool: bids for a burst of announcements are made side
+    // by side, and each would otherwise still see the queue as it was before any of them (a peer that queues 4
+    // stages took 24).
+    const key = `${spec.jobId}:${spec.index}`
+    this.bidsOut.set(key, { at: Date.now(), requester: spec.requester })
     // Asked together: each is a trip to the thread pool, and the requester waits for this answer.
     const [free, cached, holdsInput] = await Promise.all([
       // A file system that cannot say how full it is must not stop the node from working.
@@ -183,9 +188,21 @@ export class WorkQueue {
       spec.input != null ? this.store.has(spec.input.hash) : false
     ])
     const lowDisk = diskRefusal(free, market.minFreeDiskBytes, spec.input?.size ?? 0)
-    if (lowDisk != null) return { ...base, accept: false, reason: lowDisk.reason, busy: true }
-    this.bidsOut.set(`${spec.jobId}:${spec.index}`, Date.now())
+    if (lowDisk != null) {
+      this.bidsOut.delete(key)
+      return { ...base, accept: false, reason: lowDisk.reason, busy: true }
+    }
     return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
+  }
+
+  /**
+   * A stage's award, as its requester announced it: a bid of ours that lost no longer holds a slot. Without
+   * this, every lost bid counted as queued work for two bid windows, and a peer that lost a few rounds in a row
+   * refused the next ones as full while its queue ran dry.
+   */
+  settleBid (award: Pick<Award, 'jobId' | 'index' | 'winner'>, from: string): void {
+    const key = `${award.jobId}:${award.index}`
+    if (award.winner !== this.init.self && this.bidsOut.get(key)?.requester === from) this.bidsOut.delete(key)
   }
 
   /**
@@ -194,7 +211,7 @@ export class WorkQueue {
    */
   private promised (spec: StageSpec): number {
     const since = Date.now() - 2 * this.init.config().market.bidWindowMs
-    for (const [key, at] of this.bidsOut) if (at < since) this.bidsOut.delete(key)
+    for (const [key, bid] of this.bidsOut) if (bid.at < since) this.bidsOut.delete(key)
     return [...this.bidsOut.keys()].filter(key => key !== `${spec.jobId}:${spec.index}`).length
   }
 
