@@ -16,11 +16,11 @@ const count = Number(values.files)
 const runs = Number(values.runs)
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const statFields = (pid: number | 'self'): number[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
 /** CPU seconds a process used itself (utime + stime, in 1/100 s), not counting the tools it ran. */
-function cpuSeconds (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
-  return (fields[11] + fields[12]) / 100
-}
+const cpuSeconds = (pid: number | 'self'): number => (statFields(pid)[11] + statFields(pid)[12]) / 100
+/** CPU seconds of the finished children a process waited for, and theirs (cutime + cstime): the tools. */
+const toolCpuSeconds = (pid: number | 'self'): number => (statFields(pid)[13] + statFields(pid)[14]) / 100
 
 const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 
@@ -52,14 +52,18 @@ async function main (): Promise<void> {
     const mesh: number[] = []
     const xargs: number[] = []
     const daemonCpuMs: number[] = []
+    const meshToolCpuMs: number[] = []
+    const xargsToolCpuMs: number[] = []
     for (let run = 0; run < runs; run++) {
       const meshFiles = await designs(join(lan.dir, `mesh-${run}`), run)
       const cpuBefore = nodes.map(n => cpuSeconds(n.process.pid))
+      const toolCpuBefore = nodes.map(n => toolCpuSeconds(n.process.pid))
       const started = Date.now()
       // As a user would: one submit that waits for the whole batch (a failed job makes it exit non-zero).
       const jobs = await json(lan, nodes[0], ['submit', ...meshFiles, '--pipeline', 'scad'])
       mesh.push((Date.now() - started) / 1000)
       daemonCpuMs.push(nodes.reduce((sum, n, i) => sum + cpuSeconds(n.process.pid) - cpuBefore[i], 0) * 1000 / count)
+      meshToolCpuMs.push(nodes.reduce((sum, n, i) => sum + toolCpuSeconds(n.process.pid) - toolCpuBefore[i], 0) * 1000 / count)
       if (jobs.length !== count || jobs.some((j: any) => j.state !== 'done')) throw new Error(`${jobs.filter((j: any) => j.state === 'done').length} of ${count} renders done`)
 
       const cached = jobs.filter((j: any) => j.stages[0].cached === true).length
@@ -67,9 +71,11 @@ async function main (): Promise<void> {
 
       // The same files, as the target says.
       const t0 = Date.now()
+      const xargsCpuBefore = toolCpuSeconds('self')
       execFileSync('sh', ['-c', 'printf "%s\\n" "$@" | xargs -P2 -I{} openscad -o {}.stl {} 2>/dev/null', 'sh', ...meshFiles])
       xargs.push((Date.now() - t0) / 1000)
-      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s, xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render`)
+      xargsToolCpuMs.push((toolCpuSeconds('self') - xargsCpuBefore) * 1000 / count)
+      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s, xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
     }
     console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x`)
     console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
