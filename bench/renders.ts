@@ -18,9 +18,15 @@ const runs = Number(values.runs)
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const statFields = (pid: number | 'self'): number[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
 /** CPU seconds a process used itself (utime + stime, in 1/100 s), not counting the tools it ran. */
-const cpuSeconds = (pid: number | 'self'): number => (statFields(pid)[11] + statFields(pid)[12]) / 100
+function cpuSeconds (pid: number | 'self'): number {
+  const fields = statFields(pid)
+  return (fields[11] + fields[12]) / 100
+}
 /** CPU seconds of the finished children a process waited for, and theirs (cutime + cstime): the tools. */
-const toolCpuSeconds = (pid: number | 'self'): number => (statFields(pid)[13] + statFields(pid)[14]) / 100
+function toolCpuSeconds (pid: number | 'self'): number {
+  const fields = statFields(pid)
+  return (fields[13] + fields[14]) / 100
+}
 
 const peakRssMb = (pid: number): number => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 

@@ -379,8 +379,10 @@ export class Coordinator extends EventTarget {
       const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
       const busy = bids.some(b => b.busy)
       // Marked before the round's slot is given to the next stage, which then need not ask.
-      if ((busy || silent.length > 0) && pickWinner(bids) == null) this.waitingForCapacity.add(spec.jobId)
-      if (busy && silent.length === 0 && pickWinner(bids) == null) this.saturated.set(market, why)
+      if (pickWinner(bids) == null) {
+        if (busy || silent.length > 0) this.waitingForCapacity.add(spec.jobId)
+        if (busy && silent.length === 0) this.saturated.set(market, why)
+      }
       return { asked: true, bids, silent, busy, why }
     })
   }
