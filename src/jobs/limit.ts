@@ -1,23 +1,52 @@
-/** Runs at most `max` tasks at once; the rest wait their turn in order. */
+/**
+ * Runs at most `max` tasks at once; the rest wait their turn in order. `max` may be a function, read each
+ * time a slot could free (a reloaded config changes it while tasks run).
+ */
 export class Limit {
-  private readonly max: number
+  private readonly max: () => number
   private active = 0
-  private readonly waiting: Array<() => void> = []
+  private readonly waiting: Array<{ admit: () => void }> = []
 
-  constructor (max: number) {
-    this.max = max
+  constructor (max: number | (() => number)) {
+    this.max = typeof max === 'number' ? () => max : max
   }
 
-  async run<T> (task: () => Promise<T>): Promise<T> {
-    // A finishing task hands its slot straight to the next waiter, so `active` never exceeds `max`.
-    if (this.active >= this.max) await new Promise<void>(resolve => this.waiting.push(resolve))
-    else this.active++
+  /** Tasks running now. */
+  get running (): number {
+    return this.active
+  }
+
+  /** Runs `task` once a slot is free; given up, with the signal's reason, if `signal` aborts while it waits. */
+  async run<T> (task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted()
+    await new Promise<void>((resolve, reject) => {
+      const waiter = {
+        admit: () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }
+      const onAbort = (): void => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1)
+        reject(signal?.reason)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiting.push(waiter)
+      this.admit()
+    })
     try {
       return await task()
     } finally {
-      const next = this.waiting.shift()
-      if (next != null) next()
-      else this.active--
+      this.active--
+      this.admit()
+    }
+  }
+
+  /** Lets waiters in, first come first, while slots are free. */
+  private admit (): void {
+    while (this.active < this.max() && this.waiting.length > 0) {
+      this.active++
+      this.waiting.shift()?.admit()
     }
   }
 }

@@ -29,6 +29,11 @@ export interface StageRunInit {
   signal: AbortSignal
   /** Called as the inputs are fetched; the tool starts once both are done, and not if it throws. */
   beforeRun?: () => Promise<void>
+  /**
+   * Runs the tool itself once one of the node's tool slots is free. Everything around the tool (folder,
+   * inputs, confirmation; keeping the output) happens outside the slot, while another stage's tool runs.
+   */
+  inToolSlot: <T>(tool: () => Promise<T>) => Promise<T>
   onLog(line: string): void
   onProgress(percent: number): void
   onSpawn?: StageRun['onSpawn']
@@ -62,7 +67,7 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   // One line per run of a tool, naming the award's folder: the folder itself is gone once the stage has ended.
   log('%s: running %s', basename(init.workDir), init.executor.tool.name)
   try {
-    const result: StageResult = await init.executor.run({
+    const result: StageResult = await init.inToolSlot(async () => init.executor.run({
       workDir: init.workDir,
       input: { path: inputPath, name: inputName },
       extraFiles,
@@ -73,7 +78,7 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
       onLog: init.onLog,
       onProgress: init.onProgress,
       onSpawn: init.onSpawn
-    })
+    }))
     const stored = await store.importFile(result.outputPath)
     return {
       output: { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] },

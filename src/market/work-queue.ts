@@ -15,6 +15,7 @@ import type { NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
+import { Limit } from '../jobs/limit.js'
 import { RecentMap } from '../store/recent-map.js'
 
 const log = logger('meshnode:market:work')
@@ -89,7 +90,10 @@ export class WorkQueue {
   private readonly cache: StageCache
   private readonly history = new RunHistory()
   private readonly queue: WorkRecord[] = []
+  /** Stages taken from the queue: preparing, waiting for a tool slot, running their tool, or finishing. */
   private readonly running = new Map<string, Running>()
+  /** At most `maxConcurrent` tools run at once; the stages around them do their other work meanwhile. */
+  private readonly toolSlots: Limit
   private readonly held = new Map<string, Held>()
   /** The work folders of the stages this node holds (queued, running, or an interrupted print): all others go. */
   private readonly folders = new Set<string>()
@@ -116,6 +120,7 @@ export class WorkQueue {
     this.blobs = components.blobs
     this.store = components.store
     this.cache = components.cache
+    this.toolSlots = new Limit(() => this.init.config().market.maxConcurrent)
   }
 
   async start (): Promise<void> {
@@ -159,9 +164,9 @@ export class WorkQueue {
     for (const held of this.held.values()) held.lease.stop()
   }
 
-  /** Stages queued or running here: what the capability record and bids report as load. */
+  /** Stages queued or running here: what the capability record and bids report as load. A stage running its tool counts as running, one getting ready for it or finishing as queued. */
   load (): { queued: number, running: number } {
-    return { queued: this.queue.length, running: this.running.size }
+    return { queued: this.queue.length + this.running.size - this.toolSlots.running, running: this.toolSlots.running }
   }
 
   /** The semantic strategies first, then the resource ones; a cached identical run bids to finish at once. */
@@ -258,8 +263,12 @@ export class WorkQueue {
     return { status: MarketResponse.Status.OK, message: 'accepted' }
   }
 
+  /**
+   * Takes stages from the queue: up to twice `maxConcurrent`, so the next stage of each slot gets its folder,
+   * inputs and confirmation while the tool before it runs, and starts its own tool as soon as the slot frees.
+   */
   private pump (): void {
-    const max = this.init.config().market.maxConcurrent
+    const max = this.init.config().market.maxConcurrent * 2
     while (!this.stopped && this.running.size < max && this.queue.length > 0) {
       const record = this.queue.shift() as WorkRecord
       this.execute(record).catch(err => log.error('stage %s failed unexpectedly %e', record.key, err))
@@ -277,13 +286,10 @@ export class WorkQueue {
       const executor = this.init.executorFor(spec)
       if (executor == null) throw new Error(`this node no longer has a tool for ${spec.kind}`)
       record.tool = `${executor.tool.name} ${executor.tool.version}`
-      record.state = 'running'
-      await this.save(record)
       const hit = await this.cache.lookup(spec, executor.tool)
       if (hit != null) {
         Object.assign(record, { state: 'finished', output: { ...hit, holders: [this.init.self] }, cached: true, command: [] })
       } else {
-        running.started = true
         const outcome = await runStage({
           spec,
           executor,
@@ -295,6 +301,16 @@ export class WorkQueue {
           signal: running.abort.signal,
           // An offer whose answer was lost (a cut link) is awarded again elsewhere; the tool must not run here too.
           beforeRun: async () => this.held.get(record.key)?.lease.confirm(),
+          // Recorded as running only with the tool: a restarted node runs a stage that had not got that far
+          // again, and takes a print that had as interrupted. The requester hears of a print's start before
+          // it starts: a lapsed lease then means an interrupted print, never one to run elsewhere.
+          inToolSlot: async (tool) => this.toolSlots.run(async () => {
+            running.abort.signal.throwIfAborted()
+            running.started = true
+            record.state = 'running'
+            await Promise.all([this.save(record), spec.kind === 'print' ? this.held.get(record.key)?.lease.confirm() : undefined])
+            return await tool()
+          }, running.abort.signal),
           onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
           onProgress: (percent) => { running.progress = percent },
           onSpawn: async (stamp) => {
