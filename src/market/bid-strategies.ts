@@ -62,15 +62,21 @@ export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): 
   return null
 }
 
+/** What a run of a stage kind is taken to last on a node that has not run one yet, once its slots are taken. */
+export const UNKNOWN_RUN_MS = 2000
+
 /**
  * Should it, given its load? Refuses when the queue is full; otherwise estimates when the stage would finish
- * here from the stages ahead of it and the run times seen so far.
+ * here from the stages ahead of it and the run times seen so far. A node that has never run the kind and has
+ * a free slot bids to finish at once: it would otherwise lose every round to peers that have a history, and
+ * never get one (a new peer sat idle through the first 2 s of a batch of 100 renders).
  */
-export function resourceVerdict (load: Load, maxConcurrent: number, typicalMs: number): ResourceVerdict {
+export function resourceVerdict (load: Load, maxConcurrent: number, typicalMs: number | undefined): ResourceVerdict {
   const waiting = load.queued + load.running
   if (waiting >= maxConcurrent * 4) return { accept: false, reason: `queue full (${waiting} stages)`, etaMs: 0, busy: true }
+  if (typicalMs === undefined && waiting < maxConcurrent) return { accept: true, reason: '', etaMs: 0, busy: false }
   const rounds = Math.floor(waiting / maxConcurrent) + 1
-  return { accept: true, reason: '', etaMs: Math.round(rounds * typicalMs), busy: false }
+  return { accept: true, reason: '', etaMs: Math.round(rounds * (typicalMs ?? UNKNOWN_RUN_MS)), busy: false }
 }
 
 /** Bytes an unprivileged writer may still use on the file system that holds `dir`. */
@@ -108,7 +114,8 @@ export class RunHistory {
     this.typical.set(kind, before == null ? ms : before * 0.7 + ms * 0.3)
   }
 
-  typicalMs (kind: string): number {
-    return this.typical.get(kind) ?? 2000
+  /** Undefined until this node has run the kind once. */
+  typicalMs (kind: string): number | undefined {
+    return this.typical.get(kind)
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { ANY_PEER, defaultConfig, type NodeConfig } from '../../src/config/node-config.js'
-import { diskRefusal, firstRefusal, freeDiskBytes, hasTool, offersStage, resourceVerdict, RunHistory, trustsRequester, type Refusal, type SemanticStrategy } from '../../src/market/bid-strategies.js'
+import { diskRefusal, firstRefusal, freeDiskBytes, hasTool, offersStage, resourceVerdict, RunHistory, trustsRequester, UNKNOWN_RUN_MS, type Refusal, type SemanticStrategy } from '../../src/market/bid-strategies.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../../src/executors/executor.js'
 
@@ -128,15 +128,28 @@ test('a full queue refuses for now (busy), otherwise bids a finish time that gro
   assert.equal(resourceVerdict({ queued: 6, running: 2 }, 2, 1000).accept, false)
 })
 
-test('run history starts from a default and follows what runs took', () => {
+test('a node that never ran the kind bids to finish at once while it has a free slot, then as if runs took 2 s', () => {
+  fc.assert(fc.property(fc.nat({ max: 200 }), fc.nat({ max: 200 }), fc.integer({ min: 1, max: 32 }), (queued, running, max) => {
+    const verdict = resourceVerdict({ queued, running }, max, undefined)
+    const waiting = queued + running
+    assert.equal(verdict.accept, waiting < max * 4)
+    if (!verdict.accept) return
+    assert.equal(verdict.etaMs, waiting < max ? 0 : resourceVerdict({ queued, running }, max, UNKNOWN_RUN_MS).etaMs)
+  }), { numRuns: 500 })
+  // An idle newcomer beats an idle peer that knows its renders take 100 ms; once its slot is taken, it does not.
+  assert.ok(resourceVerdict({ queued: 0, running: 0 }, 1, undefined).etaMs < resourceVerdict({ queued: 0, running: 0 }, 1, 100).etaMs)
+  assert.ok(resourceVerdict({ queued: 1, running: 0 }, 1, undefined).etaMs > resourceVerdict({ queued: 3, running: 0 }, 1, 100).etaMs)
+})
+
+test('run history knows nothing of a kind until it ran once, then follows what runs took', () => {
   const history = new RunHistory()
-  const start = history.typicalMs('slice')
-  assert.ok(start > 0)
+  assert.equal(history.typicalMs('slice'), undefined)
   for (let i = 0; i < 30; i++) history.record('slice', 10_000)
-  assert.ok(Math.abs(history.typicalMs('slice') - 10_000) < 1)
-  assert.equal(history.typicalMs('scad'), start)
+  assert.ok(Math.abs((history.typicalMs('slice') ?? 0) - 10_000) < 1)
+  assert.equal(history.typicalMs('scad'), undefined)
   history.record('slice', 0)
-  assert.ok(history.typicalMs('slice') < 10_000 && history.typicalMs('slice') > 0)
+  const typical = history.typicalMs('slice') ?? 0
+  assert.ok(typical < 10_000 && typical > 0)
 })
 
 const MiB = 1024 * 1024
