@@ -27,15 +27,22 @@ async function main (): Promise<void> {
     const [requester, renderer] = await lan.startAll(i => ({ args: i === 0 ? ['--offer', 'none'] : ['--offer', 'scad'] }))
     await waitFor(async () => (await lan.peers(requester)).some(p => p.offers.includes('scad')), { timeoutMs: 30_000, what: 'the renderer to be listed' })
     let part = 0
+    const steps = new Map<string, number[]>()
     const submit = async (cli?: string): Promise<{ ms: number, render: number }> => {
       const design = join(lan.dir, `part-${part}.scad`)
       await writeFile(design, `cube([${10 + part}, 10, 5]);\n`)
       const out = join(lan.dir, `part-${part++}.stl`)
+      const startedAt = Date.now()
       const started = process.hrtime.bigint()
       const result = await lan.runCliOnHost(requester, ['submit', design, '--pipeline', 'scad', '-o', out], undefined, cli)
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       if (result.code !== 0) throw new Error(`submit failed: ${result.stderr}`)
-      const job = JSON.parse((await lan.runCli(requester, ['jobs', '--json'])).stdout).at(-1)
+      const { id } = JSON.parse((await lan.runCli(requester, ['jobs', '--json'])).stdout).at(-1)
+      const job = JSON.parse((await lan.runCli(requester, ['job', id, '--json'])).stdout)
+      if (cli == null) {
+        for (const event of job.events as Array<{ at: number, type: string }>) steps.set(event.type, [...steps.get(event.type) ?? [], event.at - startedAt])
+        steps.set('file written, CLI gone', [...steps.get('file written, CLI gone') ?? [], ms])
+      }
       return { ms, render: job.stages[0].finishedAt - job.stages[0].startedAt }
     }
     const mine: Array<{ ms: number, render: number }> = []
@@ -47,6 +54,8 @@ async function main (): Promise<void> {
     const times = mine.map(r => r.ms)
     const p90 = [...times].sort((a, b) => a - b)[Math.floor(runs * 0.9)]
     console.log(`submit part.scad --pipeline scad -o part.stl on a 2-peer LAN, ${runs} runs: median ${seconds(median(times))} s, p90 ${seconds(p90)} s (the render itself: median ${median(mine.map(r => r.render))} ms on ${renderer.name})`)
+    console.log('when each of the job\'s events happened, ms from the CLI\'s start (median, this build\'s CLI):')
+    for (const [step, at] of steps) console.log(`  ${step.padEnd(24)} ${median(at).toFixed(0).padStart(5)}`)
     if (otherCli != null) {
       const differences = mine.map((r, i) => other[i].ms - r.ms)
       console.log(`the other CLI (${otherCli}), alternating: median ${seconds(median(other.map(r => r.ms)))} s (render ${median(other.map(r => r.render))} ms); it took ${median(differences).toFixed(1)} ms longer than this build's, median of ${runs} pairs`)
