@@ -60,6 +60,8 @@ interface BidRound {
  * flooding the topic (and every peer's rate limit) in one burst.
  */
 const MAX_CONCURRENT_ROUNDS = 24
+/** Files of a batch read into the blob store side by side: each waits mostly on the thread pool and the disk. */
+const IMPORTS_AT_ONCE = 8
 /**
  * Waiting stages woken by each result: one, for the one slot it freed. Three made four bid rounds per render in
  * a batch of 100 on two peers, three of them refused.
@@ -194,15 +196,26 @@ export class Coordinator extends EventTarget {
    * Stores one job per file. Every file's pipeline is worked out before anything is stored, so a batch with
    * one bad file makes no jobs; each distinct file is imported once; the jobs start once all are stored.
    */
+  /**
+   * One job per file. Every file is checked and stored before any job is: a batch with a file that cannot be
+   * read creates none. The jobs start once all are stored.
+   */
   async submit (request: SubmitRequest): Promise<JobRecord[]> {
     const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
-    const extra: FileRef[] = []
-    for (const path of request.extra) extra.push(await this.importFile(path, true))
-    const imported = new Map<string, FileRef>()
-    const jobs: JobRecord[] = []
-    for (const [i, path] of request.files.entries()) {
-      const input = imported.get(path) ?? await this.importFile(path, false)
-      imported.set(path, input)
+    const importing = new Limit(IMPORTS_AT_ONCE)
+    const imports = new Map<string, Promise<FileRef>>()
+    const importOnce = async (path: string, mustBePlain: boolean): Promise<FileRef> => {
+      const key = `${String(mustBePlain)}:${path}`
+      const started = imports.get(key) ?? importing.run(async () => this.importFile(path, mustBePlain))
+      imports.set(key, started)
+      return started
+    }
+    const [extra, inputs] = await Promise.all([
+      Promise.all(request.extra.map(async path => importOnce(path, true))),
+      Promise.all(request.files.map(async path => importOnce(path, false)))
+    ])
+    const jobs = await Promise.all(request.files.map(async (path, i): Promise<JobRecord> => {
+      const input = inputs[i]
       const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
@@ -219,8 +232,8 @@ export class Coordinator extends EventTarget {
         rev: 0
       }
       await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
-      jobs.push({ ...job, rev: 1 })
-    }
+      return { ...job, rev: 1 }
+    }))
     for (const job of jobs) this.drive(job.id)
     return jobs
   }
@@ -244,8 +257,13 @@ export class Coordinator extends EventTarget {
   private async importFile (path: string, mustBePlain: boolean): Promise<FileRef> {
     const name = basename(path)
     if (mustBePlain) checkFileName(name)
-    const stored = await this.blobStore.importFile(path)
-    return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+    try {
+      const stored = await this.blobStore.importFile(path)
+      return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+    } catch (err: any) {
+      // In a batch, which file it was is half the message.
+      throw new Error(`cannot submit ${path}: ${err.message}`, { cause: err })
+    }
   }
 
   private drive (id: string): void {
