@@ -58,6 +58,8 @@ async function main (): Promise<void> {
     const mesh: number[] = []
     const xargs: number[] = []
     const daemonCpuMs: number[] = []
+    const storedMs: number[] = []
+    const firstMs: number[] = []
     const meshToolCpuMs: number[] = []
     const xargsToolCpuMs: number[] = []
     for (let run = 0; run < runs; run++) {
@@ -68,6 +70,8 @@ async function main (): Promise<void> {
       // As a user would: one submit that waits for the whole batch (a failed job makes it exit non-zero).
       const jobs = await json(lan, nodes[0], ['submit', ...meshFiles, '--pipeline', 'scad'])
       mesh.push((Date.now() - started) / 1000)
+      storedMs.push(Math.max(...jobs.map((j: any) => j.createdAt)) - started)
+      firstMs.push(Math.min(...jobs.map((j: any) => j.stages[0].startedAt)) - started)
       daemonCpuMs.push(nodes.reduce((sum, n, i) => sum + cpuSeconds(n.process.pid) - cpuBefore[i], 0) * 1000 / count)
       meshToolCpuMs.push(nodes.reduce((sum, n, i) => sum + toolCpuSeconds(n.process.pid) - toolCpuBefore[i], 0) * 1000 / count)
       if (jobs.length !== count || jobs.some((j: any) => j.state !== 'done')) throw new Error(`${jobs.filter((j: any) => j.state === 'done').length} of ${count} renders done`)
@@ -81,7 +85,7 @@ async function main (): Promise<void> {
       execFileSync('sh', ['-c', 'printf "%s\\n" "$@" | xargs -P2 -I{} openscad -o {}.stl {} 2>/dev/null', 'sh', ...meshFiles])
       xargs.push((Date.now() - t0) / 1000)
       xargsToolCpuMs.push((toolCpuSeconds('self') - xargsCpuBefore) * 1000 / count)
-      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s, xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
+      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s (all ${count} jobs stored after ${storedMs.at(-1)} ms, the first render confirmed after ${firstMs.at(-1)} ms), xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
     }
     console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x`)
     console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
