@@ -336,6 +336,9 @@ export class WorkQueue {
       if (this.running.get(record.key) === running) this.running.delete(record.key)
       this.pump()
     }
+    // Stopped by the node stopping: the record stays as it was, so the next start runs the stage again under the
+    // same award, as after a crash (and a print that had started is taken as interrupted).
+    if (this.stopped && record.state === 'revoked') return
     await this.save(record)
     if (record.state !== 'interrupted') await this.dropFolder(record)
     if (record.state !== 'revoked') this.report(record, running.log)
