@@ -193,12 +193,9 @@ export class Coordinator extends EventTarget {
   }
 
   /**
-   * Stores one job per file. Every file's pipeline is worked out before anything is stored, so a batch with
-   * one bad file makes no jobs; each distinct file is imported once; the jobs start once all are stored.
-   */
-  /**
-   * One job per file. Every file is checked and stored before any job is: a batch with a file that cannot be
-   * read creates none. The jobs start once all are stored.
+   * Stores one job per file. Every file's pipeline is worked out, and every distinct file imported once (a few
+   * at a time), before any job is written, so a batch with one bad file makes no jobs; the jobs start once all
+   * are stored.
    */
   async submit (request: SubmitRequest): Promise<JobRecord[]> {
     const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))

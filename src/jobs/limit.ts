@@ -27,7 +27,8 @@ export class Limit {
         }
       }
       const onAbort = (): void => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1)
+        const at = this.waiting.indexOf(waiter)
+        if (at >= 0) this.waiting.splice(at, 1)
         reject(signal?.reason)
       }
       signal?.addEventListener('abort', onAbort, { once: true })

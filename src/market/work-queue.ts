@@ -164,7 +164,10 @@ export class WorkQueue {
     for (const held of this.held.values()) held.lease.stop()
   }
 
-  /** Stages queued or running here: what the capability record and bids report as load. A stage running its tool counts as running, one getting ready for it or finishing as queued. */
+  /**
+   * Stages queued or running here: what the capability record and bids report as load. A stage counts as
+   * running while its tool runs, and as queued while it gets ready for its tool or finishes after it.
+   */
   load (): { queued: number, running: number } {
     return { queued: this.queue.length + this.running.size - this.toolSlots.running, running: this.toolSlots.running }
   }
