@@ -223,9 +223,22 @@ export class WorkQueue {
     return [...this.bidsOut.keys()].filter(key => key !== `${spec.jobId}:${spec.index}`).length
   }
 
+  /**
+   * An award: the bid it answers stops counting as queued work only once the stage is queued (or refused), so
+   * a bid made while the award is taken in sees the stage one way or the other, never neither.
+   */
   private async onOffer (request: MarketRequest, from: string): Promise<Answer> {
     const spec = request.stage as StageSpec
-    this.bidsOut.delete(`${spec.jobId}:${spec.index}`)
+    const key = `${spec.jobId}:${spec.index}`
+    try {
+      return await this.takeOffer(request, from)
+    } finally {
+      if (this.bidsOut.get(key)?.requester === from) this.bidsOut.delete(key)
+    }
+  }
+
+  private async takeOffer (request: MarketRequest, from: string): Promise<Answer> {
+    const spec = request.stage as StageSpec
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
     const key = `${spec.jobId}:${spec.index}`
     if (this.reported.get(key) === request.token) return { status: MarketResponse.Status.OK, message: 'already finished and reported' }
