@@ -211,7 +211,7 @@ export class Coordinator extends EventTarget {
       Promise.all(request.extra.map(async path => importOnce(path, true))),
       Promise.all(request.files.map(async path => importOnce(path, false)))
     ])
-    const jobs = await Promise.all(request.files.map(async (path, i): Promise<JobRecord> => {
+    const written = await Promise.allSettled(request.files.map(async (path, i): Promise<JobRecord> => {
       const input = inputs[i]
       const stages = pipelines[i]
       const now = Date.now()
@@ -231,7 +231,12 @@ export class Coordinator extends EventTarget {
       await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
       return { ...job, rev: 1 }
     }))
+    const jobs = written.flatMap(w => w.status === 'fulfilled' ? [w.value] : [])
+    // A job that was written runs, whatever happened to the others: it is in the store and would start with the
+    // next start of this node anyway.
     for (const job of jobs) this.drive(job.id)
+    const failed = written.find(w => w.status === 'rejected')
+    if (failed != null) throw new Error(`${jobs.length} of ${written.length} jobs were stored and started; storing the others failed: ${String(failed.reason?.message ?? failed.reason)}`, { cause: failed.reason })
     return jobs
   }
 

@@ -231,16 +231,14 @@ export class WorkQueue {
     const spec = request.stage as StageSpec
     const key = `${spec.jobId}:${spec.index}`
     try {
-      return await this.takeOffer(request, from)
+      return await this.takeOffer(request, from, spec, key)
     } finally {
       if (this.bidsOut.get(key)?.requester === from) this.bidsOut.delete(key)
     }
   }
 
-  private async takeOffer (request: MarketRequest, from: string): Promise<Answer> {
-    const spec = request.stage as StageSpec
+  private async takeOffer (request: MarketRequest, from: string, spec: StageSpec, key: string): Promise<Answer> {
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
-    const key = `${spec.jobId}:${spec.index}`
     if (this.reported.get(key) === request.token) return { status: MarketResponse.Status.OK, message: 'already finished and reported' }
     const existing = await this.work.get(key)
     if (existing != null && existing.token === request.token) {

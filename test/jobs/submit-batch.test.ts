@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { startPeer, tempDir } from '../market/mesh-fixture.js'
+import { waitFor } from '../lan/wait.js'
 
 test('a batch keeps its files\' order, and one file that cannot be read creates no job at all', async (t) => {
   const dir = await tempDir(t, 'meshnode-batch-')
@@ -27,4 +28,25 @@ test('a batch keeps its files\' order, and one file that cannot be read creates 
   assert.deepEqual(jobs.map(j => j.input.name), files.map((_, i) => `part-${i}.scad`))
   assert.equal(new Set(jobs.map(j => j.input.hash)).size, 30)
   assert.equal((await requester.jobStore.list()).length, 30)
+})
+
+test('a job that cannot be written fails the submit with a count, and the jobs that were written still start', async (t) => {
+  const dir = await tempDir(t, 'meshnode-batch-write-')
+  const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
+  const files: string[] = []
+  for (let i = 0; i < 5; i++) {
+    files.push(join(dir, `part-${i}.scad`))
+    await writeFile(files[i], `cube(${i + 1});\n`)
+  }
+  const create = requester.jobStore.create.bind(requester.jobStore)
+  requester.jobStore.create = async (job, event) => {
+    if (job.input.name === 'part-3.scad') throw new Error('the database refused the write')
+    await create(job, event)
+  }
+  await assert.rejects(requester.jobs.submit({ files, extra: [], pipeline: ['scad'], options: { params: {} } }),
+    /^Error: 4 of 5 jobs were stored and started; storing the others failed: the database refused the write$/)
+  const stored = await requester.jobStore.list()
+  assert.deepEqual(stored.map(j => j.input.name).sort(), ['part-0.scad', 'part-1.scad', 'part-2.scad', 'part-4.scad'])
+  await waitFor(async () => (await Promise.all(stored.map(async j => requester.jobStore.get(j.id)))).every(j => j?.stages[0].state !== 'pending'),
+    { timeoutMs: 10_000, intervalMs: 50, what: 'every stored job to start bidding' })
 })
