@@ -22,6 +22,8 @@ const log = logger('meshnode:market:work')
 const STAGE_TIMEOUT_MS = 30 * 60_000
 /** Reported awards remembered, to answer an offer repeated after its result was taken. */
 const REPORTED_MEMORY = 4096
+/** How long a stopping node waits for its stages to end: those whose tool has ended keep the output and write it down. */
+const STOP_WAIT_MS = 15_000
 const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
 /** What this node names the entries of <dataDir>/work: a stage's folder, a resumed print's report. */
 const WORK_ENTRY = /^[A-Za-z0-9-]{1,64}-(\d+-\d+|resumed-report\.json)$/
@@ -63,6 +65,8 @@ interface Running {
   progress: number
   log: string[]
   started: boolean
+  /** The tool ran to its end: the stage only has to keep the output and write its end down. */
+  toolEnded: boolean
 }
 
 /** A stage this node holds an award for, queued or running, and the lease it keeps renewing for it. */
@@ -92,6 +96,8 @@ export class WorkQueue {
   private readonly queue: WorkRecord[] = []
   /** Stages taken from the queue: preparing, waiting for a tool slot, running their tool, or finishing. */
   private readonly running = new Map<string, Running>()
+  /** The stages taken from the queue, until each has written its end down. */
+  private readonly executing = new Set<Promise<void>>()
   /** At most `maxConcurrent` tools run at once; the stages around them do their other work meanwhile. */
   private readonly toolSlots: Limit
   private readonly held = new Map<string, Held>()
@@ -158,10 +164,20 @@ export class WorkQueue {
     this.pump()
   }
 
+  /**
+   * Ends the tools that are still running; a stage whose tool has ended keeps its output and writes its end down
+   * before the node closes its database. Aborted instead, it would run its tool again after the restart.
+   */
   async stop (): Promise<void> {
     this.stopped = true
-    for (const running of this.running.values()) running.abort.abort(new Error('node stopping'))
+    for (const running of this.running.values()) {
+      if (!running.toolEnded) running.abort.abort(new Error('node stopping'))
+    }
     for (const held of this.held.values()) held.lease.stop()
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<void>(resolve => { timer = setTimeout(resolve, STOP_WAIT_MS) })
+    await Promise.race([Promise.allSettled(this.executing), waited])
+    clearTimeout(timer)
   }
 
   /**
@@ -285,7 +301,10 @@ export class WorkQueue {
     const max = this.init.config().market.maxConcurrent * 2
     while (!this.stopped && this.running.size < max && this.queue.length > 0) {
       const record = this.queue.shift() as WorkRecord
-      this.execute(record).catch(err => log.error('stage %s failed unexpectedly %e', record.key, err))
+      const executing = this.execute(record)
+        .catch(err => { log.error('stage %s failed unexpectedly %e', record.key, err) })
+        .finally(() => { this.executing.delete(executing) })
+      this.executing.add(executing)
     }
   }
 
@@ -323,7 +342,9 @@ export class WorkQueue {
             running.started = true
             record.state = 'running'
             await Promise.all([this.save(record), spec.kind === 'print' ? this.held.get(record.key)?.lease.confirm() : undefined])
-            return await tool()
+            const result = await tool()
+            running.toolEnded = true
+            return result
           }, running.abort.signal),
           onLog: (line) => { if (running.log.length < MAX_LOG_LINES) running.log.push(line.slice(0, MAX_LOG_LINE_CHARS)) },
           onProgress: (percent) => { running.progress = percent },
@@ -436,7 +457,7 @@ export class WorkQueue {
   }
 
   private hold (record: WorkRecord): Running {
-    const running: Running = { abort: new AbortController(), progress: 0, log: [], started: false }
+    const running: Running = { abort: new AbortController(), progress: 0, log: [], started: false, toolEnded: false }
     this.held.set(record.key, { running, lease: this.keepLease(record, running) })
     return running
   }

@@ -10,13 +10,14 @@ const JOBS = 4
 
 test('a peer runs no more tools than its slots, and readies its next stage (folder, input, confirmation) while a tool runs', async (t) => {
   const dir = await tempDir(t, 'meshnode-slots-')
-  // The tool notes two tools at once (mkdir is atomic), and which other stages' folders already hold their input.
+  // The tool notes two tools at once (mkdir is atomic), and, as it ends, which other stages' folders hold their
+  // input by then.
   const script = join(dir, 'probe.sh')
   await writeFile(script, [
     '#!/bin/sh',
     `mkdir "${join(dir, 'tool.lock')}" 2>/dev/null || echo overlap >> "${join(dir, 'overlaps')}"`,
-    `ls "$(dirname "$(pwd)")"/*/input.txt | grep -v "^$(pwd)/" | wc -l >> "${join(dir, 'ready')}"`,
     'sleep 0.3',
+    `ls "$(dirname "$(pwd)")"/*/input.txt | grep -v "^$(pwd)/" | wc -l >> "${join(dir, 'ready')}"`,
     'cp "$1" "$2"',
     `rmdir "${join(dir, 'tool.lock')}"`
   ].join('\n') + '\n')
