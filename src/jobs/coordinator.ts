@@ -3,6 +3,7 @@ import { basename } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { GossipMessage, MarketRequest, MarketResponse, type Bid, type InlineBlob, type StageSpec } from '../../protocols/market.js'
+import { UNKNOWN_RUN_MS } from '../market/bid-strategies.js'
 import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
@@ -46,6 +47,8 @@ interface MarketAnswer {
   /** Some peer would take the stage once it has room. */
   busy: boolean
   why: string
+  /** How many stages this node had awarded each peer when the round opened. */
+  awardsBefore: Map<string, number>
 }
 
 interface BidRound {
@@ -116,6 +119,11 @@ export class Coordinator extends EventTarget {
   private readonly saturated = new Map<string, string>()
   /** Waiting stages woken because a slot may have freed: they ask even where the market is known to be full. */
   private readonly invited = new Set<string>()
+  /**
+   * Stages awarded to each peer since this node started. A bid tells how soon its peer would finish the stage
+   * given the work it knew of; the stages awarded to it after the round opened come on top (see `pickWinner`).
+   */
+  private readonly awardsTo = new Map<string, number>()
   private stopped = false
 
   constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
@@ -324,10 +332,12 @@ export class Coordinator extends EventTarget {
     let lastWhy = ''
     let invited = false
     for (;;) {
-      const { asked, bids, silent, busy, why } = await this.askMarket(spec, invited)
-      const winner = pickWinner(bids)
+      const { asked, bids, silent, busy, why, awardsBefore } = await this.askMarket(spec, invited)
+      const winner = pickWinner(bids, (peerId) => (this.awardsTo.get(peerId) ?? 0) - (awardsBefore.get(peerId) ?? 0))
       if (this.stopped) return
       if (winner != null) {
+        // Counted at once: the rounds of a burst close side by side, and the next pick must see this one.
+        this.awardsTo.set(winner.peerId, (this.awardsTo.get(winner.peerId) ?? 0) + 1)
         if (this.waitingForCapacity.size === 0) this.saturated.clear()
         const fresh = await this.mustGet(job.id)
         if (fresh.state !== 'running') return
@@ -390,8 +400,9 @@ export class Coordinator extends EventTarget {
       const known = this.saturated.get(market)
       if (known != null && !invited && this.waitingForCapacity.size > 0) {
         this.waitingForCapacity.add(spec.jobId)
-        return { asked: false, bids: [], silent: [], busy: true, why: known }
+        return { asked: false, bids: [], silent: [], busy: true, why: known, awardsBefore: new Map() }
       }
+      const awardsBefore = new Map(this.awardsTo)
       const bids = await this.collectBids(spec)
       // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
       const silent = this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind) && !bids.some(b => b.peerId === p.peerId))
@@ -403,7 +414,7 @@ export class Coordinator extends EventTarget {
         if (busy || silent.length > 0) this.waitingForCapacity.add(spec.jobId)
         if (busy && silent.length === 0) this.saturated.set(market, why)
       }
-      return { asked: true, bids, silent, busy, why }
+      return { asked: true, bids, silent, busy, why, awardsBefore }
     })
   }
 
@@ -674,9 +685,17 @@ function marketOf (spec: StageSpec): string {
   return JSON.stringify([spec.kind, spec.printer, spec.material])
 }
 
-/** The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by peer id. */
-export function pickWinner (bids: BidRecord[]): BidRecord | undefined {
-  return bids.filter(b => b.accept).sort((a, b) =>
-    Number(b.cached) - Number(a.cached) || a.etaMs - b.etaMs || Number(b.holdsInput) - Number(a.holdsInput) || (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
-  )[0]
+/**
+ * The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by
+ * peer id. A run's finish moves back by one run for each stage awarded to its bidder since the round opened
+ * (`awardedSince`): the rounds of a burst are open together, and no bid in them knows of the others' awards,
+ * so without this every stage of a burst went to the one peer that bid the earliest finish, and the others sat
+ * idle until results came back. A bid to finish at once (a free slot, no run yet) moves back as its bidder
+ * would bid once that slot is taken. A cached result takes no slot and does not move.
+ */
+export function pickWinner (bids: BidRecord[], awardedSince: (peerId: string) => number = () => 0): BidRecord | undefined {
+  const finish = (bid: BidRecord): number => bid.cached ? bid.etaMs : bid.etaMs + awardedSince(bid.peerId) * (bid.etaMs > 0 ? bid.etaMs : UNKNOWN_RUN_MS)
+  return bids.filter(b => b.accept).map(bid => ({ bid, finish: finish(bid) })).sort((a, b) =>
+    Number(b.bid.cached) - Number(a.bid.cached) || a.finish - b.finish || Number(b.bid.holdsInput) - Number(a.bid.holdsInput) || (a.bid.peerId < b.bid.peerId ? -1 : a.bid.peerId > b.bid.peerId ? 1 : 0)
+  )[0]?.bid
 }

@@ -24,6 +24,24 @@ test('a cached result wins over an earlier finish; then the earliest finish; the
   assert.equal(pickWinner([bid('p2', 0, { cached: true }), bid('p1', 0, { cached: true })])?.peerId, 'p1')
 })
 
+test('a stage awarded to a peer while the round was open counts against its bid: a burst of stages spreads over idle peers', () => {
+  const idle = [bid('p1', 150), bid('p2', 150), bid('p3', 150)]
+  const awarded = new Map<string, number>()
+  const winners = Array.from({ length: 6 }, () => {
+    const winner = pickWinner(idle, (peerId) => awarded.get(peerId) ?? 0)?.peerId as string
+    awarded.set(winner, (awarded.get(winner) ?? 0) + 1)
+    return winner
+  })
+  assert.deepEqual(winners, ['p1', 'p2', 'p3', 'p1', 'p2', 'p3'])
+  // A peer that has run nothing bids to finish at once while a slot is free; once given a stage it counts as
+  // a peer whose runs take UNKNOWN_RUN_MS, as it would then bid itself.
+  const since = (peerId: string): number => peerId === 'new' ? 1 : 0
+  assert.equal(pickWinner([bid('new', 0), bid('known', 1_500)], since)?.peerId, 'known')
+  assert.equal(pickWinner([bid('new', 0), bid('known', 2_500)], since)?.peerId, 'new')
+  // A cached result still wins whatever was awarded since.
+  assert.equal(pickWinner([bid('a', 0, { cached: true }), bid('b', 10)], () => 5)?.peerId, 'a')
+})
+
 test('a refusal never wins, however good its numbers', () => {
   assert.equal(pickWinner([bid('a', 0, { accept: false, cached: true, reason: 'does not take jobs from this peer' }), bid('b', 9_000)])?.peerId, 'b')
 })
