@@ -9,7 +9,7 @@ const EXECUTORS = 3
 
 test('a burst of stages on idle peers runs on all of them at once, not queued on the one that bid first', async (t) => {
   const dir = await tempDir(t, 'meshnode-burst-')
-  const slow = await slowService(dir, 0.5)
+  const slow = await slowService(dir, 1)
   const requester = await startPeer(t, dir, 'requester', c => { c.services = [slow]; c.offers = [] })
   for (let i = 0; i < EXECUTORS; i++) {
     const executor = await startPeer(t, dir, `executor-${i}`, c => { c.services = [slow]; c.market.maxConcurrent = 1 })
