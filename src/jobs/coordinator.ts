@@ -687,11 +687,12 @@ function marketOf (spec: StageSpec): string {
 
 /**
  * The best accepting bid: a cached result first, then the earliest finish, then the input already held; ties by
- * peer id. A run's finish moves back by one run for each stage awarded to its bidder since the round opened
+ * peer id. A bid's estimate is added again for each stage awarded to its bidder since the round opened
  * (`awardedSince`): the rounds of a burst are open together, and no bid in them knows of the others' awards,
  * so without this every stage of a burst went to the one peer that bid the earliest finish, and the others sat
- * idle until results came back. A bid to finish at once (a free slot, no run yet) moves back as its bidder
- * would bid once that slot is taken. A cached result takes no slot and does not move.
+ * idle until results came back. For a bidder with stages queued this overstates what one more costs, which
+ * only sends the burst on to the others sooner. A bid to finish at once (a free slot, no run yet) moves back
+ * as its bidder would bid once that slot is taken. A cached result takes no slot and does not move.
  */
 export function pickWinner (bids: BidRecord[], awardedSince: (peerId: string) => number = () => 0): BidRecord | undefined {
   const finish = (bid: BidRecord): number => bid.cached ? bid.etaMs : bid.etaMs + awardedSince(bid.peerId) * (bid.etaMs > 0 ? bid.etaMs : UNKNOWN_RUN_MS)
