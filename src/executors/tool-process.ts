@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readdir, readFile } from 'node:fs/promises'
 import { logger } from '@libp2p/logger'
 
@@ -51,7 +52,8 @@ export function isMissingProgram (exitCode: number | undefined, lines: readonly 
 
 /** The stamp of a tool just spawned, or undefined where there is no /proc (or it is gone already). */
 export async function stampTool (pid: number, mark: string): Promise<ToolStamp | undefined> {
-  const [stat, boot] = await Promise.all([readStat(pid), bootId()])
+  const stat = readStat(pid)
+  const boot = await bootId()
   return stat == null || boot == null ? undefined : { pid, start: stat.start, boot, mark }
 }
 
@@ -68,7 +70,7 @@ export async function endLeftoverTools (stamps: readonly ToolStamp[]): Promise<n
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     const pid = Number(entry)
-    const stat = await readStat(pid)
+    const stat = readStat(pid)
     // A zombie is dead already; it only waits for its new parent to collect it.
     const stamp = stat == null || stat.state === 'Z' ? undefined : live.find(s => s.pid === stat.group && BigInt(stat.start) >= BigInt(s.start))
     if (stamp == null || !(await carriesMark(pid, stamp.mark))) continue
@@ -91,10 +93,18 @@ async function bootId (): Promise<string | undefined> {
   return boot
 }
 
-/** State, process group and start time; the name in parentheses may hold spaces and parentheses itself. */
-async function readStat (pid: number): Promise<{ state: string, group: number, start: string } | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined)
-  if (text == null) return undefined
+/**
+ * State, process group and start time; the name in parentheses may hold spaces and parentheses itself. Read
+ * on the event loop: a /proc file never waits for a disk, and reading it through the thread pool cost about
+ * 0.7 ms of CPU for every tool a node ran.
+ */
+function readStat (pid: number): { state: string, group: number, start: string } | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // Fields from the third on: state, ppid, pgrp (5th) ... starttime (22nd).
   return { state: fields[0], group: Number(fields[2]), start: fields[19] }
