@@ -1,12 +1,15 @@
 /**
  * 100 OpenSCAD renders through a 2-peer mesh (each peer renders one at a time, so the mesh uses the same 2
- * cores) against `xargs -P2 openscad` on the same 100 distinct files, in the same run. Also the peers' peak RSS.
+ * cores) against `xargs -P2 openscad` on the same 100 distinct files, in the same run. Also the peers' peak RSS,
+ * and the floor: the same files through the peer's own executor from a bare Node process (bench/render-floor.ts),
+ * which is what running tools with execa from Node costs before any market, blob or job store.
  * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3]
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createLan, waitFor } from '../test/lan/harness.js'
 import type { Lan, MeshNode } from '../test/lan/harness.js'
@@ -15,6 +18,7 @@ const { values } = parseArgs({ options: { files: { type: 'string', default: '100
 const count = Number(values.files)
 const runs = Number(values.runs)
 
+const here = dirname(fileURLToPath(import.meta.url))
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const statFields = (pid: number | 'self'): number[] => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
 /** CPU seconds a process used itself (utime + stime, in 1/100 s), not counting the tools it ran. */
@@ -57,6 +61,7 @@ async function main (): Promise<void> {
     await waitFor(async () => (await lan.peers(nodes[0])).length === 1, { timeoutMs: 30_000, what: 'the two peers to meet' })
     const mesh: number[] = []
     const xargs: number[] = []
+    const floor: number[] = []
     const daemonCpuMs: number[] = []
     const storedMs: number[] = []
     const firstMs: number[] = []
@@ -89,9 +94,14 @@ async function main (): Promise<void> {
       execFileSync('sh', ['-c', 'printf "%s\\n" "$@" | xargs -P2 -I{} openscad -o {}.stl {} 2>/dev/null', 'sh', ...meshFiles])
       xargs.push((Date.now() - t0) / 1000)
       xargsToolCpuMs.push((toolCpuSeconds('self') - xargsCpuBefore) * 1000 / count)
+
+      const floorDir = join(lan.dir, `floor-${run}`)
+      const floorRun = JSON.parse(execFileSync(process.execPath, [join(here, 'render-floor.js'), floorDir, ...meshFiles], { encoding: 'utf8' }))
+      floor.push(floorRun.seconds)
       console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s (all ${count} jobs stored after ${storedMs.at(-1)} ms, the first render confirmed after ${firstMs.at(-1)} ms), xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render, submit's ${cliCpuMs.at(-1)?.toFixed(1)} ms; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
+      console.log(`  floor: the executor alone from a bare Node process ${floorRun.seconds.toFixed(2)} s (${(floorRun.seconds / xargs[run]).toFixed(2)}x xargs); its own CPU ${floorRun.selfCpuMs.toFixed(1)} ms per render, openscad's ${floorRun.toolCpuMs.toFixed(0)} ms`)
     }
-    console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x`)
+    console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x; floor ${median(floor).toFixed(2)} s, ${(median(floor) / median(xargs)).toFixed(2)}x`)
     console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
   } finally {
     await lan.close()

@@ -1,0 +1,50 @@
+/**
+ * The floor under the renders bench: a bare Node process runs the given designs through the peer's own
+ * OpenSCAD executor (execa, setpriv, a fresh job folder each), two at a time, with no market, blob store or
+ * job store. Prints one JSON line: wall seconds, this process's CPU and the tools' CPU per render.
+ * Run by bench/renders.ts:  node dist/bench/render-floor.js DIR FILE...
+ */
+import { readFileSync } from 'node:fs'
+import { copyFile, mkdir } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { findExecutable } from '../src/capabilities/probe-cache.js'
+import { OpenscadNativeExecutor } from '../src/executors/openscad-native.js'
+
+const [dir, ...files] = process.argv.slice(2)
+const openscad = await findExecutable('openscad')
+if (openscad == null) throw new Error('openscad is not installed')
+const executor = new OpenscadNativeExecutor(openscad, 'bench')
+
+const statFields = (): number[] => readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
+
+async function render (file: string, index: number): Promise<void> {
+  const workDir = join(dir, `floor-${index}`)
+  await mkdir(workDir, { recursive: true })
+  const name = basename(file)
+  await copyFile(file, join(workDir, name))
+  await executor.run({
+    workDir,
+    input: { path: join(workDir, name), name },
+    extraFiles: [],
+    params: {},
+    signal: new AbortController().signal,
+    timeoutMs: 60_000,
+    onLog: () => {},
+    onProgress: () => {}
+  })
+}
+
+const before = statFields()
+const started = performance.now()
+let next = 0
+async function worker (): Promise<void> {
+  while (next < files.length) {
+    const index = next++
+    await render(files[index], index)
+  }
+}
+await Promise.all([worker(), worker()])
+const seconds = (performance.now() - started) / 1000
+const after = statFields()
+const perRender = (a: number, b: number): number => (after[a] + after[b] - before[a] - before[b]) * 10 / files.length
+console.log(JSON.stringify({ seconds, selfCpuMs: perRender(11, 12), toolCpuMs: perRender(13, 14) }))
