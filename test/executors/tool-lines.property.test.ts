@@ -4,20 +4,9 @@ import { once } from 'node:events'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { LineSplitter, readLines } from '../../src/executors/tool-lines.js'
+import { cutAt } from '../cut-at.js'
 
 const lineText = fc.string({ maxLength: 40, unit: 'grapheme' }).map(s => s.replace(/[\r\n]/g, ''))
-
-/** The output cut at the given places, as a pipe might deliver it. */
-function chunksOf (text: string, cuts: number[]): string[] {
-  const at = [...new Set(cuts.map(cut => cut % (text.length + 1)))].sort((a, b) => a - b)
-  const chunks: string[] = []
-  let start = 0
-  for (const end of [...at, text.length]) {
-    chunks.push(text.slice(start, end))
-    start = end
-  }
-  return chunks
-}
 
 function split (chunks: string[], maxLine?: number): string[] {
   const lines: string[] = []
@@ -33,14 +22,14 @@ test('any output, however the pipe cuts it, gives back its lines, with or withou
       const ending = crlf ? '\r\n' : '\n'
       const text = lines.join(ending) + (lastNewline && lines.length > 0 ? ending : '')
       const expected = lastNewline || lines.length === 0 || lines.at(-1) !== '' ? lines : lines.slice(0, -1)
-      assert.deepEqual(split(chunksOf(text, cuts)), expected)
+      assert.deepEqual(split(cutAt(text, cuts)), expected)
     }), { numRuns: 500 })
 })
 
 test('text that never ends a line comes out in pieces no longer than the limit, nothing lost', () => {
   fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 300 }).map(s => s.replace(/\n/g, '')), fc.integer({ min: 1, max: 50 }), fc.array(fc.nat(), { maxLength: 10 }),
     (text, maxLine, cuts) => {
-      const pieces = split(chunksOf(text, cuts), maxLine)
+      const pieces = split(cutAt(text, cuts), maxLine)
       assert.ok(pieces.every(piece => piece.length <= maxLine), 'every piece is within the limit')
       assert.equal(pieces.join(''), text.endsWith('\r') ? text.slice(0, -1) : text)
     }), { numRuns: 500 })

@@ -3,21 +3,10 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { Beat, encodeFrame, FrameReader, FRAME_BYTES } from '../../src/node/heartbeat-frame.js'
 import type { Frame } from '../../src/node/heartbeat-frame.js'
+import { cutAt } from '../cut-at.js'
 
 const RUNS = { numRuns: 300 }
 const frame = fc.record({ kind: fc.constantFrom(Beat.PING, Beat.PONG), seq: fc.nat({ max: 0xffffffff }) }).map(f => ({ kind: f.kind, seq: f.seq }))
-
-/** Cuts `bytes` at the given points (taken modulo its length), as a TCP stream may. */
-function split (bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map(c => bytes.byteLength === 0 ? 0 : c % bytes.byteLength))].sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let from = 0
-  for (const at of [...points, bytes.byteLength]) {
-    chunks.push(bytes.subarray(from, at))
-    from = at
-  }
-  return chunks
-}
 
 function joined (frames: Frame[]): Uint8Array {
   const bytes = new Uint8Array(frames.length * FRAME_BYTES)
@@ -28,7 +17,7 @@ function joined (frames: Frame[]): Uint8Array {
 test('frames split anywhere come out whole and in order', () => {
   fc.assert(fc.property(fc.array(frame, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 20 }), (frames, cuts) => {
     const reader = new FrameReader()
-    const read = split(joined(frames), cuts).flatMap(chunk => reader.push(chunk))
+    const read = cutAt(joined(frames), cuts).flatMap(chunk => reader.push(chunk))
     assert.deepEqual(read, frames)
   }), RUNS)
 })
@@ -37,7 +26,7 @@ test('any bytes give frames or MalformedHeartbeatError, nothing else; an unknown
   fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 10 }), (bytes, cuts) => {
     const reader = new FrameReader()
     try {
-      for (const chunk of split(bytes, cuts)) {
+      for (const chunk of cutAt(bytes, cuts)) {
         for (const f of reader.push(chunk)) assert.ok(f.kind === Beat.PING || f.kind === Beat.PONG)
       }
     } catch (err) {

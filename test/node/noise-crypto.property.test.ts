@@ -5,6 +5,7 @@ import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { noiseCrypto } from '../../src/node/noise-crypto.js'
+import { cutAt } from '../cut-at.js'
 
 const RUNS = { numRuns: 200 }
 const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n })
@@ -20,13 +21,8 @@ type CipherInput = Parameters<ICryptoInterface['chaCha20Poly1305Encrypt']>[0]
 /** The bytes as they may reach the cipher: in one array, or in pieces cut anywhere (yamux's header and data). */
 function shaped (data: Uint8Array, cuts: number[]): CipherInput {
   if (cuts.length === 0) return data
-  const points = [...new Set(cuts.map(c => data.byteLength === 0 ? 0 : c % data.byteLength))].sort((a, b) => a - b)
   const list = new Uint8ArrayList()
-  let from = 0
-  for (const at of [...points, data.byteLength]) {
-    list.append(data.subarray(from, at))
-    from = at
-  }
+  for (const piece of cutAt(data, cuts)) list.append(piece)
   return list as unknown as CipherInput
 }
 
