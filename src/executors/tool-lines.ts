@@ -4,9 +4,9 @@ import type { Readable } from 'node:stream'
 export const MAX_PENDING_LINE = 64 * 1024
 
 /**
- * Cuts a tool's output into lines as it arrives, the way a terminal shows them: `\n` ends a line and a
- * `\r` before it is dropped. Text with no newline is held up to `maxLine` characters, then passed on as
- * it is, so a tool that never ends a line cannot grow the node's memory.
+ * Cuts a tool's output into lines as it arrives: `\n` ends a line, and a `\r` just before it is dropped
+ * (a Windows line end). Text with no newline is held up to `maxLine` characters, then passed on as it is,
+ * so a tool that never ends a line cannot grow the node's memory.
  */
 export class LineSplitter {
   private pending = ''
