@@ -53,9 +53,8 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
   })
   readLines(subprocess.stdout, take)
   readLines(subprocess.stderr, take)
-  const stamped = subprocess.pid == null || run.onSpawn == null
-    ? undefined
-    : stampTool(subprocess.pid, mark).then(async stamp => { if (stamp != null) await run.onSpawn?.(stamp) })
+  const stamp = subprocess.pid == null || run.onSpawn == null ? undefined : stampTool(subprocess.pid, mark)
+  const stamped = stamp == null ? undefined : run.onSpawn?.(stamp)
   stamped?.catch(() => {})
   try {
     await subprocess

@@ -50,10 +50,13 @@ export function isMissingProgram (exitCode: number | undefined, lines: readonly 
   return exitCode === 127 && lines.some(line => /^setpriv: failed to execute .*No such file/.test(line))
 }
 
-/** The stamp of a tool just spawned, or undefined where there is no /proc (or it is gone already). */
-export async function stampTool (pid: number, mark: string): Promise<ToolStamp | undefined> {
+/**
+ * The stamp of a tool just spawned, or undefined where there is no /proc (or it is gone already). Taken in the
+ * same turn of the event loop as the spawn, so the node can record it before the tool has done anything.
+ */
+export function stampTool (pid: number, mark: string): ToolStamp | undefined {
   const stat = readStat(pid)
-  const boot = await bootId()
+  const boot = bootId()
   return stat == null || boot == null ? undefined : { pid, start: stat.start, boot, mark }
 }
 
@@ -63,7 +66,7 @@ export async function stampTool (pid: number, mark: string): Promise<ToolStamp |
  * signal of the tool itself; they go here. Returns the pids it killed.
  */
 export async function endLeftoverTools (stamps: readonly ToolStamp[]): Promise<number[]> {
-  const boot = await bootId()
+  const boot = bootId()
   const live = stamps.filter(stamp => stamp.boot === boot)
   if (live.length === 0) return []
   const killed: number[] = []
@@ -85,26 +88,30 @@ export async function endLeftoverTools (stamps: readonly ToolStamp[]): Promise<n
   return killed
 }
 
-let boot: Promise<string | undefined> | undefined
-
-/** This boot's id: read once, it changes only with a reboot. */
-async function bootId (): Promise<string | undefined> {
-  boot ??= readFile('/proc/sys/kernel/random/boot_id', 'utf8').then(id => id.trim(), () => undefined)
-  return boot
-}
-
 /**
- * State, process group and start time; the name in parentheses may hold spaces and parentheses itself. Read
- * on the event loop: a /proc file never waits for a disk, and reading it through the thread pool cost about
- * 0.6 ms of CPU for every tool a node ran.
+ * A /proc file, or undefined where it is not there. Read on the event loop: a /proc file never waits for a
+ * disk, and reading one through the thread pool cost about 0.6 ms of CPU for every tool a node ran.
  */
-function readStat (pid: number): { state: string, group: number, start: string } | undefined {
-  let text: string
+function readProc (path: string): string | undefined {
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch {
     return undefined
   }
+}
+
+let boot: { id: string | undefined } | undefined
+
+/** This boot's id: read once, it changes only with a reboot. */
+function bootId (): string | undefined {
+  boot ??= { id: readProc('/proc/sys/kernel/random/boot_id')?.trim() }
+  return boot.id
+}
+
+/** State, process group and start time; the name in parentheses may hold spaces and parentheses itself. */
+function readStat (pid: number): { state: string, group: number, start: string } | undefined {
+  const text = readProc(`/proc/${pid}/stat`)
+  if (text == null) return undefined
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // Fields from the third on: state, ppid, pgrp (5th) ... starttime (22nd).
   return { state: fields[0], group: Number(fields[2]), start: fields[19] }
