@@ -33,7 +33,7 @@ export const submit: Command = {
     { spec: '--with <file>', help: 'a file the design includes (travels with it), repeatable', repeatable: true },
     { spec: '--detach', help: 'print the job id(s) and return at once; the daemon carries on' },
     { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
-    { spec: '-o, --output <file>', help: 'write the final output here (one file only)' },
+    { spec: '-o, --output <file>', help: 'write the file the job made here, as "meshnode get" would (one input file only)' },
     { spec: '--json', help: 'print the final job records as JSON' },
     DATA_DIR_FLAG
   ],
