@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, it } from 'node:test'
+import { quote } from 'shell-quote'
 import { meshnodeBin } from '../../../src/paths.js'
 import { createLan } from '../../lan/harness.js'
 import { NOOP, sha256 } from '../faults/faults-helpers.js'
@@ -30,6 +31,23 @@ describe('what submit says and what get writes, through real peers', () => {
     const path = join(designs, name)
     writeFileSync(path, PLATE)
     return path
+  }
+
+  /** A command line run by `sh` as a user would, in a new folder `name` of its own, with `meshnode` on PATH. */
+  const inShell = (name: string, line: string, files: Record<string, string> = {}): { status: number | null, stderr: string, cwd: string } => {
+    const bin = join(lan.dir, 'bin')
+    if (!existsSync(bin)) {
+      mkdirSync(bin)
+      writeFileSync(join(bin, 'meshnode'), `#!/bin/sh\nexec '${process.execPath}' '${meshnodeBin}' "$@"\n`)
+      chmodSync(join(bin, 'meshnode'), 0o755)
+    }
+    const cwd = join(lan.dir, name)
+    const home = join(lan.dir, `${name}-home`)
+    mkdirSync(cwd)
+    mkdirSync(home)
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(cwd, file), text)
+    const run = spawnSync('sh', ['-c', line], { cwd, env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home }, encoding: 'utf8', timeout: 60_000 })
+    return { status: run.status, stderr: run.stderr, cwd }
   }
 
   before(async () => {
@@ -64,6 +82,10 @@ describe('what submit says and what get writes, through real peers', () => {
     assertGcode(written.toString('utf8'), 'x.gcode')
     assert.equal(got.stdout.trim(), `wrote ${file}: part.gcode, the output of stage 2 (slice), ${gcode.size} bytes, sha256 ${gcode.hash} (the print stage's report is --stage 3)`)
 
+    const here = inShell('here', quote(['meshnode', 'get', job.id, '--data-dir', laptop.dataDir]))
+    assert.equal(here.status, 0, here.stderr)
+    assert.deepEqual(readdirSync(here.cwd), ['part.gcode'], 'without -o, get writes the G-code under its own name in this folder')
+
     const report = join(lan.dir, 'report.json')
     const asked = await lan.runCli(laptop, ['get', job.id, '--stage', '3', '-o', report], 60_000)
     assert.equal(asked.code, 0, asked.stderr)
@@ -86,16 +108,9 @@ describe('what submit says and what get writes, through real peers', () => {
 
     const line = /is ready: (.+)$/m.exec(submitted.stdout)?.[1]
     assert.ok(line != null, `submit suggests a get command: ${submitted.stdout}`)
-    // The line as a user would paste it: into a shell, in a folder of their own, with `meshnode` on PATH.
-    const bin = join(lan.dir, 'bin')
-    const cwd = join(lan.dir, 'paste')
-    const home = join(lan.dir, 'home')
-    for (const dir of [bin, cwd, home]) mkdirSync(dir)
-    writeFileSync(join(bin, 'meshnode'), `#!/bin/sh\nexec '${process.execPath}' '${meshnodeBin}' "$@"\n`)
-    chmodSync(join(bin, 'meshnode'), 0o755)
-    // What an unquoted `; rm -rf ~.gcode` would remove.
-    writeFileSync(join(cwd, '~.gcode'), 'canary')
-    const pasted = spawnSync('sh', ['-c', line], { cwd, env: { PATH: `${bin}:/usr/bin:/bin`, HOME: home }, encoding: 'utf8', timeout: 60_000 })
+    // The line pasted as it is; beside it, what an unquoted `; rm -rf ~.gcode` would remove.
+    const pasted = inShell('paste', line, { '~.gcode': 'canary' })
+    const cwd = pasted.cwd
     assert.equal(pasted.status, 0, `the pasted line exits 0: ${line}\n${pasted.stderr}`)
     assert.deepEqual(readdirSync(cwd).sort(), [`${HOSTILE}.gcode`, '~.gcode'], `the pasted line wrote exactly one file, and nothing else ran: ${line}`)
     assert.equal(sha256(readFileSync(join(cwd, `${HOSTILE}.gcode`))), second.stages[1].output?.hash)
