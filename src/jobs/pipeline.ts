@@ -43,9 +43,9 @@ export const BUILT_IN_STAGES: readonly string[] = ['scad', 'slice', 'print']
 const REPORT_STAGES = new Set(['print'])
 
 export class UnknownStageError extends Error {
-  constructor (unknown: string[], known: string[]) {
+  constructor (unknown: string[], known: string[], peers: number) {
     const names = unknown.map(s => `"${s}"`).join(', ')
-    super(`unknown stage${unknown.length > 1 ? 's' : ''} ${names}: the stages this mesh knows are ${known.join(', ')} (built in, or a service a peer advertises)`)
+    super(`unknown stage${unknown.length > 1 ? 's' : ''} ${names}: the stages this mesh knows are ${known.join(', ')} (built in, or a service a peer advertises; this node knows ${peers} peer${peers === 1 ? '' : 's'})`)
     this.name = 'UnknownStageError'
   }
 }
@@ -54,6 +54,8 @@ export class UnknownStageError extends Error {
 export interface StageDirectory {
   known: ReadonlySet<string>
   offered: ReadonlySet<string>
+  /** How many peers this node knows: a service is unknown while the peer that has it has not been heard of. */
+  peers: number
 }
 
 /**
@@ -62,7 +64,7 @@ export interface StageDirectory {
  */
 export function checkStages (pipeline: readonly string[], mesh: StageDirectory): string[] {
   const unknown = [...new Set(pipeline.filter(stage => !mesh.known.has(stage)))]
-  if (unknown.length > 0) throw new UnknownStageError(unknown, [...mesh.known])
+  if (unknown.length > 0) throw new UnknownStageError(unknown, [...mesh.known], mesh.peers)
   return [...new Set(pipeline.filter(stage => !mesh.offered.has(stage)))]
 }
 

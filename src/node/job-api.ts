@@ -115,10 +115,11 @@ export function registerJobApi (node: MeshNode): void {
  * and those some peer, or this node, offers right now.
  */
 function stageDirectory (node: MeshNode): StageDirectory {
-  const records = [node.capabilities.local(), ...node.capabilities.peers().map(p => p.record)]
+  const peers = node.capabilities.peers().map(p => p.record)
+  const records = [node.capabilities.local(), ...peers]
   const offered = new Set(records.flatMap(r => r.offers))
   const known = new Set([...BUILT_IN_STAGES, ...offered, ...records.flatMap(r => r.tools.map(t => t.stage)), ...node.config.services.map(s => s.name)])
-  return { known, offered }
+  return { known, offered, peers: peers.length }
 }
 
 function withProgress (node: MeshNode, job: JobRecord): JobRecord {

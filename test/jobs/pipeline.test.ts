@@ -41,12 +41,13 @@ test('changing a returned pipeline does not change the defaults for the next job
 })
 
 test('a stage the mesh has never heard of is refused by name, listing the known ones; known stages nobody offers now are given back', () => {
-  const mesh = { known: new Set(['scad', 'slice', 'print', 'stl-repair']), offered: new Set(['scad', 'slice']) }
+  const mesh = { known: new Set(['scad', 'slice', 'print', 'stl-repair']), offered: new Set(['scad', 'slice']), peers: 3 }
   assert.deepEqual(checkStages(['scad', 'slice'], mesh), [])
   assert.deepEqual(checkStages(['scad', 'stl-repair', 'slice', 'print', 'print'], mesh), ['stl-repair', 'print'])
   assert.throws(() => checkStages(['scad', 'frobnicate', 'slise'], mesh), (err: Error) => {
     assert.equal(err.name, 'UnknownStageError')
     assert.match(err.message, /"frobnicate", "slise"/)
+    assert.match(err.message, /3 peers/, 'the error says how many peers were asked about, in case one has not been heard of yet')
     for (const known of mesh.known) assert.ok(err.message.includes(known), `the error lists ${known}`)
     return true
   })
