@@ -1,3 +1,4 @@
+import { quote } from 'shell-quote'
 import type { JobRecord, StageRecord } from '../jobs/job.js'
 
 /** One line per stage: state, the peer that won it, percent, elapsed. */
@@ -28,7 +29,7 @@ export function jobDetail (job: JobRecord & { events?: Array<{ at: number, messa
     lines.push(stageLine(stage))
     if (stage.peerId != null) lines.push(`       peer    ${stage.peerName ?? ''} ${stage.peerId} (award token ${stage.token}, attempt ${stage.attempt})`)
     if (stage.tool != null) lines.push(`       tool    ${stage.tool}`)
-    if (stage.command != null && stage.command.length > 0) lines.push(`       command ${stage.command.join(' ')}`)
+    if (stage.command != null && stage.command.length > 0) lines.push(`       command ${quote(stage.command)}`)
     if (stage.input != null) lines.push(`       in      ${stage.input.name} sha256 ${stage.input.hash}`)
     if (stage.output != null) lines.push(`       out     ${stage.output.name} (${stage.output.size} bytes) sha256 ${stage.output.hash}${stage.cached === true ? ', from cache' : ''}`)
     for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts, finish in ~${bid.etaMs} ms${bid.cached ? ', cached' : ''} (${bid.reason})` : `refuses: ${bid.reason}`}`)
@@ -36,4 +37,19 @@ export function jobDetail (job: JobRecord & { events?: Array<{ at: number, messa
   if (job.result != null) lines.push(`result   ${job.result.name} (${job.result.size} bytes) sha256 ${job.result.hash}`)
   for (const event of job.events ?? []) lines.push(`  ${new Date(event.at).toISOString()}  ${event.message}`)
   return lines.join('\n') + '\n'
+}
+
+/** What `get` returns: where it wrote which output. */
+export interface GotOutput {
+  path: string
+  name: string
+  size: number
+  hash: string
+  stage: number
+}
+
+/** Says what `get` wrote, so a print's report is never taken for its G-code: which stage's output, and its size and hash. */
+export function wroteLine (got: GotOutput, job: JobRecord): string {
+  const stage = job.stages[got.stage]
+  return `wrote ${got.path}: ${got.name}, the output of stage ${got.stage + 1} (${stage?.kind ?? '?'}), ${got.size} bytes, sha256 ${got.hash}`
 }

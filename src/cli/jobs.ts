@@ -1,8 +1,9 @@
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
-import { jobDetail, jobSummary } from './job-view.js'
+import { jobDetail, jobSummary, wroteLine, type GotOutput } from './job-view.js'
 import { printJson, withDaemon } from './run-action.js'
+import { fileStage } from '../jobs/pipeline.js'
 import type { JobRecord } from '../jobs/job.js'
 
 const JSON_FLAG = { spec: '--json', help: 'print JSON' }
@@ -42,18 +43,26 @@ export const get: Command = {
   args: [{ name: '<id>' }],
   flags: [
     { spec: '-o, --output <file>', help: 'where to write it (default: the output\'s name in this directory)' },
-    { spec: '--stage <n>', help: 'the output of stage N instead, numbered as "meshnode job" shows them (1 is the first), e.g. the G-code of scad,slice,print is --stage 2' },
+    { spec: '--stage <n>', help: 'the output of stage N, numbered as "meshnode job" shows them (1 is the first) (default: the last stage that makes a file, e.g. the G-code of scad,slice,print; its print report is --stage 3)' },
     DATA_DIR_FLAG
   ],
   run: async ([id], flags: { output?: string, stage?: string, dataDir?: string }) => {
     await withDaemon(dataDirOf(flags), async c => {
       const record: JobRecord = await c.call('job', { id })
-      const index = flags.stage != null ? stageIndex(flags.stage, record) : undefined
-      const output = index != null ? record.stages[index].output : record.result ?? record.stages.findLast(s => s.output != null)?.output
-      const got = await c.call('get', { id, out: resolve(flags.output ?? output?.name ?? `${id}.out`), ...(index != null ? { stage: index } : {}) })
-      process.stdout.write(`wrote ${got.path} (${got.size} bytes, sha256 ${got.hash})\n`)
+      const index = flags.stage != null ? stageIndex(flags.stage, record) : fileStage(record.stages)?.index ?? 0
+      const got: GotOutput = await c.call('get', { id, out: resolve(flags.output ?? localName(record.stages[index]?.output?.name, id)), stage: index })
+      const last = record.stages.at(-1)
+      // The default skipped a report stage: say where that report is.
+      const skipped = flags.stage == null && last != null && last.index !== index ? ` (the ${last.kind} stage's report is --stage ${last.index + 1})` : ''
+      process.stdout.write(wroteLine(got, record) + skipped + '\n')
     })
   }
+}
+
+/** An output's name as a file in this directory: names come from other peers, so only the last part of one counts. */
+function localName (name: string | undefined, id: string): string {
+  const last = basename(name ?? '')
+  return last === '' || last === '.' || last === '..' ? `${id}.out` : last
 }
 
 /** `--stage N` as the API's 0-based index, checked against the job's stages. */

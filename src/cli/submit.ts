@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
-import { jobSummary } from './job-view.js'
+import { jobSummary, wroteLine } from './job-view.js'
 import { printJson, withDaemon } from './run-action.js'
+import { suggestedCommand } from './suggested-command.js'
+import { fileStage } from '../jobs/pipeline.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -31,7 +33,7 @@ export const submit: Command = {
     { spec: '--with <file>', help: 'a file the design includes (travels with it), repeatable', repeatable: true },
     { spec: '--detach', help: 'print the job id(s) and return at once; the daemon carries on' },
     { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
-    { spec: '-o, --output <file>', help: 'write the final output here (one file only)' },
+    { spec: '-o, --output <file>', help: 'write the file the job made here, as "meshnode get" would (one input file only)' },
     { spec: '--json', help: 'print the final job records as JSON' },
     DATA_DIR_FLAG
   ],
@@ -46,11 +48,15 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   if (flags.output != null && paths.length > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
   // Loaded while the daemon stores the jobs, not after.
   const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(paths.length))
+  const pipeline = flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== '')
   return withDaemon(dataDirOf(flags), async client => {
+    // A mistyped stage is refused here, before anything is stored or runs; a stage nobody offers is said now.
+    const { unoffered }: { unoffered: string[] } = await client.call('check-pipeline', { files: paths, pipeline })
+    for (const stage of unoffered) process.stderr.write(`meshnode: no peer offers ${stage} right now; the job waits for one to join (and that stage fails if none does)\n`)
     const submitted: JobRecord[] = await client.call('submit', {
       files: paths,
       extra: (flags.with ?? []).map(f => resolve(f)),
-      pipeline: flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== ''),
+      pipeline,
       options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify }
     })
     if (flags.detach === true) {
@@ -71,9 +77,14 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
     for (const job of failed) process.stderr.write(`meshnode: job ${job.id} ${job.state}: ${job.error ?? job.stages.find(s => s.error != null)?.error ?? ''}\n`)
     if (failed.length === 0 && flags.output != null) {
       const got = await client.call('get', { id: finished[0].id, out: resolve(flags.output) })
-      if (flags.json !== true) process.stdout.write(`wrote ${got.path} (${got.size} bytes)\n`)
+      if (flags.json !== true) process.stdout.write(wroteLine(got, finished[0]) + '\n')
     } else if (failed.length === 0 && flags.json !== true) {
-      for (const job of finished) process.stdout.write(`${job.id}: output ${job.result?.name} is ready: meshnode get ${job.id} -o ${job.result?.name}\n`)
+      for (const job of finished) {
+        const name = fileStage(job.stages)?.output?.name ?? ''
+        // A name like `-rf.gcode` would read as an option.
+        const file = name.startsWith('-') ? `./${name}` : name
+        process.stdout.write(`${job.id}: output ${name} is ready: ${suggestedCommand(['get', job.id, '-o', file], flags)}\n`)
+      }
     }
     return failed.length === 0 ? 0 : 1
   })

@@ -35,3 +35,43 @@ export function pipelineFor (name: string, given?: string[]): string[] {
   if (stages == null) throw new UnknownInputTypeError(name)
   return [...stages]
 }
+
+/** The stages meshnode runs itself; any other stage is a custom service that some peer configures. */
+export const BUILT_IN_STAGES: readonly string[] = ['scad', 'slice', 'print']
+
+/** Stages whose output is a record of what they did (a print's report), not a file to keep. */
+const REPORT_STAGES = new Set(['print'])
+
+export class UnknownStageError extends Error {
+  constructor (unknown: string[], known: string[], peers: number) {
+    const names = unknown.map(s => `"${s}"`).join(', ')
+    super(`unknown stage${unknown.length > 1 ? 's' : ''} ${names}: the stages this mesh knows are ${known.join(', ')} (built in, or a service a peer advertises; this node knows ${peers} peer${peers === 1 ? '' : 's'})`)
+    this.name = 'UnknownStageError'
+  }
+}
+
+/** What the mesh can run, as far as this node knows: every stage name it has heard of, and those some peer offers now. */
+export interface StageDirectory {
+  known: ReadonlySet<string>
+  offered: ReadonlySet<string>
+  /** How many peers this node knows: a service is unknown while the peer that has it has not been heard of. */
+  peers: number
+}
+
+/**
+ * Checked at submit, before anything is stored or runs: a stage no peer has ever heard of (a typo) is refused,
+ * naming the known ones. Gives the known stages that no peer offers right now, for the submitter to be told.
+ */
+export function checkStages (pipeline: readonly string[], mesh: StageDirectory): string[] {
+  const unknown = [...new Set(pipeline.filter(stage => !mesh.known.has(stage)))]
+  if (unknown.length > 0) throw new UnknownStageError(unknown, [...mesh.known], mesh.peers)
+  return [...new Set(pipeline.filter(stage => !mesh.offered.has(stage)))]
+}
+
+/**
+ * The stage whose output `meshnode get` gives by default: the last one that makes a file (the G-code of
+ * scad,slice,print, not the print's report), or the last stage when every stage makes a report.
+ */
+export function fileStage<S extends { kind: string }> (stages: readonly S[]): S | undefined {
+  return stages.findLast(stage => !REPORT_STAGES.has(stage.kind)) ?? stages.at(-1)
+}

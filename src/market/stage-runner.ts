@@ -2,7 +2,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkFileName, extensionOf } from '../jobs/file-names.js'
+import { checkFileName, outputName, safeExtension } from '../jobs/file-names.js'
 import type { BlobRef, StageSpec } from '../../protocols/market.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -131,20 +131,4 @@ async function fetchInput (init: Fetching, ref: BlobRef): Promise<void> {
     }
   }
   throw new InputUnavailableError(ref.name, reasons)
-}
-
-/** `part.scad` + `input.stl` gives `part.stl`; a tool's own name is kept: `part.print-report.json`. */
-function outputName (inputName: string, toolOutput: string): string {
-  const base = inputName.replace(/\.[^.]*$/, '')
-  if (toolOutput.startsWith('input.')) return base + safeExtension(toolOutput)
-  try {
-    return `${base}.${checkFileName(toolOutput)}`
-  } catch {
-    return base + safeExtension(toolOutput)
-  }
-}
-
-function safeExtension (name: string): string {
-  const ext = extensionOf(name)
-  return /^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''
 }

@@ -1,7 +1,8 @@
-import { isAbsolute } from 'node:path'
+import { basename, isAbsolute } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
 import { checkNotifyUrl } from '../jobs/notify.js'
+import { BUILT_IN_STAGES, checkStages, fileStage, pipelineFor, type StageDirectory } from '../jobs/pipeline.js'
 import { JobNotFoundError } from '../store/job-store.js'
 import type { MeshNode } from './mesh-node.js'
 
@@ -22,9 +23,18 @@ export function registerJobApi (node: MeshNode): void {
     return job
   }
 
+  /** The stages each file would go through, checked against the mesh: unknown ones throw; gives those no peer offers now. */
+  const checkPipelines = (files: string[], pipeline: string[] | undefined): string[] => {
+    const mesh = stageDirectory(node)
+    return [...new Set(files.flatMap(file => checkStages(pipelineFor(basename(file), pipeline), mesh)))]
+  }
+
+  api.register('check-pipeline', async (params) => ({ unoffered: checkPipelines(absolutePaths(params.files, 'files'), params.pipeline) }))
+
   api.register('submit', async (params) => {
     const files = absolutePaths(params.files, 'files')
     if (files.length === 0) throw new BadRequestError('give at least one file to submit')
+    checkPipelines(files, params.pipeline)
     const options = params.options ?? {}
     if (options.notify != null) checkNotifyUrl(options.notify)
     return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify } })
@@ -86,18 +96,30 @@ export function registerJobApi (node: MeshNode): void {
   api.register('get', async (params) => {
     const job = await mustGet(params.id)
     const out = absolutePaths([params.out], 'out')[0]
-    const stage = typeof params.stage === 'number' ? job.stages[params.stage] : undefined
-    if (params.stage != null && stage == null) throw new BadRequestError(`job ${job.id} has no stage ${String(params.stage)}`)
-    const result = stage != null ? stage.output : job.result ?? job.stages.findLast(s => s.output != null)?.output
-    if (result == null) throw new BadRequestError(`job ${job.id} has no output yet (it is ${job.state})`)
+    const stage = params.stage == null ? fileStage(job.stages) : Number.isInteger(params.stage) ? job.stages[params.stage] : undefined
+    if (stage == null) throw new BadRequestError(`job ${job.id} has no stage ${String(params.stage)}`)
+    const result = stage.output
+    if (result == null) throw new BadRequestError(`job ${job.id} has no output of stage ${stage.index + 1} (${stage.kind}) yet: the stage is ${stage.state}`)
     if (!(await node.blobStore.has(result.hash))) {
       await node.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
     }
     await node.blobStore.exportTo(result.hash, out)
-    return { path: out, name: result.name, size: result.size, hash: result.hash }
+    return { path: out, name: result.name, size: result.size, hash: result.hash, stage: stage.index }
   })
 
   api.register('cancel', async (params) => jobs.cancel((await mustGet(params.id)).id))
+}
+
+/**
+ * Stage names this node has heard of (built in, a tool in any peer's record or its own, a service in its config)
+ * and those some peer, or this node, offers right now.
+ */
+function stageDirectory (node: MeshNode): StageDirectory {
+  const peers = node.capabilities.peers().map(p => p.record)
+  const records = [node.capabilities.local(), ...peers]
+  const offered = new Set(records.flatMap(r => r.offers))
+  const known = new Set([...BUILT_IN_STAGES, ...offered, ...records.flatMap(r => r.tools.map(t => t.stage)), ...node.config.services.map(s => s.name)])
+  return { known, offered, peers: peers.length }
 }
 
 function withProgress (node: MeshNode, job: JobRecord): JobRecord {

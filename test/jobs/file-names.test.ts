@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { checkFileName, extensionOf } from '../../src/jobs/file-names.js'
+import { checkFileName, extensionOf, nameAfter, outputName, suffixAfter } from '../../src/jobs/file-names.js'
 
 /** Strings built mostly from the characters that make a name dangerous, so the property meets them often. */
 const risky = fc.string({ unit: fc.constantFrom('a', 'Z', '7', '_', '-', '.', '..', '/', '\\', '\0', ' ', ':', '~', 'é', '\n'), maxLength: 140 })
@@ -46,4 +46,20 @@ test('extensionOf gives the lower-cased last extension, or "" when there is none
   assert.equal(extensionOf('archive.tar.gz'), '.gz')
   assert.equal(extensionOf('Makefile'), '')
   assert.equal(extensionOf('.scad'), '')
+})
+
+test('an output is named after its input: the tool\'s extension, or its own plain name, on the input\'s stem', () => {
+  assert.equal(outputName('part.scad', 'input.stl'), 'part.stl')
+  assert.equal(outputName('x ; rm -rf ~.stl', 'input.gcode'), 'x ; rm -rf ~.gcode')
+  assert.equal(outputName('part.gcode', 'print-report.json'), 'part.print-report.json')
+  assert.equal(outputName('part.scad', '../../etc/passwd.stl'), 'part.stl', 'a tool name that is not plain keeps only a safe extension')
+})
+
+test('a stored output renamed for another input has the name it would have had if made from that input', () => {
+  const name = fc.string({ unit: fc.constantFrom('a', 'Z', '.', ' ', ';', '~', '-', 'é', 'scad', 'stl'), maxLength: 30 })
+  const tool = fc.oneof(fc.constantFrom('input.stl', 'input.gcode', 'print-report.json', 'input.', 'weird name.out'), name)
+  fc.assert(fc.property(name, name, tool, (first, second, toolOutput) => {
+    const made = outputName(first, toolOutput)
+    assert.equal(nameAfter(second, suffixAfter(first, made)), outputName(second, toolOutput))
+  }), { numRuns: 2000 })
 })

@@ -50,7 +50,7 @@ test('end to end: a laptop submits bracket.scad through scad,slice,print; a work
   assertRecordHolds(readRecord(printer.recordFile), [{ label: 'the G-code the slice stage made', commands }])
 
   const reportFile = join(lan.dir, 'report.json')
-  const report = await lan.runCli(laptop, ['get', finished.id, '-o', reportFile], 60_000)
+  const report = await lan.runCli(laptop, ['get', finished.id, '--stage', '3', '-o', reportFile], 60_000)
   assert.equal(report.code, 0, `get exited ${String(report.code)}: ${report.stderr}`)
   const printed = JSON.parse(readFileSync(reportFile, 'utf8')) as { printer: string, job: string, linesAcked: number }
   assert.deepEqual([printed.printer, printed.job], ['mk3', finished.id])
