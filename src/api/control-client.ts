@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { SOCKET_FILE, TOKEN_FILE } from './constants.js'
-import { suggestedCommand } from '../cli/suggested-command.js'
 import { onJsonLines } from './line-reader.js'
 
 export class NoDaemonError extends Error {
+  readonly dataDir: string
+
   constructor (dataDir: string) {
-    super(`no meshnode is running on data dir ${dataDir}; start one with: ${suggestedCommand(['start'], { dataDir })}`)
+    super(`no meshnode is running on data dir ${dataDir}`)
     this.name = 'NoDaemonError'
+    this.dataDir = dataDir
   }
 }
 

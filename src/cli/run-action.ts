@@ -1,4 +1,5 @@
-import { ControlClient } from '../api/control-client.js'
+import { ControlClient, NoDaemonError } from '../api/control-client.js'
+import { suggestedCommand } from './suggested-command.js'
 
 /**
  * Runs a command and gives its exit code: an error it throws becomes one clear line on stderr and 1.
@@ -8,7 +9,9 @@ export async function runAction (action: () => Promise<number | void>): Promise<
   try {
     return (await action()) ?? 0
   } catch (err: any) {
-    process.stderr.write(`meshnode: ${err?.message ?? String(err)}\n`)
+    // The API knows no command lines; the CLI says how to start the daemon it looked for.
+    const hint = err instanceof NoDaemonError ? `; start one with: ${suggestedCommand(['start'], { dataDir: err.dataDir })}` : ''
+    process.stderr.write(`meshnode: ${err?.message ?? String(err)}${hint}\n`)
     return 1
   }
 }
