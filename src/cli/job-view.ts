@@ -1,4 +1,4 @@
-import type { JobRecord, StageRecord } from '../jobs/job.js'
+import type { BidRecord, JobRecord, StageRecord } from '../jobs/job.js'
 
 /** One line per stage: state, the peer that won it, percent, elapsed. */
 export function stageLine (stage: StageRecord): string {
@@ -31,9 +31,19 @@ export function jobDetail (job: JobRecord & { events?: Array<{ at: number, messa
     if (stage.command != null && stage.command.length > 0) lines.push(`       command ${stage.command.join(' ')}`)
     if (stage.input != null) lines.push(`       in      ${stage.input.name} sha256 ${stage.input.hash}`)
     if (stage.output != null) lines.push(`       out     ${stage.output.name} (${stage.output.size} bytes) sha256 ${stage.output.hash}${stage.cached === true ? ', from cache' : ''}`)
-    for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts, finish in ~${bid.etaMs} ms${bid.cached ? ', cached' : ''} (${bid.reason})` : `refuses: ${bid.reason}`}`)
+    for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts${estimate(bid)} (${bid.reason})` : `refuses: ${bid.reason}`}`)
   }
   if (job.result != null) lines.push(`result   ${job.result.name} (${job.result.size} bytes) sha256 ${job.result.hash}`)
   for (const event of job.events ?? []) lines.push(`  ${new Date(event.at).toISOString()}  ${event.message}`)
   return lines.join('\n') + '\n'
+}
+
+/**
+ * When the bidder said it would finish: only from its own runs of this kind of work at about this size. Any
+ * other figure orders the bids but would mislead a reader.
+ */
+function estimate (bid: BidRecord): string {
+  if (bid.cached) return ', cached'
+  if (bid.etaKnown !== true) return ''
+  return `, finish in ~${bid.etaMs < 1000 ? `${bid.etaMs} ms` : `${Number((bid.etaMs / 1000).toPrecision(2))} s`} (from its runs at this size)`
 }
