@@ -52,8 +52,8 @@ export interface MeshNode {
 }
 
 export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
-  const dataDir = await prepareDataDir(config.dataDir)
-  const db = await openDb(config.dataDir).catch(async (err: unknown) => { await dataDir.removeIfNew(); throw err })
+  const dataDirMade = await prepareDataDir(config.dataDir)
+  const db = await openDb(config.dataDir).catch(async (err: unknown) => { await dataDirMade.removeIfNew(); throw err })
   const cleanup: Array<() => Promise<void> | void> = [async () => db.close()]
   const stopAll = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(err => log.error('stopping failed %e', err))
@@ -175,7 +175,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     return node
   } catch (err) {
     await stopAll()
-    await dataDir.removeIfNew()
+    await dataDirMade.removeIfNew()
     throw await explainListenFailure(err, config.listen)
   }
 }
