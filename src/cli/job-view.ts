@@ -1,5 +1,5 @@
 import { quote } from 'shell-quote'
-import type { JobRecord, StageRecord } from '../jobs/job.js'
+import type { BidRecord, JobRecord, StageRecord } from '../jobs/job.js'
 
 /** One line per stage: state, the peer that won it, percent, elapsed. */
 export function stageLine (stage: StageRecord): string {
@@ -32,7 +32,7 @@ export function jobDetail (job: JobRecord & { events?: Array<{ at: number, messa
     if (stage.command != null && stage.command.length > 0) lines.push(`       command ${quote(stage.command)}`)
     if (stage.input != null) lines.push(`       in      ${stage.input.name} sha256 ${stage.input.hash}`)
     if (stage.output != null) lines.push(`       out     ${stage.output.name} (${stage.output.size} bytes) sha256 ${stage.output.hash}${stage.cached === true ? ', from cache' : ''}`)
-    for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts, finish in ~${bid.etaMs} ms${bid.cached ? ', cached' : ''} (${bid.reason})` : `refuses: ${bid.reason}`}`)
+    for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts${estimate(bid)} (${bid.reason})` : `refuses: ${bid.reason}`}`)
   }
   if (job.result != null) lines.push(`result   ${job.result.name} (${job.result.size} bytes) sha256 ${job.result.hash}`)
   for (const event of job.events ?? []) lines.push(`  ${new Date(event.at).toISOString()}  ${event.message}`)
@@ -52,4 +52,14 @@ export interface GotOutput {
 export function wroteLine (got: GotOutput, job: JobRecord): string {
   const stage = job.stages[got.stage]
   return `wrote ${got.path}: ${got.name}, the output of stage ${got.stage + 1} (${stage?.kind ?? '?'}), ${got.size} bytes, sha256 ${got.hash}`
+}
+
+/**
+ * When the bidder said it would finish: only from its own runs of this kind of work at about this size. Any
+ * other figure orders the bids but would mislead a reader.
+ */
+function estimate (bid: BidRecord): string {
+  if (bid.cached) return ', cached'
+  if (bid.etaKnown !== true) return ''
+  return `, finish in ~${bid.etaMs < 1000 ? `${bid.etaMs} ms` : `${Number((bid.etaMs / 1000).toPrecision(2))} s`} (from its runs at this size)`
 }

@@ -39,6 +39,7 @@ function printBanner (node: MeshNode): void {
   out('mDNS', node.config.mdns.enabled ? `on, asking every ${node.config.mdns.intervalMs} ms` : 'off')
   out('offers', record.offers.length > 0 ? record.offers.join(', ') : 'nothing (submit only)')
   for (const tool of node.executors.map(e => e.tool)) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded ? ' (embedded)' : ''}`)
+  for (const probe of node.toolProbes()) if (probe.state === 'failed') out('no tool', `${probe.command}: ${probe.reason ?? ''} (asking again; see meshnode status)`)
   for (const printer of record.printers) out('printer', `${printer.name}: ${printer.state}, ${printer.material}`)
   process.stdout.write('ready\n')
 }

@@ -19,6 +19,8 @@ export interface ToolInfo {
 export interface JobFile {
   path: string
   name: string
+  /** The name the user gave the file, when it is not `name` (a display name, never a path): the tool's messages say it. */
+  givenName?: string
 }
 
 export interface StageRun {

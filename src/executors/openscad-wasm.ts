@@ -25,7 +25,7 @@ export class OpenscadWasmExecutor implements Executor {
     run.onProgress(0)
     const args = [`${JOB_DIR}/${run.input.name}`, '-o', `${JOB_DIR}/${output.name}`, BACKEND, ...defineArgs]
     const job: OpenscadWasmJob = { workDir: run.workDir, files: [run.input.name, ...run.extraFiles.map(f => f.name)], output: output.name, virtualDir: JOB_DIR, args }
-    await runWorkerJob('openscad (embedded)', WORKER, job, run)
+    await runWorkerJob('openscad (embedded)', WORKER, job, run, JOB_DIR)
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: ['openscad', ...args] }
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ToolCancelledError, ToolFailedError, ToolTimeoutError } from './errors.js'
+import { userPaths } from './shown-paths.js'
 import { readLines } from './tool-lines.js'
 import { deathBound, isMissingProgram, stampTool, TOOL_MARK_VARIABLE } from './tool-process.js'
 import type { StageRun } from './executor.js'
@@ -27,7 +28,9 @@ export interface ToolProcess {
  */
 export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> {
   const tail: string[] = []
-  const take = (text: string): void => {
+  const shown = userPaths(run)
+  const take = (line: string): void => {
+    const text = shown(line)
     tail.push(text)
     if (tail.length > TAIL_LINES) tail.shift()
     run.onLog(text.length > MAX_LOG_LINE ? text.slice(0, MAX_LOG_LINE) + '…' : text)

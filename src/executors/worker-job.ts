@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { ToolCancelledError, ToolFailedError, ToolTimeoutError } from './errors.js'
+import { userPaths } from './shown-paths.js'
 import type { StageRun } from './executor.js'
 
 /** What an engine's worker posts back to the executor. */
@@ -14,8 +15,9 @@ export type WorkerMessage =
  * cannot be interrupted from inside, so cancel and timeout terminate the thread, and a crash
  * leaves no poisoned instance behind for the next job.
  */
-export async function runWorkerJob (tool: string, script: URL, workerData: unknown, run: StageRun): Promise<void> {
+export async function runWorkerJob (tool: string, script: URL, workerData: unknown, run: StageRun, virtualDir?: string): Promise<void> {
   if (run.signal.aborted) throw new ToolCancelledError(tool)
+  const shown = userPaths(run, virtualDir != null ? [virtualDir] : [])
   const worker = new Worker(script, { workerData, stdout: true, stderr: true })
   const { promise, resolve, reject } = Promise.withResolvers<void>()
   const stop = (err: Error): void => {
@@ -28,9 +30,9 @@ export async function runWorkerJob (tool: string, script: URL, workerData: unkno
   worker.stdout.resume()
   worker.stderr.resume()
   worker.on('message', (message: WorkerMessage) => {
-    if (message.type === 'log') run.onLog(message.line)
+    if (message.type === 'log') run.onLog(shown(message.line))
     else if (message.type === 'progress') run.onProgress(message.percent)
-    else if (message.type === 'failed') reject(new ToolFailedError(tool, message.message))
+    else if (message.type === 'failed') reject(new ToolFailedError(tool, shown(message.message)))
     else resolve()
   })
   worker.on('error', err => reject(new ToolFailedError(tool, err.message)))

@@ -633,7 +633,7 @@ export class Coordinator extends EventTarget {
   private collect (spec: Pick<StageSpec, 'jobId' | 'index' | 'attempt'>, bid: Bid, from: string): void {
     const round = this.bids.get(`${spec.jobId}:${spec.index}`)
     if (round == null || bid.attempt !== round.attempt) return
-    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached, busy: bid.busy, holdsInput: bid.holdsInput })
+    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, etaKnown: bid.etaKnown, cached: bid.cached, busy: bid.busy, holdsInput: bid.holdsInput })
     round.complete()
   }
 

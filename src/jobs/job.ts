@@ -20,6 +20,8 @@ export interface BidRecord {
   accept: boolean
   reason: string
   etaMs: number
+  /** `etaMs` comes from the bidder's own runs of this kind of work at about this input size; only then is it shown. */
+  etaKnown?: boolean
   cached: boolean
   /** The bidder already holds the stage's input: nothing to transfer. */
   holdsInput: boolean

@@ -105,17 +105,37 @@ function size (bytes: number): string {
   return bytes >= 1024 ? `${Math.floor(bytes / 1024)} KiB` : `${bytes} bytes`
 }
 
-/** Run times per stage kind, as a moving average, so bids carry an honest finish time. */
+/**
+ * Run times per stage kind, as a moving average, so bids carry an honest finish time: for the kind as a whole
+ * (which orders the bids), and for the kind at about an input's size, which alone is shown to a user as an
+ * estimate. A render of a big design is not a render of a small one: an estimate from the small ones said
+ * "~248 ms" for two minutes' work.
+ */
 export class RunHistory {
   private readonly typical = new Map<string, number>()
 
-  record (kind: string, ms: number): void {
-    const before = this.typical.get(kind)
-    this.typical.set(kind, before == null ? ms : before * 0.7 + ms * 0.3)
+  record (kind: string, ms: number, inputBytes = 0): void {
+    average(this.typical, kind, ms)
+    average(this.typical, sizedKey(kind, inputBytes), ms)
   }
 
   /** Undefined until this node has run the kind once. */
   typicalMs (kind: string): number | undefined {
     return this.typical.get(kind)
   }
+
+  /** Undefined until this node has run the kind on an input within the same factor of four in size. */
+  typicalAtSize (kind: string, inputBytes: number): number | undefined {
+    return this.typical.get(sizedKey(kind, inputBytes))
+  }
+}
+
+function average (typical: Map<string, number>, key: string, ms: number): void {
+  const before = typical.get(key)
+  typical.set(key, before == null ? ms : before * 0.7 + ms * 0.3)
+}
+
+/** Sizes in bands of a factor of four: 1-3 KiB, 4-15 KiB, 16-63 KiB, ... */
+function sizedKey (kind: string, inputBytes: number): string {
+  return `${kind}\0${Math.floor(Math.log2(Math.max(1, inputBytes)) / 2)}`
 }

@@ -69,7 +69,7 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
   try {
     const result: StageResult = await init.inToolSlot(async () => init.executor.run({
       workDir: init.workDir,
-      input: { path: inputPath, name: inputName },
+      input: { path: inputPath, name: inputName, givenName: input.name },
       extraFiles,
       params: Object.fromEntries(spec.params),
       profile: spec.profile === '' ? undefined : spec.profile,

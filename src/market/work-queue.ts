@@ -190,14 +190,15 @@ export class WorkQueue {
 
   /** The semantic strategies first, then the resource ones; a cached identical run bids to finish at once. */
   async bid (spec: StageSpec): Promise<Bid> {
-    const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0, busy: false }
+    const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0, etaKnown: false, busy: false }
     const refusal = firstRefusal(this.init.semantic, spec)
     if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy === true }
     const executor = this.init.executorFor(spec)
     if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
     const { market } = this.init.config()
     const load = this.load()
-    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, this.history.typicalMs(spec.kind))
+    const atSize = this.history.typicalAtSize(spec.kind, spec.input?.size ?? 0)
+    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, atSize ?? this.history.typicalMs(spec.kind))
     if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
     // Promised before the checks below wait on the thread pool: bids for a burst of announcements are made side
     // by side, and each would otherwise still see the queue as it was before any of them (a peer that queues 4
@@ -216,7 +217,7 @@ export class WorkQueue {
       this.bidsOut.delete(key)
       return { ...base, accept: false, reason: lowDisk.reason, busy: true }
     }
-    return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, holdsInput, cached }
+    return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, etaKnown: !cached && atSize != null, holdsInput, cached }
   }
 
   /**
@@ -353,7 +354,7 @@ export class WorkQueue {
             await this.save(record)
           }
         })
-        this.history.record(spec.kind, Date.now() - began)
+        this.history.record(spec.kind, Date.now() - began, spec.input?.size ?? 0)
         await this.cache.remember(spec, executor.tool, outcome.output)
         Object.assign(record, { state: 'finished', output: outcome.output, command: outcome.command, cached: false })
       }

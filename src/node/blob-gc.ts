@@ -5,12 +5,15 @@ import type { BlobsConfig } from '../config/node-config.js'
 import type { JobStore } from '../store/job-store.js'
 
 const log = logger('meshnode:blob-gc')
-const GC_INTERVAL_MS = 10 * 60_000
+const MAX_INTERVAL_MS = 10 * 60_000
+const MIN_INTERVAL_MS = 1000
 
 /**
- * Collects old blobs by the config's age and size limits, at start and every ten minutes, never touching
- * the files of jobs still running here. Blobs an executor is working on were used moments ago, so the
- * least-recently-used order reaches them last.
+ * Collects old blobs by the config's age and size limits, at start and then a few times per `maxAgeHours`
+ * (at most every ten minutes), never touching the files of jobs still running here. The inputs and outputs of
+ * jobs that are done, failed or cancelled age out like any other blob: a batch of failed tries of big files
+ * left them on disk for ten minutes past their age at least, and much longer with a short age. Blobs an
+ * executor is working on were used moments ago, so the least-recently-used order reaches them last.
  */
 export function startBlobGc (store: BlobStore, jobs: JobStore, config: () => BlobsConfig): { stop(): void } {
   const collect = async (): Promise<void> => {
@@ -23,9 +26,20 @@ export function startBlobGc (store: BlobStore, jobs: JobStore, config: () => Blo
     const result = await store.gc({ maxAgeMs, maxTotalBytes, keep })
     if (result.removed.length > 0) log('collected %d blobs, %d bytes; %d bytes remain', result.removed.length, result.freedBytes, result.remainingBytes)
   }
-  const run = (): void => { collect().catch(err => log.error('blob collection failed %e', err)) }
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const run = (): void => {
+    collect().catch(err => log.error('blob collection failed %e', err)).finally(() => {
+      if (stopped) return
+      timer = setTimeout(run, gcInterval(config().maxAgeMs))
+      timer.unref()
+    })
+  }
   run()
-  const timer = setInterval(run, GC_INTERVAL_MS)
-  timer.unref()
-  return { stop: () => { clearInterval(timer) } }
+  return { stop: () => { stopped = true; clearTimeout(timer) } }
+}
+
+/** A blob outlives its age by at most a quarter of it. */
+function gcInterval (maxAgeMs: number): number {
+  return Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, Math.floor(maxAgeMs / 4)))
 }

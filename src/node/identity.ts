@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { withKeptSigningKey } from './signing-key.js'
@@ -22,8 +22,22 @@ export async function loadOrCreatePeerKey (dataDir: string): Promise<PrivateKey>
   return withKeptSigningKey(key)
 }
 
-/** The data dir holds the peer key, LevelDB, blobs and the control socket: only its owner may enter it. */
-export async function prepareDataDir (dataDir: string): Promise<void> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+/** A data dir ready for use, and a way to take it back when the start that made it fails. */
+export interface PreparedDataDir {
+  /** Removes the data dir when this start created it (with any parent it created); one that was there stays. */
+  removeIfNew(): Promise<void>
+}
+
+/**
+ * The data dir holds the peer key, LevelDB, blobs and the control socket: only its owner may enter it. A start
+ * that fails (a listen port in use) must not leave a half-made one behind for the next start to trip over.
+ */
+export async function prepareDataDir (dataDir: string): Promise<PreparedDataDir> {
+  const created = await mkdir(dataDir, { recursive: true, mode: 0o700 })
   await chmod(dataDir, 0o700)
+  return {
+    removeIfNew: async () => {
+      if (created != null) await rm(created, { recursive: true, force: true })
+    }
+  }
 }

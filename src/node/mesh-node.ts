@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { ControlServer } from '../api/control-server.js'
 import { CapabilityService } from '../capabilities/capability-service.js'
-import { detectExecutors } from '../capabilities/tools.js'
+import { ToolDetection, type ToolProbeReport } from '../capabilities/tools.js'
 import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
@@ -19,6 +19,7 @@ import { registerJobApi } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
+import { explainListenFailure } from './listen-failure.js'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
 import { readMeshKey } from './mesh-key.js'
 import { openDb, type MeshDb } from './open-db.js'
@@ -36,6 +37,8 @@ export interface MeshNode {
   capabilities: CapabilityService
   api: ControlServer
   executors: Executor[]
+  /** Each native tool's probe: found, or why not, and when it is asked again. */
+  toolProbes(): ToolProbeReport[]
   blobStore: BlobStore
   blobs: BlobService
   work: WorkQueue
@@ -49,8 +52,8 @@ export interface MeshNode {
 }
 
 export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
-  await prepareDataDir(config.dataDir)
-  const db = await openDb(config.dataDir)
+  const dataDirMade = await prepareDataDir(config.dataDir)
+  const db = await openDb(config.dataDir).catch(async (err: unknown) => { await dataDirMade.removeIfNew(); throw err })
   const cleanup: Array<() => Promise<void> | void> = [async () => db.close()]
   const stopAll = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await Promise.resolve(step()).catch(err => log.error('stopping failed %e', err))
@@ -58,18 +61,21 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
   try {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
     const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
-    const [libp2p, detected] = await Promise.all([
-      createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey }),
-      detectExecutors(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
-    ])
+    // Tools are probed while libp2p starts; a failed start waits for the probes before it removes a new data dir.
+    const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
+    const probed = detecting.then(() => {}, () => {})
+    cleanup.push(async () => probed)
+    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey })
     cleanup.push(async () => libp2p.stop())
+    let tools = await detecting
+    cleanup.push(() => { tools.stop() })
     const dialer = new Dialer(libp2p, config.peers)
     await dialer.start()
     cleanup.push(() => { dialer.stop() })
     const guard = new GossipGuard(libp2p)
     guard.start()
     cleanup.push(() => { guard.stop() })
-    let executors = detected
+    let executors = tools.executors()
     let current = config
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
@@ -89,6 +95,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     })
     await capabilities.start()
     cleanup.push(async () => capabilities.stop())
+    const toolFound = (): void => { executors = tools.executors(); refresh() }
+    tools.retryFailed(toolFound)
     const pins = new NamePins(db)
     await pins.load()
     capabilities.addEventListener('peer:joined', (evt) => {
@@ -137,7 +145,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       db,
       capabilities,
       api,
-      executors,
+      get executors () { return executors },
+      toolProbes: () => tools.report(),
       blobStore,
       blobs,
       work,
@@ -148,8 +157,10 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       async reload (next?: NodeConfig) {
         if (next != null) {
           current = next
-          executors = await detectExecutors(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json') })
-          node.executors = executors
+          tools.stop()
+          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json') })
+          executors = tools.executors()
+          tools.retryFailed(toolFound)
           node.config = next
         }
         await capabilities.refresh()
@@ -164,7 +175,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     return node
   } catch (err) {
     await stopAll()
-    throw err
+    await dataDirMade.removeIfNew()
+    throw await explainListenFailure(err, config.listen)
   }
 }
 
@@ -178,6 +190,7 @@ function registerNodeApi (node: MeshNode): void {
       dataDir: node.config.dataDir,
       offers: record.offers,
       tools: record.tools,
+      toolProbes: node.toolProbes(),
       printers: record.printers,
       uptimeMs: Date.now() - node.startedAt,
       load: loadavg()[0] / availableParallelism(),

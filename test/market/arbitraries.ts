@@ -41,6 +41,7 @@ const bid: fc.Arbitrary<Bid> = plain(fc.record({
   accept: fc.boolean(),
   reason: text,
   etaMs: uint32,
+  etaKnown: fc.boolean(),
   holdsInput: fc.boolean(),
   cached: fc.boolean(),
   bidderName: text,
