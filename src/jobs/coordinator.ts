@@ -444,23 +444,34 @@ export class Coordinator extends EventTarget {
 
   private async offer (job: JobRecord, stage: StageRecord): Promise<void> {
     const peerId = stage.peerId as string
-    let reason: string
+    let response: MarketResponse
     try {
       // Small inputs held here travel inside the offer: the executor need not fetch them.
       const inline = peerId === this.self ? [] : await inlineFiles(this.blobStore, [stage.input, ...job.extra].filter(f => f != null))
-      const response = await this.channel.send(peerId, this.offerRequest(job, stage, inline))
-      if (response.status === MarketResponse.Status.OK) {
-        this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
-        await this.update(job, j => {
-          Object.assign(j.stages[stage.index], { state: 'running', startedAt: Date.now() })
-        }, [{ type: 'confirmed', stage: stage.index, peerId, message: `${stage.peerName} confirmed ${stage.kind}` }])
-        return
-      }
-      reason = `${stage.peerName} declined: ${response.message}`
+      response = await this.channel.send(peerId, this.offerRequest(job, stage, inline))
     } catch (err: any) {
-      reason = `${stage.peerName} unreachable: ${err.message}`
+      return await this.retry(job, stage, `${stage.peerName} unreachable: ${err.message}`)
     }
-    await this.retry(job, stage, reason)
+    if (response.status !== MarketResponse.Status.OK) return await this.declined(job, stage, response.message)
+    this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
+    await this.update(job, j => {
+      Object.assign(j.stages[stage.index], { state: 'running', startedAt: Date.now() })
+    }, [{ type: 'confirmed', stage: stage.index, peerId, message: `${stage.peerName} confirmed ${stage.kind}` }])
+  }
+
+  /**
+   * The winner refused its award (its printer was taken meanwhile, its queue filled, or it made no such bid): its
+   * bid in the attempt becomes that refusal, which `meshnode job ID` lists, and the stage goes back to bidding.
+   */
+  private async declined (job: JobRecord, stage: StageRecord, message: string): Promise<void> {
+    const current = await this.update(job, j => {
+      const bids = j.stages[stage.index].bids
+      const bid = bids.find(b => b.attempt === stage.attempt && b.peerId === stage.peerId)
+      const refusal = { accept: false, reason: `declined the award: ${message}`, busy: true, etaMs: 0, cached: false }
+      if (bid != null) Object.assign(bid, refusal)
+      else bids.push({ attempt: stage.attempt, peerId: stage.peerId as string, peerName: stage.peerName ?? '', holdsInput: false, ...refusal })
+    }, [])
+    await this.retry(current, stage, `${stage.peerName} declined: ${message}`)
   }
 
   private async watch (job: JobRecord, stage: StageRecord): Promise<void> {

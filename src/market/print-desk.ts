@@ -24,6 +24,8 @@ export class PrintInterruptedError extends Error {
  */
 export class PrintDesk {
   readonly controllers: PrinterController[]
+  /** Printer name -> the stage it is held for: see `reserve`. */
+  private readonly reservations = new Map<string, { stage: string, jobId: string, until: number }>()
 
   constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void) {
     const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
@@ -51,20 +53,43 @@ export class PrintDesk {
 
   /**
    * Null when some printer here can take the print now; otherwise why not. A printer that matches but is busy,
-   * offline or holds a part refuses for now: the stage waits for it. When none matches, the reason is the first
-   * printer's make-up (material, nozzle, build volume): clearing its bed would not make it take the job.
+   * offline, holds a part or is reserved for another stage refuses for now: the stage waits for it. When none
+   * matches, the reason is the first printer's make-up (material, nozzle, build volume): clearing its bed would
+   * not make it take the job.
    */
   refusal (spec: StageSpec): Refusal | null {
     const candidates = this.candidates(spec)
     if (candidates.length === 0) return { reason: spec.printer !== '' ? `has no printer named ${spec.printer}` : 'has no printer' }
-    if (candidates.some(c => c.refusal(needs(spec)) == null)) return null
+    if (candidates.some(c => this.available(c, spec))) return null
     const matching = candidates.find(c => printerRefusal(c.config, needs(spec)) == null)
-    if (matching != null) return { reason: matching.refusal(needs(spec)) as string, busy: true }
+    if (matching != null) return { reason: matching.refusal(needs(spec)) ?? this.reservedRefusal(matching), busy: true }
     return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
   }
 
+  /**
+   * Holds a printer for the stage until `release`, or until `until` (ms since the epoch): from its bid for the bid
+   * window, from its award until it ends. Two prints bid for or awarded to one printer at once were both taken,
+   * and the second failed at the printer. Asked again for a stage that holds one, it keeps it, for the longer of
+   * the two terms; null once held.
+   */
+  reserve (spec: StageSpec, until = Infinity): Refusal | null {
+    const held = this.held(spec) ?? this.candidates(spec).find(c => this.available(c, spec))
+    if (held == null) return this.refusal(spec) ?? { reason: 'has no printer for this print', busy: true }
+    const kept = this.reservations.get(held.config.name)
+    const longest = kept?.stage === stageKey(spec) ? Math.max(kept.until, until) : until
+    this.reservations.set(held.config.name, { stage: stageKey(spec), jobId: spec.jobId, until: longest })
+    return null
+  }
+
+  /** Lets go of the printer the stage holds, if any. */
+  release (spec: Pick<StageSpec, 'jobId' | 'index'>): void {
+    const key = stageKey(spec)
+    for (const [name, reservation] of this.reservations) if (reservation.stage === key) this.reservations.delete(name)
+  }
+
+  /** The printer the stage holds, or else one that could take it now. */
   executorFor (spec: StageSpec): Executor | undefined {
-    const controller = this.candidates(spec).find(c => c.refusal(needs(spec)) == null)
+    const controller = this.held(spec) ?? this.candidates(spec).find(c => this.available(c, spec))
     return controller == null ? undefined : printExecutor(controller, spec.jobId)
   }
 
@@ -90,6 +115,26 @@ export class PrintDesk {
   private candidates (spec: StageSpec): PrinterController[] {
     return this.controllers.filter(c => spec.printer === '' || c.config.name === spec.printer)
   }
+
+  private held (spec: StageSpec): PrinterController | undefined {
+    const key = stageKey(spec)
+    return this.candidates(spec).find(c => this.reservations.get(c.config.name)?.stage === key)
+  }
+
+  /** Ready for the print, and held for no other stage. */
+  private available (controller: PrinterController, spec: StageSpec): boolean {
+    if (controller.refusal(needs(spec)) != null) return false
+    const reservation = this.reservations.get(controller.config.name)
+    return reservation == null || reservation.stage === stageKey(spec) || reservation.until < Date.now()
+  }
+
+  private reservedRefusal (controller: PrinterController): string {
+    return `printer ${controller.config.name} is reserved for job ${this.reservations.get(controller.config.name)?.jobId ?? '?'}`
+  }
+}
+
+function stageKey (spec: Pick<StageSpec, 'jobId' | 'index'>): string {
+  return `${spec.jobId}:${spec.index}`
 }
 
 function needs (spec: StageSpec): { material?: string } {

@@ -121,6 +121,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       dataDir: config.dataDir,
       config: () => current,
       executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
+      reserve: (spec, until) => spec.kind === 'print' ? printers.reserve(spec, until) : null,
+      release: (spec) => { printers.release(spec) },
       semantic: [
         offersStage(() => current),
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
