@@ -23,7 +23,7 @@ import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
 import { readMeshKey } from './mesh-key.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
-import type { NodeConfig } from '../config/node-config.js'
+import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 
 const log = logger('meshnode:node')
@@ -94,7 +94,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     capabilities.addEventListener('peer:joined', (evt) => {
       const { name, peerId } = (evt as CustomEvent<{ name: string, peerId: string }>).detail
       const trust = current.trust
-      if ([...trust.submit, ...trust.print, ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
+      if ([...trust.submit, ...printTrust(current), ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
     })
     await printers.start()
     cleanup.push(async () => printers.stop())

@@ -22,7 +22,7 @@ test('an empty config takes the defaults: mDNS on, compute from anyone, prints f
   const config = parseConfig({}, '/base')
   assert.equal(config.mdns.enabled, true)
   assert.deepEqual(config.trust.submit, [ANY_PEER])
-  assert.deepEqual(config.trust.print, [])
+  assert.deepEqual(config.trust.print, undefined, 'unset: printTrust decides by whether the mesh has a key')
   assert.deepEqual(config.printers, [])
   assert.equal(config.offers, undefined)
   assert.ok(config.market.maxConcurrent >= 1)
