@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
+import { GcodePolicy } from '../printer/gcode-policy.js'
+import { screenGcodeFile } from '../printer/gcode-screen.js'
 import { PrinterController } from '../printer/printer-controller.js'
 import { printerRefusal } from '../printer/printer-refusal.js'
 import type { Refusal } from './bid-strategies.js'
@@ -24,8 +26,11 @@ export class PrintInterruptedError extends Error {
  */
 export class PrintDesk {
   readonly controllers: PrinterController[]
+  private readonly self: string
 
-  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void) {
+  /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
+  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
+    this.self = self
     const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
     this.controllers = printers.map(config => {
       const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
@@ -65,7 +70,8 @@ export class PrintDesk {
 
   executorFor (spec: StageSpec): Executor | undefined {
     const controller = this.candidates(spec).find(c => c.refusal(needs(spec)) == null)
-    return controller == null ? undefined : printExecutor(controller, spec.jobId)
+    if (controller == null) return undefined
+    return printExecutor(controller, spec.jobId, spec.requester === this.self ? null : new GcodePolicy(controller.config.gcodePolicy))
   }
 
   records (): Printer[] {
@@ -96,8 +102,11 @@ function needs (spec: StageSpec): { material?: string } {
   return spec.material !== '' ? { material: spec.material } : {}
 }
 
-/** The print stage: stream the G-code, and report how the print went as the stage's output. */
-function printExecutor (controller: PrinterController, jobId: string): Executor {
+/**
+ * The print stage: screen the G-code against `policy` (null: a print of this node's own), stream it, and
+ * report how the print went as the stage's output.
+ */
+function printExecutor (controller: PrinterController, jobId: string, policy: GcodePolicy | null): Executor {
   const name = controller.config.name
   return {
     tool: { stage: 'print', name: `printer ${name}`, version: controller.config.port === 'virtual' ? 'virtual' : controller.config.port, embedded: controller.config.port === 'virtual' },
@@ -110,6 +119,7 @@ function printExecutor (controller: PrinterController, jobId: string): Executor 
       run.signal.addEventListener('abort', onAbort)
       let end: PrintEnd
       try {
+        if (policy != null) await screenGcodeFile(run.input.path, policy, name)
         end = await controller.print(jobId, run.input.path)
       } finally {
         controller.off('printer:progress', onProgress)

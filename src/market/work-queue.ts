@@ -24,7 +24,7 @@ const STAGE_TIMEOUT_MS = 30 * 60_000
 const REPORTED_MEMORY = 4096
 /** How long a stopping node waits for its stages to end: those whose tool has ended keep the output and write it down. */
 const STOP_WAIT_MS = 15_000
-const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
+const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError', 'GcodeRefusedError'])
 /** What this node names the entries of <dataDir>/work: a stage's folder, a resumed print's report. */
 const WORK_ENTRY = /^[A-Za-z0-9-]{1,64}-(\d+-\d+|resumed-report\.json)$/
 

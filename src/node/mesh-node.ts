@@ -74,7 +74,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
     const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
-    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh)
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
