@@ -44,6 +44,7 @@ export class StageLines implements StageProgress {
  */
 export function refusals (stage: StageRecord): string {
   if (stage.state !== 'bidding') return ''
-  const refused = stage.bids.filter(b => b.attempt === stage.attempt && !b.accept)
+  // In peer order: the same refusals heard in another order are no news.
+  const refused = stage.bids.filter(b => b.attempt === stage.attempt && !b.accept).sort((a, b) => a.peerName.localeCompare(b.peerName))
   return refused.length > 0 ? `: refused by ${refused.map(b => `${b.peerName}: ${b.reason}`).join('; ')}` : ''
 }

@@ -27,6 +27,7 @@ export class PrintInterruptedError extends Error {
 export class PrintDesk {
   readonly controllers: PrinterController[]
   private readonly self: string
+  private seq = 0
 
   /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
   constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
@@ -88,9 +89,19 @@ export class PrintDesk {
         currentJob: s.currentJob ?? '',
         progress: s.progress ?? 0,
         hotendC: s.temperatures.T?.actual ?? 0,
-        bedC: s.temperatures.B?.actual ?? 0
+        bedC: s.temperatures.B?.actual ?? 0,
+        stateSeq: this.stamp()
       }
     })
+  }
+
+  /**
+   * Orders every snapshot of these printers, whether it goes out as an event or in the capability record.
+   * Seeded from the clock, so the seqs of a restarted node carry on above those of its last run.
+   */
+  private stamp (): number {
+    this.seq = Math.max(this.seq + 1, Date.now())
+    return this.seq
   }
 
   private candidates (spec: StageSpec): PrinterController[] {

@@ -11,6 +11,7 @@ import { DirectChannel } from '../market/direct.js'
 import { GossipGuard } from '../market/gossip-guard.js'
 import { NamePins } from '../market/name-pins.js'
 import { PrintDesk } from '../market/print-desk.js'
+import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
@@ -98,6 +99,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     })
     await printers.start()
     cleanup.push(async () => printers.stop())
+    const printerStates = new PrinterStatePublisher(libp2p, { snapshots: () => printers.records() })
+    printerStates.start()
+    cleanup.push(() => { printerStates.stop() })
 
     const blobStore = await BlobStore.open(join(config.dataDir, 'blobs'), { maxBlobBytes: config.blobs.maxBlobBytes })
     const blobs = new BlobService(libp2p, { store: blobStore })

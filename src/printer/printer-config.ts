@@ -34,7 +34,7 @@ export interface PrinterConfig {
 export const BAUD_RATES = [9600, 19200, 38400, 57600, 115200, 230400, 250000, 460800, 500000, 921600, 1000000] as const
 
 const FIELDS = ['name', 'port', 'baud', 'bed', 'nozzleMm', 'material', 'bedClearsItself', 'parkGcode', 'resumeGcode', 'cancelGcode', 'gcodePolicy', 'virtual']
-const PRINTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+export const PRINTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 /** Defaults for what the `--printer NAME=PATH[:BAUD]` flag cannot say. */
 const FLAG_DEFAULTS = { bed: { x: 220, y: 220, z: 250 }, nozzleMm: 0.4, material: 'PLA' }
