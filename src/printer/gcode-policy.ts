@@ -43,16 +43,21 @@ const MAX_RANGE = 1000
 /** Which firmware commands a print from another peer may carry. */
 export class GcodePolicy {
   private readonly denied: ReadonlySet<string>
+  /** Lower-case letters of the denied codes: nearly every line of a print is a G move, and most lists deny no G. */
+  private readonly letters: ReadonlySet<string>
 
   constructor (config: GcodePolicyConfig = { deny: [], allow: [] }) {
     const denied = new Set(DEFAULT_DENIED.flatMap(d => expandEntry(d.codes)))
     for (const entry of config.deny) for (const code of expandEntry(entry)) denied.add(code)
     for (const entry of config.allow) for (const code of expandEntry(entry)) denied.delete(code)
     this.denied = denied
+    this.letters = new Set([...denied].map(code => code[0].toLowerCase()))
   }
 
   /** The denied code a command of a file line (comments stripped) runs, e.g. `M303`; null when it may run. */
   refuses (command: string): string | null {
+    const first = command[0]?.toLowerCase()
+    if (first !== undefined && first !== 'n' && first !== ' ' && first !== '\t' && !this.letters.has(first)) return null
     const match = COMMAND.exec(command)
     if (match === null) return null
     const code = `${match[1].toUpperCase()}${Number(match[2])}`

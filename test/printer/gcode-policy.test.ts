@@ -42,6 +42,10 @@ test('a printer config adds codes and ranges to the default and takes codes out 
   assert.equal(policy.refuses('M303 S200'), null, 'allowed by this printer\'s operator')
   assert.equal(policy.refuses('M500'), 'M500', 'the rest of the default stays')
   assert.equal(new GcodePolicy({ deny: [], allow: ['M500-M502'] }).refuses('M501'), null)
+  const noProbing = new GcodePolicy({ deny: ['G29'], allow: [] })
+  assert.equal(noProbing.refuses('G29 P1'), 'G29', 'a denied G code is found although moves are skipped quickly')
+  assert.equal(noProbing.refuses('N7 g29'), 'G29')
+  assert.equal(noProbing.refuses('G1 X1'), null)
 })
 
 test('a bad gcodePolicy names the field and the entry', () => {
