@@ -189,11 +189,12 @@ export class CapabilityService extends EventTarget {
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
     const id = evt.detail.toString()
+    // Events may have come before the record, from a peer that left before it was fetched.
+    this.printerEvents.delete(id)
     const gone = this.known.get(id)
     if (gone == null) return
     this.known.delete(id)
     this.attempts.delete(id)
-    this.printerEvents.delete(id)
     this.dispatchEvent(new CustomEvent('peer:left', { detail: gone }))
   }
 
