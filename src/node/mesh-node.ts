@@ -182,7 +182,7 @@ function registerNodeApi (node: MeshNode): void {
       dataDir: node.config.dataDir,
       offers: record.offers,
       tools: record.tools,
-      printers: record.printers,
+      printers: node.printers.records(),
       uptimeMs: Date.now() - node.startedAt,
       load: loadavg()[0] / availableParallelism(),
       peers: node.capabilities.peers().length
