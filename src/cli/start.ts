@@ -16,7 +16,9 @@ export const start: Command = {
     { spec: '--peer <multiaddr>', help: 'a peer to dial directly, repeatable: for LANs where multicast is blocked', repeatable: true },
     { spec: '--offer <list>', help: 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit' },
     { spec: '--printer <spec>', help: 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', repeatable: true },
-    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' }
+    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' },
+    { spec: '--trust-print <list>', help: 'who may print here: peer ids or names, comma-separated, "*" for any mesh member, "none" for this node only (default: "*" with a mesh key, else "none")' },
+    { spec: '--trust-submit <list>', help: 'who may run other stages here, in the same form (default "*")' }
   ],
   epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
   run: async (_args, flags: StartFlags) => {

@@ -5,7 +5,7 @@ import { parseServiceConfig, parseToolsConfig } from '../executors/service-confi
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
-import { defaultConfig, type NodeConfig } from './node-config.js'
+import { ANY_PEER, defaultConfig, type NodeConfig } from './node-config.js'
 
 const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
@@ -93,6 +93,14 @@ export function parseOffers (offers: string[], field: string): string[] {
   const names = offers.flatMap(o => o.split(',')).map(o => o.trim()).filter(o => o !== '')
   if (names.length === 1 && names[0] === 'none') return []
   return names.map((n, i) => checkName(n, `${field}[${i}]`))
+}
+
+/** `--trust-print '*'`, `--trust-print ws1,12D3KooW...`, `--trust-print none` (only this node). */
+export function parseTrustList (value: string, field: string): string[] {
+  const entries = value.split(',').map(e => e.trim()).filter(e => e !== '')
+  if (entries.length === 0) throw new ConfigError(field, 'takes peer ids or names separated by commas, "*" for any mesh member, or "none"')
+  if (entries.length === 1 && entries[0] === 'none') return []
+  return entries.map((e, i) => e === ANY_PEER ? e : checkName(e, `${field}[${i}]`))
 }
 
 export function checkName (value: string, field: string): string {

@@ -26,7 +26,8 @@ export interface NodeConfig {
 /** Peer ids (or "*" for any mesh member) allowed to do each kind of thing on this node. */
 export interface TrustConfig {
   submit: string[]
-  print: string[]
+  /** Unset: see `printTrust`. */
+  print?: string[]
   admin: string[]
 }
 
@@ -62,8 +63,16 @@ export function defaultConfig (): NodeConfig {
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
     services: [],
-    trust: { submit: [ANY_PEER], print: [], admin: [] },
+    trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     market: { maxConcurrent: 2, bidWindowMs: 400, leaseMs: 10_000, maxAttempts: 5, minFreeDiskBytes: 512 * 1024 * 1024 }
   }
+}
+
+/**
+ * Who may print here when the config does not say. A keyed mesh's members all hold its secret, and a workshop
+ * that keys its mesh means them to use its printers; an open mesh is anyone on the LAN, so only this node.
+ */
+export function printTrust (config: Pick<NodeConfig, 'trust' | 'meshKeyFile'>): string[] {
+  return config.trust.print ?? (config.meshKeyFile != null ? [ANY_PEER] : [])
 }

@@ -365,7 +365,16 @@ export class Coordinator extends EventTarget {
           }, [{ type: 'waiting', stage: stage.index, message: `waiting for a peer to take ${stage.kind}: ${why}` }])
           lastWhy = why
         }
-      } else if (++empty >= MAX_EMPTY_ROUNDS) {
+      } else if (++empty < MAX_EMPTY_ROUNDS) {
+        // Every peer refused for good (trust, material, no tool): the submitter reads why at once, while the
+        // stage asks again for a while in case a peer that would take it is still joining.
+        if (why !== lastWhy) {
+          current = await this.update(current, j => {
+            j.stages[stage.index].bids = [...j.stages[stage.index].bids.filter(b => b.attempt !== stage.attempt), ...bids]
+          }, [{ type: 'refused', stage: stage.index, message: `no peer takes ${stage.kind} yet: ${why}` }])
+          lastWhy = why
+        }
+      } else {
         await this.update(current, j => {
           const s = j.stages[stage.index]
           s.state = 'failed'

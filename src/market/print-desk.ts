@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
+import { GcodePolicy } from '../printer/gcode-policy.js'
+import { screenGcodeFile } from '../printer/gcode-screen.js'
 import { PrinterController } from '../printer/printer-controller.js'
 import { printerRefusal } from '../printer/printer-refusal.js'
 import type { Refusal } from './bid-strategies.js'
@@ -26,8 +28,12 @@ export class PrintDesk {
   readonly controllers: PrinterController[]
   /** Printer name -> the stage it is held for: see `reserve`. */
   private readonly reservations = new Map<string, { stage: string, jobId: string, until: number }>()
+  private readonly self: string
+  private seq = 0
 
-  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void) {
+  /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
+  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
+    this.self = self
     const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
     this.controllers = printers.map(config => {
       const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
@@ -90,7 +96,8 @@ export class PrintDesk {
   /** The printer the stage holds, or else one that could take it now. */
   executorFor (spec: StageSpec): Executor | undefined {
     const controller = this.held(spec) ?? this.candidates(spec).find(c => this.available(c, spec))
-    return controller == null ? undefined : printExecutor(controller, spec.jobId)
+    if (controller == null) return undefined
+    return printExecutor(controller, spec.jobId, spec.requester === this.self ? null : new GcodePolicy(controller.config.gcodePolicy))
   }
 
   records (): Printer[] {
@@ -107,9 +114,19 @@ export class PrintDesk {
         currentJob: s.currentJob ?? '',
         progress: s.progress ?? 0,
         hotendC: s.temperatures.T?.actual ?? 0,
-        bedC: s.temperatures.B?.actual ?? 0
+        bedC: s.temperatures.B?.actual ?? 0,
+        stateSeq: this.stamp()
       }
     })
+  }
+
+  /**
+   * Orders every snapshot of these printers, whether it goes out as an event or in the capability record.
+   * Seeded from the clock, so the seqs of a restarted node carry on above those of its last run.
+   */
+  private stamp (): number {
+    this.seq = Math.max(this.seq + 1, Date.now())
+    return this.seq
   }
 
   private candidates (spec: StageSpec): PrinterController[] {
@@ -141,8 +158,11 @@ function needs (spec: StageSpec): { material?: string } {
   return spec.material !== '' ? { material: spec.material } : {}
 }
 
-/** The print stage: stream the G-code, and report how the print went as the stage's output. */
-function printExecutor (controller: PrinterController, jobId: string): Executor {
+/**
+ * The print stage: screen the G-code against `policy` (null: a print of this node's own), stream it, and
+ * report how the print went as the stage's output.
+ */
+function printExecutor (controller: PrinterController, jobId: string, policy: GcodePolicy | null): Executor {
   const name = controller.config.name
   return {
     tool: { stage: 'print', name: `printer ${name}`, version: controller.config.port === 'virtual' ? 'virtual' : controller.config.port, embedded: controller.config.port === 'virtual' },
@@ -155,6 +175,7 @@ function printExecutor (controller: PrinterController, jobId: string): Executor 
       run.signal.addEventListener('abort', onAbort)
       let end: PrintEnd
       try {
+        if (policy != null) await screenGcodeFile(run.input.path, policy, name)
         end = await controller.print(jobId, run.input.path)
       } finally {
         controller.off('printer:progress', onProgress)

@@ -24,7 +24,7 @@ const STAGE_TIMEOUT_MS = 30 * 60_000
 const REPORTED_MEMORY = 4096
 /** How long a stopping node waits for its stages to end: those whose tool has ended keep the output and write it down. */
 const STOP_WAIT_MS = 15_000
-const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
+const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError', 'GcodeRefusedError'])
 /** Errors a tool throws before it does anything: the stage did not start, though its tool slot was taken. */
 const NOT_STARTED_ERRORS = new Set(['PrinterNotReadyError'])
 /**

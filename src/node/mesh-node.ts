@@ -11,6 +11,7 @@ import { DirectChannel } from '../market/direct.js'
 import { GossipGuard } from '../market/gossip-guard.js'
 import { NamePins } from '../market/name-pins.js'
 import { PrintDesk } from '../market/print-desk.js'
+import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
@@ -24,7 +25,7 @@ import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
 import { readMeshKey } from './mesh-key.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
-import type { NodeConfig } from '../config/node-config.js'
+import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 
 const log = logger('meshnode:node')
@@ -80,7 +81,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
     const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
-    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh)
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
@@ -102,10 +103,13 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     capabilities.addEventListener('peer:joined', (evt) => {
       const { name, peerId } = (evt as CustomEvent<{ name: string, peerId: string }>).detail
       const trust = current.trust
-      if ([...trust.submit, ...trust.print, ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
+      if ([...trust.submit, ...printTrust(current), ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
     })
     await printers.start()
     cleanup.push(async () => printers.stop())
+    const printerStates = new PrinterStatePublisher(libp2p, { snapshots: () => printers.records() })
+    printerStates.start()
+    cleanup.push(() => { printerStates.stop() })
 
     const blobStore = await BlobStore.open(join(config.dataDir, 'blobs'), { maxBlobBytes: config.blobs.maxBlobBytes })
     const blobs = new BlobService(libp2p, { store: blobStore })
@@ -193,7 +197,7 @@ function registerNodeApi (node: MeshNode): void {
       offers: record.offers,
       tools: record.tools,
       toolProbes: node.toolProbes(),
-      printers: record.printers,
+      printers: node.printers.records(),
       uptimeMs: Date.now() - node.startedAt,
       load: loadavg()[0] / availableParallelism(),
       peers: node.capabilities.peers().length

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
-import { loadConfigFile, parseConfig, parseOffers } from '../../src/config/load-config.js'
+import { loadConfigFile, parseConfig, parseOffers, parseTrustList } from '../../src/config/load-config.js'
 import { ANY_PEER } from '../../src/config/node-config.js'
 import { packageRoot } from '../../src/paths.js'
 
@@ -22,7 +22,7 @@ test('an empty config takes the defaults: mDNS on, compute from anyone, prints f
   const config = parseConfig({}, '/base')
   assert.equal(config.mdns.enabled, true)
   assert.deepEqual(config.trust.submit, [ANY_PEER])
-  assert.deepEqual(config.trust.print, [])
+  assert.deepEqual(config.trust.print, undefined, 'unset: printTrust decides by whether the mesh has a key')
   assert.deepEqual(config.printers, [])
   assert.equal(config.offers, undefined)
   assert.ok(config.market.maxConcurrent >= 1)
@@ -106,6 +106,14 @@ test('parseOffers splits comma lists, trims, and "none" offers nothing', () => {
   assert.deepEqual(parseOffers(['none'], '--offer'), [])
   assert.deepEqual(parseOffers([' , '], '--offer'), [])
   assert.throws(() => parseOffers(['scad,../x'], '--offer'), (err: any) => err.name === 'ConfigError' && err.field === '--offer[1]')
+})
+
+test('parseTrustList reads --trust-print and --trust-submit: names, peer ids, "*", or "none"', () => {
+  assert.deepEqual(parseTrustList('*', '--trust-print'), [ANY_PEER])
+  assert.deepEqual(parseTrustList(' ws1, 12D3KooWExample ', '--trust-print'), ['ws1', '12D3KooWExample'])
+  assert.deepEqual(parseTrustList('none', '--trust-print'), [])
+  assert.throws(() => parseTrustList('', '--trust-print'), (err: any) => err.name === 'ConfigError' && err.field === '--trust-print')
+  assert.throws(() => parseTrustList('ws1,../x', '--trust-submit'), (err: any) => err.name === 'ConfigError' && err.field === '--trust-submit[1]')
 })
 
 test('loadConfigFile: a missing file and a file that is not JSON name the file, not a field', async (t) => {

@@ -66,6 +66,15 @@ test('trust by default: compute stages from anyone, prints from no other peer, e
   assert.equal(trust(spec('print', SELF)), null)
 })
 
+test('trust by default in a keyed mesh: prints from any member, and a config or --trust-print list still decides', () => {
+  const keyed = trustsRequester(() => config(c => { c.meshKeyFile = '/etc/meshnode/mesh.key' }), SELF)
+  assert.equal(keyed(spec('print', STRANGER)), null)
+  const refusal = trustsRequester(() => config(c => { c.meshKeyFile = '/k'; c.trust.print = [FRIEND] }), SELF)(spec('print', STRANGER))
+  refused(refusal)
+  assert.equal(refusal?.reason, `does not take prints from ${STRANGER} (${STRANGER}) (see trust.print, --trust-print)`)
+  refused(trustsRequester(() => config(c => { c.meshKeyFile = '/k'; c.trust.print = [] }), SELF)(spec('print', STRANGER)))
+})
+
 test('trust from config: named print peers, "*" for anyone, and a closed submit list', () => {
   const named = trustsRequester(() => config(c => { c.trust.print = [FRIEND] }), SELF)
   assert.equal(named(spec('print', FRIEND)), null)
