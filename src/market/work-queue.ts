@@ -417,13 +417,18 @@ export class WorkQueue {
       }
     } catch (err: any) {
       const revoked = running.abort.signal.aborted
+      // A printer that refused the print had printed nothing: the stage goes back to bidding, not to an operator.
+      const started = record.started === true && !NOT_STARTED_ERRORS.has(err.name)
+      // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
+      const retryable = !INPUT_ERRORS.has(err.name)
+      // The requester takes any print that started and may be retried as interrupted (half a part is on the bed),
+      // so this node must hold it as interrupted too, or the operator's resume and abandon find nothing to act on.
+      const interrupted = err.name === 'PrintInterruptedError' || (spec.kind === 'print' && started && retryable && !String(err.message).includes('cancelled'))
       Object.assign(record, {
-        state: revoked ? 'revoked' : err.name === 'PrintInterruptedError' ? 'interrupted' : 'failed',
-        // A printer that refused the print had printed nothing: the stage goes back to bidding, not to an operator.
-        started: record.started === true && !NOT_STARTED_ERRORS.has(err.name),
+        state: revoked ? 'revoked' : interrupted ? 'interrupted' : 'failed',
+        started,
         error: revoked ? String(running.abort.signal.reason?.message ?? 'revoked') : err.message,
-        // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
-        retryable: !INPUT_ERRORS.has(err.name)
+        retryable
       })
     } finally {
       record.tools = undefined
