@@ -3,7 +3,9 @@ import { resolve } from 'node:path'
 import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { jobSummary } from './job-view.js'
-import { printJson, withDaemon } from './run-action.js'
+import { printJson, withRetryingDaemon } from './run-action.js'
+import { newRequestId } from '../api/request-id.js'
+import { DaemonLostError } from '../api/retrying-client.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -17,7 +19,18 @@ interface SubmitFlags {
   notify?: string
   output?: string
   json?: boolean
+  requestId?: string
   dataDir?: string
+}
+
+/** Both attempts of a submit lost the daemon: its jobs may be stored, which the user must know before trying again. */
+class SubmitUnconfirmedError extends Error {
+  constructor (cause: DaemonLostError, files: number, dataDir: string, requestId: string) {
+    super(`${cause.message}, so whether ${files === 1 ? 'the job was' : `the ${files} jobs were`} stored is not known. ` +
+      `A stored job runs once the daemon is up again: check with "npx meshnode jobs --data-dir ${dataDir}". ` +
+      `To submit again without storing a job twice, run the same command with --request-id ${requestId}`, { cause })
+    this.name = 'SubmitUnconfirmedError'
+  }
 }
 
 export const submit: Command = {
@@ -33,6 +46,7 @@ export const submit: Command = {
     { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
     { spec: '-o, --output <file>', help: 'write the final output here (one file only)' },
     { spec: '--json', help: 'print the final job records as JSON' },
+    { spec: '--request-id <id>', help: 'this submit\'s id (default: a new UUID); the same id again gives the jobs already stored, not new ones' },
     DATA_DIR_FLAG
   ],
   run: async (files: string[], flags: SubmitFlags) => submitFiles(files, flags)
@@ -46,13 +60,17 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   if (flags.output != null && paths.length > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
   // Loaded while the daemon stores the jobs, not after.
   const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(paths.length))
-  return withDaemon(dataDirOf(flags), async client => {
+  const dataDir = dataDirOf(flags)
+  // Sent again with a retry: the daemon then answers with the jobs it stored rather than storing them twice.
+  const requestId = flags.requestId ?? newRequestId()
+  return withRetryingDaemon(dataDir, async client => {
     const submitted: JobRecord[] = await client.call('submit', {
       files: paths,
       extra: (flags.with ?? []).map(f => resolve(f)),
       pipeline: flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== ''),
-      options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify }
-    })
+      options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify },
+      requestId
+    }).catch((err: Error) => { throw err instanceof DaemonLostError ? new SubmitUnconfirmedError(err, paths.length, dataDir, requestId) : err })
     if (flags.detach === true) {
       if (flags.json === true) printJson(submitted)
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
