@@ -33,6 +33,15 @@ class SubmitUnconfirmedError extends Error {
   }
 }
 
+/** The jobs are stored but the daemon went away while they were watched: the user must not submit them again. */
+class WatchLostError extends Error {
+  constructor (cause: DaemonLostError, jobs: JobRecord[], dataDir: string) {
+    super(`${cause.message}; the submit went through, and ${jobs.length === 1 ? 'the job is' : 'the jobs are'} stored and run once the daemon is up again: ` +
+      `${jobs.map(j => j.id).join(', ')} (see "npx meshnode jobs --data-dir ${dataDir}")`, { cause })
+    this.name = 'WatchLostError'
+  }
+}
+
 export const submit: Command = {
   args: [{ name: '<files...>', help: 'design files (.scad, .stl, .3mf, .obj, .gcode); several make a batch, one job each' }],
   flags: [
@@ -80,6 +89,7 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
     let finished: JobRecord[]
     try {
       finished = await client.call('watch', { ids: submitted.map(j => j.id), progress: progress != null }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
+        .catch((err: Error) => { throw err instanceof DaemonLostError ? new WatchLostError(err, submitted, dataDir) : err })
     } finally {
       progress?.stop()
     }

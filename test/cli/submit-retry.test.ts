@@ -12,7 +12,7 @@ import { meshnodeBin } from '../../src/paths.js'
  * A stand-in daemon on a real control socket whose submit drops the caller's connection the first `drops` times
  * (as a daemon killed mid-call does: the server goes and comes back on the same data dir), then answers.
  */
-async function droppingDaemon (t: TestContext, drops: number): Promise<{ dataDir: string, design: string, requests: any[] }> {
+async function droppingDaemon (t: TestContext, drops: number, method = 'submit'): Promise<{ dataDir: string, design: string, requests: any[] }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-submit-retry-'))
   const design = join(dataDir, 'part.scad')
   await writeFile(design, 'cube(1);\n')
@@ -20,15 +20,17 @@ async function droppingDaemon (t: TestContext, drops: number): Promise<{ dataDir
   const requests: any[] = []
   // The CLI may be gone before the server is back: the test stops it only after that.
   let restarted = Promise.resolve()
-  server.register('submit', async (params) => {
+  const job = { id: 'j0123456789ab', input: { name: 'part.scad' } }
+  server.register(method, async (params) => {
     requests.push(params)
     if (requests.length <= drops) {
       restarted = server.stop().then(async () => server.start())
       await restarted
       return null
     }
-    return [{ id: 'j0123456789ab', input: { name: 'part.scad' } }]
+    return [job]
   })
+  if (method !== 'submit') server.register('submit', async () => [job])
   await server.start()
   t.after(async () => {
     await restarted
@@ -38,9 +40,9 @@ async function droppingDaemon (t: TestContext, drops: number): Promise<{ dataDir
   return { dataDir, design, requests }
 }
 
-async function submit (dataDir: string, design: string): Promise<{ code: number, stdout: string, stderr: string }> {
+async function submit (dataDir: string, design: string, ...flags: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [meshnodeBin, 'submit', design, '--detach', '--data-dir', dataDir], { timeout: 30_000 })
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [meshnodeBin, 'submit', design, ...flags, '--data-dir', dataDir], { timeout: 30_000 })
     return { code: 0, stdout, stderr }
   } catch (err: any) {
     return { code: err.code, stdout: err.stdout, stderr: err.stderr }
@@ -49,7 +51,7 @@ async function submit (dataDir: string, design: string): Promise<{ code: number,
 
 test('a submit whose connection drops is sent again with the same request id and prints the job as usual', async (t) => {
   const { dataDir, design, requests } = await droppingDaemon(t, 1)
-  const run = await submit(dataDir, design)
+  const run = await submit(dataDir, design, '--detach')
   assert.equal(run.code, 0, run.stderr)
   assert.equal(run.stdout, 'j0123456789ab\n')
   assert.match(run.stderr, /lost the daemon during submit; sending the same request again/)
@@ -60,7 +62,7 @@ test('a submit whose connection drops is sent again with the same request id and
 
 test('when the retry loses the daemon too, submit fails saying the job may be stored, how to check, and how to submit again safely', async (t) => {
   const { dataDir, design, requests } = await droppingDaemon(t, 2)
-  const run = await submit(dataDir, design)
+  const run = await submit(dataDir, design, '--detach')
   assert.equal(run.code, 1)
   assert.equal(run.stdout, '')
   assert.equal(requests.length, 2, 'sent twice, not more')
@@ -73,9 +75,19 @@ test('when the retry loses the daemon too, submit fails saying the job may be st
 test('a submit that finds no daemon fails at once and sends nothing', async (t) => {
   const { dataDir, design, requests } = await droppingDaemon(t, 0)
   const started = Date.now()
-  const run = await submit(join(dataDir, 'elsewhere'), design)
+  const run = await submit(join(dataDir, 'elsewhere'), design, '--detach')
   assert.equal(run.code, 1)
   assert.match(run.stderr, /^meshnode: no meshnode is running on data dir /)
   assert.ok(Date.now() - started < 10_000, 'no waiting for a daemon that was never there')
   assert.equal(requests.length, 0)
+})
+
+test('when the daemon goes away twice while the CLI watches the jobs it submitted, it says they are stored and names them', async (t) => {
+  const { dataDir, design, requests } = await droppingDaemon(t, 2, 'watch')
+  const run = await submit(dataDir, design, '--json')
+  assert.equal(run.code, 1)
+  assert.equal(requests.length, 2)
+  assert.deepEqual(requests[1].ids, ['j0123456789ab'])
+  const last = run.stderr.trim().split('\n').at(-1) ?? ''
+  assert.equal(last, `meshnode: the daemon closed the control connection twice during watch; the submit went through, and the job is stored and run once the daemon is up again: j0123456789ab (see "npx meshnode jobs --data-dir ${dataDir}")`)
 })

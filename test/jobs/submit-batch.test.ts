@@ -50,3 +50,31 @@ test('a job that cannot be written fails the submit with a count, and the jobs t
   await waitFor(async () => (await Promise.all(stored.map(async j => requester.jobStore.get(j.id)))).every(j => j?.stages[0].state !== 'pending'),
     { timeoutMs: 10_000, intervalMs: 50, what: 'every stored job to start bidding' })
 })
+
+test('a batch half stored, sent again under its request id, makes only the missing jobs and answers with all of them in order', async (t) => {
+  const dir = await tempDir(t, 'meshnode-batch-retry-')
+  const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
+  const files: string[] = []
+  for (let i = 0; i < 5; i++) {
+    files.push(join(dir, `part-${i}.scad`))
+    await writeFile(files[i], `cube(${i + 1});\n`)
+  }
+  const request = { files, extra: [], pipeline: ['scad'], options: { params: {} }, requestId: 'batch-0123456789abcdef' }
+  const create = requester.jobStore.create.bind(requester.jobStore)
+  let broken = true
+  requester.jobStore.create = async (job, event, origin) => {
+    if (broken && job.input.name === 'part-3.scad') throw new Error('the daemon died here')
+    await create(job, event, origin)
+  }
+  await assert.rejects(requester.jobs.submit(request), /4 of 5 jobs were stored/)
+  const before = new Map((await requester.jobStore.list()).map(j => [j.input.name, j.id]))
+  assert.equal(before.size, 4)
+
+  broken = false
+  const jobs = await requester.jobs.submit(request)
+  assert.deepEqual(jobs.map(j => j.input.name), files.map((_, i) => `part-${i}.scad`))
+  for (const job of jobs) if (job.input.name !== 'part-3.scad') assert.equal(job.id, before.get(job.input.name), `${job.input.name} keeps its job`)
+  assert.equal((await requester.jobStore.list()).length, 5, 'one job per file')
+  assert.deepEqual((await requester.jobs.submit(request)).map(j => j.id), jobs.map(j => j.id), 'a third attempt changes nothing')
+  await assert.rejects(requester.jobs.submit({ ...request, files: files.slice(1) }), { name: 'RequestIdReusedError' })
+})
