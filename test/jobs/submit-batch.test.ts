@@ -5,14 +5,17 @@ import { test } from 'node:test'
 import { startPeer, tempDir } from '../market/mesh-fixture.js'
 import { waitFor } from '../lan/wait.js'
 
+/** `count` distinct designs part-0.scad, part-1.scad, ... in `dir`. */
+async function writeParts (dir: string, count: number): Promise<string[]> {
+  const files = Array.from({ length: count }, (_, i) => join(dir, `part-${i}.scad`))
+  await Promise.all(files.map(async (file, i) => writeFile(file, `cube(${i + 1});\n`)))
+  return files
+}
+
 test('a batch keeps its files\' order, and one file that cannot be read creates no job at all', async (t) => {
   const dir = await tempDir(t, 'meshnode-batch-')
   const requester = await startPeer(t, dir, 'requester', c => { c.offers = []; c.blobs.maxBlobBytes = 64 * 1024 })
-  const files: string[] = []
-  for (let i = 0; i < 30; i++) {
-    files.push(join(dir, `part-${i}.scad`))
-    await writeFile(files[i], `cube(${i + 1});\n`)
-  }
+  const files = await writeParts(dir, 30)
   const unreadable = join(dir, 'folder.scad')
   await mkdir(unreadable)
 
@@ -33,11 +36,7 @@ test('a batch keeps its files\' order, and one file that cannot be read creates 
 test('a job that cannot be written fails the submit with a count, and the jobs that were written still start', async (t) => {
   const dir = await tempDir(t, 'meshnode-batch-write-')
   const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
-  const files: string[] = []
-  for (let i = 0; i < 5; i++) {
-    files.push(join(dir, `part-${i}.scad`))
-    await writeFile(files[i], `cube(${i + 1});\n`)
-  }
+  const files = await writeParts(dir, 5)
   const create = requester.jobStore.create.bind(requester.jobStore)
   requester.jobStore.create = async (job, event) => {
     if (job.input.name === 'part-3.scad') throw new Error('the database refused the write')
@@ -54,11 +53,7 @@ test('a job that cannot be written fails the submit with a count, and the jobs t
 test('a batch half stored, sent again under its request id, makes only the missing jobs and answers with all of them in order', async (t) => {
   const dir = await tempDir(t, 'meshnode-batch-retry-')
   const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
-  const files: string[] = []
-  for (let i = 0; i < 5; i++) {
-    files.push(join(dir, `part-${i}.scad`))
-    await writeFile(files[i], `cube(${i + 1});\n`)
-  }
+  const files = await writeParts(dir, 5)
   const request = { files, extra: [], pipeline: ['scad'], options: { params: {} }, requestId: 'batch-0123456789abcdef' }
   const create = requester.jobStore.create.bind(requester.jobStore)
   let broken = true
