@@ -5,14 +5,14 @@ import { KeyedLock } from './keyed-lock.js'
 import { RecentMap } from './recent-map.js'
 
 const seqKey = (n: number): string => n.toString().padStart(12, '0')
-/** The key prefix of a job's events; "!" is escaped so no job id's range can hold another job's events. */
+/** The key prefix of a job's events or a request's jobs; "!" is escaped so no id's range can hold another id's keys. */
 const eventPrefix = (id: string): string => `${id.replaceAll('%', '%25').replaceAll('!', '%21')}!`
 
 /**
- * A submit request's record: the request id (its charset has no "!"), then the file's index. The time index
- * beside it orders the same keys by when they were stored, so expired ones are found without a scan.
+ * A submit request's record: the request id, then the file's index. The time index beside it orders the same
+ * keys by when they were stored, so expired ones are found without a scan.
  */
-const submitKey = (origin: SubmitOrigin): string => `${origin.requestId}!${seqKey(origin.index)}`
+const submitKey = (origin: SubmitOrigin): string => eventPrefix(origin.requestId) + seqKey(origin.index)
 const timeKey = (at: number): string => at.toString().padStart(15, '0')
 /** Expired request records are deleted this many to a write. */
 const FORGET_CHUNK = 1000
@@ -36,7 +36,7 @@ export class LevelJobStore implements JobStore {
   private readonly submitsByTime
   /** Updates of one job are serialised in this process so a read-check-write cannot interleave. */
   private readonly locks = new KeyedLock()
-  /** Likewise the jobs of one file of one submit request: two of them would be the very duplicate it prevents. */
+  /** Likewise the creation of the job for one file of one submit request. */
   private readonly requestLocks = new KeyedLock()
 
   constructor (db: MeshDb) {
@@ -48,24 +48,32 @@ export class LevelJobStore implements JobStore {
   }
 
   async create (job: JobRecord, event: Omit<JobEvent, 'seq' | 'at'>, origin?: SubmitOrigin): Promise<void> {
+    const key = origin == null ? undefined : submitKey(origin)
     const write = async (): Promise<void> => {
       if ((await this.jobs.get(job.id)) !== undefined) throw new ConflictError(`job ${job.id} exists`)
+      const earlier = key == null ? undefined : await this.submits.get(key)
+      if (origin != null && earlier !== undefined) throw new ConflictError(`file ${origin.index} of request ${origin.requestId} is job ${earlier.jobId} already`)
       const at = Date.now()
       const record = { ...structuredClone(job), rev: 1 }
-      const requestOps = origin == null ? [] : await this.requestOps(origin, job.id, at)
       await this.db.batch([
         { type: 'put', sublevel: this.jobs, key: job.id, value: record },
         { type: 'put', sublevel: this.events_, key: eventPrefix(job.id) + seqKey(1), value: { ...event, seq: 1, at } },
-        ...requestOps
+        ...(origin == null || key == null
+          ? []
+          : [
+              { type: 'put' as const, sublevel: this.submits, key, value: { ...origin, jobId: job.id, at } },
+              { type: 'put' as const, sublevel: this.submitsByTime, key: `${timeKey(at)}!${key}`, value: key }
+            ])
       ])
       this.seqs.set(job.id, 1)
       this.recent.set(job.id, record)
     }
-    await this.locks.run(job.id, async () => origin == null ? await write() : await this.requestLocks.run(submitKey(origin), write))
+    // A file of a request makes one job: under the request's lock too, so two attempts cannot both find none.
+    await this.locks.run(job.id, async () => key == null ? await write() : await this.requestLocks.run(key, write))
   }
 
   async submittedFor (requestId: string): Promise<SubmittedJob[]> {
-    return this.submits.values({ gt: `${requestId}!`, lt: `${requestId}!~` }).all()
+    return this.submits.values({ gt: eventPrefix(requestId), lt: `${eventPrefix(requestId)}~` }).all()
   }
 
   async forgetSubmitsBefore (time: number): Promise<number> {
@@ -133,17 +141,6 @@ export class LevelJobStore implements JobStore {
     const job = await this.jobs.get(id)
     if (job !== undefined) this.recent.set(id, job)
     return job
-  }
-
-  /** The writes that record `origin` as having made job `jobId`; a file of a request makes one job only. */
-  private async requestOps (origin: SubmitOrigin, jobId: string, at: number): Promise<Array<{ type: 'put', sublevel: any, key: string, value: any }>> {
-    const key = submitKey(origin)
-    const earlier = await this.submits.get(key)
-    if (earlier !== undefined) throw new ConflictError(`file ${origin.index} of request ${origin.requestId} is job ${earlier.jobId} already`)
-    return [
-      { type: 'put', sublevel: this.submits, key, value: { ...origin, jobId, at } },
-      { type: 'put', sublevel: this.submitsByTime, key: `${timeKey(at)}!${key}`, value: key }
-    ]
   }
 
   /** The last event number of a job: read from LevelDB once, then kept, since only this store writes events. */

@@ -177,6 +177,8 @@ export function jobStoreContract (name: string, open: OpenStore): void {
     await fixture.store.create(job('j-1'), { type: 'submitted', message: 'file 1' }, origin(1))
     // A request id that the first one is a prefix of is another request.
     await fixture.store.create(job('j-x'), { type: 'submitted', message: 'other' }, { requestId: 'req-aaaaaaaaaaaaaaaab', index: 0, digest: 'd2' })
+    // Nor is one that holds the separator.
+    await fixture.store.create(job('j-bang'), { type: 'submitted', message: 'bang' }, { requestId: 'req-aaaaaaaaaaaaaaaa!0', index: 0, digest: 'd3' })
     await fixture.store.create(job('j-plain'), { type: 'submitted', message: 'no request id' })
     const found = (records: SubmittedJob[]): string[] => records.map(r => `${r.index}:${r.jobId}:${r.digest}`).sort()
     assert.deepEqual(found(await fixture.store.submittedFor('req-aaaaaaaaaaaaaaaa')), ['0:j-0:d1', '1:j-1:d1'])
@@ -186,7 +188,7 @@ export function jobStoreContract (name: string, open: OpenStore): void {
     assert.ok(results.every(r => r.status === 'fulfilled' || r.reason.name === 'ConflictError'))
     await assert.rejects(fixture.store.create(job('j-again'), { type: 'submitted', message: 'again' }, origin(0)), { name: 'ConflictError' })
     assert.equal(await fixture.store.get('j-again'), undefined, 'a refused job is not stored either')
-    assert.equal((await fixture.store.list()).length, 5)
+    assert.equal((await fixture.store.list()).length, 6)
 
     const store = await fixture.reopen()
     assert.equal((await store.submittedFor('req-aaaaaaaaaaaaaaaa')).length, 3, 'request ids outlive a restart')
