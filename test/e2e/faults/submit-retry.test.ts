@@ -63,6 +63,9 @@ test('a submit whose reply is lost, sent again with its request id, to the same 
 
   const [again] = await call<JobRecord[]>(node, 'submit', submitParams([input], requestId))
   assert.equal(again.id, stored.id, 'the same daemon answers the retry with the job it stored')
+  // Killed once the job is done: a kill during its tool's run would rightly run it again after the restart,
+  // and here a second run can only come from a second job.
+  await waitJobsEnded(lan, node, [stored.id], 60_000)
   await lan.kill9(node)
   await lan.restart(node)
   const [afterRestart] = await call<JobRecord[]>(node, 'submit', submitParams([input], requestId))
@@ -76,7 +79,7 @@ test('a submit whose reply is lost, sent again with its request id, to the same 
   writeFileSync(other, 'another part\n')
   await assert.rejects(call(node, 'submit', submitParams([other], requestId)), { name: 'RequestIdReusedError' })
 
-  const [done] = await waitJobsEnded(lan, node, [stored.id], 60_000)
+  const [done] = await waitJobsEnded(lan, node, [stored.id], 10_000)
   assert.equal(done.state, 'done')
   const byName = await jobsByName(node)
   assert.deepEqual([...byName.keys()], ['bracket.txt'], 'jobs lists the part once and nothing else')
