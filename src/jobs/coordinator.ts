@@ -8,10 +8,11 @@ import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
 import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
+import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService, KnownPeer } from '../capabilities/capability-service.js'
@@ -23,13 +24,6 @@ import type { MeshLibp2p } from '../node/libp2p.js'
 import type { JobStore } from '../store/job-store.js'
 
 const log = logger('meshnode:jobs')
-
-export interface SubmitRequest {
-  files: string[]
-  extra: string[]
-  pipeline?: string[]
-  options: JobOptions
-}
 
 type NewEvent = Omit<JobEvent, 'seq' | 'at'>
 
@@ -124,6 +118,7 @@ export class Coordinator extends EventTarget {
    * given the work it knew of; the stages awarded to it after the round opened come on top (see `pickWinner`).
    */
   private readonly awardsTo = new Map<string, number>()
+  private readonly requests: SubmitRequests
   private stopped = false
 
   constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
@@ -137,6 +132,7 @@ export class Coordinator extends EventTarget {
     this.work = components.work
     this.config = config
     this.self = components.libp2p.peerId.toString()
+    this.requests = new SubmitRequests(components.store)
   }
 
   async start (): Promise<void> {
@@ -203,9 +199,14 @@ export class Coordinator extends EventTarget {
   /**
    * Stores one job per file. Every file's pipeline is worked out, and every distinct file imported once (a few
    * at a time), before any job is written, so a batch with one bad file makes no jobs; the jobs start once all
-   * are stored.
+   * are stored. A retried request (the same request id) gets the jobs its earlier attempts stored and makes
+   * only the missing ones.
    */
   async submit (request: SubmitRequest): Promise<JobRecord[]> {
+    return await this.requests.run(request, async attempt => this.storeJobs(request, attempt))
+  }
+
+  private async storeJobs (request: SubmitRequest, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
     const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
     const importing = new Limit(IMPORTS_AT_ONCE)
     const imports = new Map<string, Promise<FileRef>>()
@@ -215,12 +216,15 @@ export class Coordinator extends EventTarget {
       imports.set(key, started)
       return started
     }
+    const allStored = earlier.size === request.files.length
     const [extra, inputs] = await Promise.all([
-      Promise.all(request.extra.map(async path => importOnce(path, true))),
-      Promise.all(request.files.map(async path => importOnce(path, false)))
+      Promise.all((allStored ? [] : request.extra).map(async path => importOnce(path, true))),
+      Promise.all(request.files.map(async (path, i) => earlier.has(i) ? undefined : importOnce(path, false)))
     ])
     const written = await Promise.allSettled(request.files.map(async (path, i): Promise<JobRecord> => {
-      const input = inputs[i]
+      const stored = earlier.get(i)
+      if (stored != null) return await this.mustGet(stored)
+      const input = inputs[i] as FileRef
       const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
@@ -236,7 +240,7 @@ export class Coordinator extends EventTarget {
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }
-      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
+      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` }, originOf(i))
       return { ...job, rev: 1 }
     }))
     const jobs = written.flatMap(w => w.status === 'fulfilled' ? [w.value] : [])
