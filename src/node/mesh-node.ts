@@ -20,7 +20,9 @@ import { registerPrinterApi } from './printer-api.js'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
-import { readMeshKey } from './mesh-key.js'
+import { meshKeyFor, type MeshKey } from './mesh-key.js'
+import { Invites } from '../net/invites.js'
+import { registerInviteApi } from './invite-api.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import type { NodeConfig } from '../config/node-config.js'
@@ -42,6 +44,9 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The mesh key this peer runs with; undefined in an open mesh. */
+  meshKey: MeshKey | undefined
+  invites: Invites
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -57,9 +62,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
   }
   try {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
-    const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
+    const meshKey = await meshKeyFor(config)
     const [libp2p, detected] = await Promise.all([
-      createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey }),
+      createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key }),
       detectExecutors(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
     ])
     cleanup.push(async () => libp2p.stop())
@@ -130,6 +135,10 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
 
+    const invites = new Invites({ db, meshKey: meshKey?.key, addresses: () => libp2p.getMultiaddrs(), listen: config.listen })
+    await invites.start()
+    cleanup.push(async () => invites.stop())
+
     const api = new ControlServer(config.dataDir)
     const node: MeshNode = {
       config,
@@ -144,6 +153,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       jobs,
       jobStore,
       printers,
+      meshKey,
+      invites,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
@@ -159,6 +170,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerNodeApi(node)
     registerJobApi(node)
     registerPrinterApi(node)
+    registerInviteApi(node)
     await api.start()
     cleanup.push(async () => api.stop())
     return node
