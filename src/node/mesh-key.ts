@@ -8,11 +8,16 @@ const KEY_HEADER = '/key/swarm/psk/1.0.0/'
 /** Where a peer keeps its mesh's key when the config names no other file: made at its first start, or by `join`. */
 export const MESH_KEY_FILE = 'mesh.key'
 
-/** Writes a new libp2p private-network key; refuses to overwrite one, since every peer must share it. */
-export async function writeMeshKey (file: string): Promise<void> {
+/** A new libp2p private-network key, as its file holds it. */
+export function newMeshKey (): Uint8Array {
   const key = new Uint8Array(KEY_BYTES)
   generateKey(key)
-  await writeMeshKeyBytes(file, key)
+  return key
+}
+
+/** Writes a new mesh key; refuses to overwrite one, since every peer must share it. */
+export async function writeMeshKey (file: string): Promise<void> {
+  await writeMeshKeyBytes(file, newMeshKey())
 }
 
 async function writeMeshKeyBytes (file: string, key: Uint8Array): Promise<void> {

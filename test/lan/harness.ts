@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { newMeshKey } from '../../src/node/mesh-key.js'
 import { meshnodeBin } from '../../src/paths.js'
 import { cablesReady, createNetwork, destroyNetwork, setLink } from './netns.js'
 import { signal, spawnInNamespace, tail, terminate, waitExit } from './processes.js'
@@ -54,6 +55,12 @@ export interface MeshNodeOptions {
   mdnsIntervalMs?: number
   /** Further `meshnode start` flags, e.g. ['--offer', 'scad', '--mesh-key', file]. */
   args?: string[]
+  /**
+   * Which mesh the node is in: `lan` (the default) shares one key with every node of this LAN, as a workshop's
+   * machines do once they have joined; `own` passes no key, so the node makes its own at its first start (or
+   * uses one `meshnode join` wrote). A `--mesh-key` or `--open` in `args` wins over both.
+   */
+  mesh?: 'lan' | 'own'
   /** Environment for the daemon (e.g. DEBUG); the test's own environment unless told. */
   env?: NodeJS.ProcessEnv
 }
@@ -162,13 +169,24 @@ export class Lan {
     const startArgs = ['start', '--data-dir', dataDir, '--name', name, '--listen', listen]
     if (options.mdns === false) startArgs.push('--no-mdns')
     if (options.mdnsIntervalMs !== undefined) startArgs.push('--mdns-interval', String(options.mdnsIntervalMs))
-    startArgs.push(...(options.args ?? []))
+    const args = options.args ?? []
+    if ((options.mesh ?? 'lan') === 'lan' && !args.includes('--mesh-key') && !args.includes('--open')) startArgs.push('--mesh-key', this.meshKey())
+    startArgs.push(...args)
     const node: MeshNode = {
       index, name, ns, dataDir, listen, startArgs, env: options.env, peerId: undefined,
       process: this.spawn(index, name, [process.execPath, meshnodeBin, ...startArgs], options.env)
     }
     this.nodes.push(node)
     return node
+  }
+
+  /** The key every node of this LAN shares unless told otherwise: <dir>/mesh.key, made at the first call. */
+  meshKey (): string {
+    const file = join(this.dir, 'mesh.key')
+    if (!existsSync(file)) {
+      writeFileSync(file, newMeshKey(), { mode: 0o600 })
+    }
+    return file
   }
 
   /** Starts a node in namespace `index` and waits until `status --json` answers. */
