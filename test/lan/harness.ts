@@ -56,11 +56,12 @@ export interface MeshNodeOptions {
   /** Further `meshnode start` flags, e.g. ['--offer', 'scad', '--mesh-key', file]. */
   args?: string[]
   /**
-   * Which mesh the node is in: `lan` (the default) shares one key with every node of this LAN, as a workshop's
-   * machines do once they have joined; `own` passes no key, so the node makes its own at its first start (or
-   * uses one `meshnode join` wrote). A `--mesh-key` or `--open` in `args` wins over both.
+   * Which mesh the node is in. `open` (the default: most tests are about something else) starts it with
+   * `--open`; `lan` shares one key with every node of this LAN, as a workshop's machines do once they have
+   * joined; `own` passes nothing, so the node makes its own key at its first start (or uses one `meshnode
+   * join` wrote). A `--mesh-key` or `--open` in `args` wins over all three.
    */
-  mesh?: 'lan' | 'own'
+  mesh?: 'open' | 'lan' | 'own'
   /** Environment for the daemon (e.g. DEBUG); the test's own environment unless told. */
   env?: NodeJS.ProcessEnv
 }
@@ -170,7 +171,9 @@ export class Lan {
     if (options.mdns === false) startArgs.push('--no-mdns')
     if (options.mdnsIntervalMs !== undefined) startArgs.push('--mdns-interval', String(options.mdnsIntervalMs))
     const args = options.args ?? []
-    if ((options.mesh ?? 'lan') === 'lan' && !args.includes('--mesh-key') && !args.includes('--open')) startArgs.push('--mesh-key', this.meshKey())
+    const mesh = args.includes('--mesh-key') || args.includes('--open') ? 'own' : options.mesh ?? 'open'
+    if (mesh === 'open') startArgs.push('--open')
+    if (mesh === 'lan') startArgs.push('--mesh-key', this.meshKey())
     startArgs.push(...args)
     const node: MeshNode = {
       index, name, ns, dataDir, listen, startArgs, env: options.env, peerId: undefined,
