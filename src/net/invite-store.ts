@@ -39,7 +39,7 @@ export class InviteStore {
 
   async add (keys: InviteKeys, expiresAt: number, port: number): Promise<InviteRecord> {
     await this.prune()
-    if ((await this.all()).length >= MAX_INVITES) throw new TooManyInvitesError()
+    if ((await this.unexpired()).length >= MAX_INVITES) throw new TooManyInvitesError()
     const record: InviteRecord = {
       id: randomBytes(8).toString('hex'),
       proofKey: Buffer.from(keys.proofKey).toString('base64'),
