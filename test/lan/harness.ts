@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { newMeshKey } from '../../src/node/mesh-key.js'
 import { meshnodeBin } from '../../src/paths.js'
 import { cablesReady, createNetwork, destroyNetwork, setLink } from './netns.js'
 import { signal, spawnInNamespace, tail, terminate, waitExit } from './processes.js'
@@ -57,11 +56,10 @@ export interface MeshNodeOptions {
   args?: string[]
   /**
    * Which mesh the node is in. `open` (the default: most tests are about something else) starts it with
-   * `--open`; `lan` shares one key with every node of this LAN, as a workshop's machines do once they have
-   * joined; `own` passes nothing, so the node makes its own key at its first start (or uses one `meshnode
-   * join` wrote). A `--mesh-key` or `--open` in `args` wins over all three.
+   * `--open`; `own` passes nothing, so the node makes its own key at its first start (or uses one `meshnode
+   * join` wrote), as a workshop's machines do. A `--mesh-key` or `--open` in `args` wins over both.
    */
-  mesh?: 'open' | 'lan' | 'own'
+  mesh?: 'open' | 'own'
   /** Environment for the daemon (e.g. DEBUG); the test's own environment unless told. */
   env?: NodeJS.ProcessEnv
 }
@@ -171,9 +169,7 @@ export class Lan {
     if (options.mdns === false) startArgs.push('--no-mdns')
     if (options.mdnsIntervalMs !== undefined) startArgs.push('--mdns-interval', String(options.mdnsIntervalMs))
     const args = options.args ?? []
-    const mesh = args.includes('--mesh-key') || args.includes('--open') ? 'own' : options.mesh ?? 'open'
-    if (mesh === 'open') startArgs.push('--open')
-    if (mesh === 'lan') startArgs.push('--mesh-key', this.meshKey())
+    if ((options.mesh ?? 'open') === 'open' && !args.includes('--mesh-key') && !args.includes('--open')) startArgs.push('--open')
     startArgs.push(...args)
     const node: MeshNode = {
       index, name, ns, dataDir, listen, startArgs, env: options.env, peerId: undefined,
@@ -181,15 +177,6 @@ export class Lan {
     }
     this.nodes.push(node)
     return node
-  }
-
-  /** The key every node of this LAN shares unless told otherwise: <dir>/mesh.key, made at the first call. */
-  meshKey (): string {
-    const file = join(this.dir, 'mesh.key')
-    if (!existsSync(file)) {
-      writeFileSync(file, newMeshKey(), { mode: 0o600 })
-    }
-    return file
   }
 
   /** Starts a node in namespace `index` and waits until `status --json` answers. */
