@@ -1,5 +1,4 @@
-import type { Command } from './command.js'
-import { UsageError } from './command.js'
+import { UsageError, type Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { printJson, withDaemon } from './run-action.js'
 import type { Invite } from '../net/invites.js'
