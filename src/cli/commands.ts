@@ -26,6 +26,8 @@ export const COMMANDS: Entry[] = [
   { name: 'print resume', summary: 'continue an interrupted print from a line of its G-code (reheats first); run it on the printer\'s node', load: async () => (await import('./printers.js')).printResume },
   { name: 'print abandon', summary: 'give up an interrupted print: its job fails, and the part stays on the bed until "meshnode printer clear"', load: async () => (await import('./printers.js')).printAbandon },
   { name: 'virtual-printer', summary: 'serve a simulated Marlin printer on a PTY (made with socat) until interrupted', load: async () => (await import('./virtual-printer.js')).virtualPrinter },
-  { name: 'keygen', summary: 'write a new mesh key: copy it to every peer and start each with --mesh-key FILE', load: async () => (await import('./keygen.js')).keygen },
+  { name: 'invite', summary: 'print a code (and a QR code) that lets one more machine join this mesh, once, before it expires', load: async () => (await import('./invite.js')).invite },
+  { name: 'join', summary: 'join a mesh with a code from "meshnode invite": writes the mesh\'s key into this machine\'s data dir', load: async () => (await import('./join.js')).join },
+  { name: 'keygen', summary: 'write a mesh key to a file, for peers started with --mesh-key FILE (invite and join do this for you)', load: async () => (await import('./keygen.js')).keygen },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
 ]

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
-import { checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
+import { checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
@@ -18,6 +18,7 @@ export interface StartFlags {
   meshKey?: string
   trustPrint?: string
   trustSubmit?: string
+  open?: boolean
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -38,5 +39,7 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
+  if (flags.open === true) config.open = true
+  checkMeshChoice(config, flags.open === true ? '--open' : '--mesh-key')
   return config
 }

@@ -7,7 +7,7 @@ import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -40,6 +40,8 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (listen !== undefined) config.listen = listen.map((a, i) => checkMultiaddr(a, `listen[${i}]`))
   const meshKeyFile = optString(obj, 'meshKeyFile', '')
   if (meshKeyFile !== undefined) config.meshKeyFile = resolve(baseDir, meshKeyFile)
+  config.open = optBoolean(obj, 'open', '') ?? config.open
+  checkMeshChoice(config, 'open')
   const peers = optStringArray(obj, 'peers', '', 256)
   if (peers !== undefined) config.peers = peers.map((a, i) => checkMultiaddr(a, `peers[${i}]`))
   const offers = optStringArray(obj, 'offers', '', 64)
@@ -86,6 +88,11 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
     if (minFreeMiB !== undefined) config.market.minFreeDiskBytes = minFreeMiB * 1024 * 1024
   }
   return config
+}
+
+/** A mesh is either open or keyed: a config that names a key and asks for an open mesh is a mistake. */
+export function checkMeshChoice (config: NodeConfig, field: string): void {
+  if (config.open && config.meshKeyFile != null) throw new ConfigError(field, 'an open mesh has no key: leave out either the mesh key file or the open mesh')
 }
 
 /** `--offer scad,slice`, `--offer none`. Capability names are stage names. */

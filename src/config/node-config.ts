@@ -9,8 +9,13 @@ export interface NodeConfig {
   dataDir: string
   listen: string[]
   mdns: { enabled: boolean, intervalMs: number }
-  /** Path of a libp2p private-network key; peers without the same key never connect. */
+  /**
+   * Path of a libp2p private-network key; peers without the same key never connect. Without one the key is
+   * `<dataDir>/mesh.key`, made at the first start.
+   */
   meshKeyFile?: string
+  /** No mesh key at all: any machine on the LAN may join. Only when asked for (`--open`). */
+  open: boolean
   /** Multiaddrs dialled at start and redialled when lost: for LANs without multicast. */
   peers: string[]
   /** Stage names this node offers others; undefined offers everything it can run. */
@@ -59,6 +64,7 @@ export function defaultConfig (): NodeConfig {
     listen: ['/ip4/0.0.0.0/tcp/0'],
     // The first query goes out at start; later ones only repair, and every peer answers each one.
     mdns: { enabled: true, intervalMs: 10_000 },
+    open: false,
     peers: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
@@ -73,6 +79,6 @@ export function defaultConfig (): NodeConfig {
  * Who may print here when the config does not say. A keyed mesh's members all hold its secret, and a workshop
  * that keys its mesh means them to use its printers; an open mesh is anyone on the LAN, so only this node.
  */
-export function printTrust (config: Pick<NodeConfig, 'trust' | 'meshKeyFile'>): string[] {
-  return config.trust.print ?? (config.meshKeyFile != null ? [ANY_PEER] : [])
+export function printTrust (config: Pick<NodeConfig, 'trust' | 'open'>): string[] {
+  return config.trust.print ?? (config.open === true ? [] : [ANY_PEER])
 }

@@ -22,7 +22,9 @@ import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
 import { explainListenFailure } from './listen-failure.js'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
-import { readMeshKey } from './mesh-key.js'
+import { meshKeyFor, type MeshKey } from './mesh-key.js'
+import { Invites } from '../net/invites.js'
+import { registerInviteApi } from './invite-api.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
@@ -46,6 +48,9 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The mesh key this peer runs with; undefined in an open mesh. */
+  meshKey: MeshKey | undefined
+  invites: Invites
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -61,12 +66,12 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
   }
   try {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
-    const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
+    const meshKey = await meshKeyFor(config)
     // Tools are probed while libp2p starts; a failed start waits for the probes before it removes a new data dir.
     const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
     const probed = detecting.then(() => {}, () => {})
     cleanup.push(async () => probed)
-    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey })
+    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key })
     cleanup.push(async () => libp2p.stop())
     let tools = await detecting
     cleanup.push(() => { tools.stop() })
@@ -144,6 +149,10 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
 
+    const invites = new Invites({ db, meshKey: meshKey?.key, addresses: () => libp2p.getMultiaddrs(), listen: config.listen })
+    await invites.start()
+    cleanup.push(async () => invites.stop())
+
     const api = new ControlServer(config.dataDir)
     const node: MeshNode = {
       config,
@@ -159,6 +168,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       jobs,
       jobStore,
       printers,
+      meshKey,
+      invites,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
@@ -176,6 +187,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerNodeApi(node)
     registerJobApi(node)
     registerPrinterApi(node)
+    registerInviteApi(node)
     await api.start()
     cleanup.push(async () => api.stop())
     return node

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { loadConfigFile, parseConfig, parseOffers, parseTrustList } from '../../src/config/load-config.js'
 import { ANY_PEER } from '../../src/config/node-config.js'
+import { buildConfig } from '../../src/cli/start-config.js'
 import { packageRoot } from '../../src/paths.js'
 
 const PRINTER = { name: 'mk3', port: '/dev/ttyUSB0', bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA' }
@@ -147,4 +148,13 @@ test('every example config in node-configs/ loads', async (t) => {
       assert.ok(config.name.length > 0)
     })
   }
+})
+
+test('a mesh is private unless the config asks for an open one, and cannot be both', async () => {
+  assert.equal(parseConfig({}, '/srv/node').open, false, 'no key named: the node makes its own, not an open mesh')
+  assert.equal(parseConfig({ open: true }, '/srv/node').open, true)
+  assert.throws(() => parseConfig({ open: true, meshKeyFile: 'mesh.key' }, '/srv/node'), { name: 'ConfigError', message: /open/ })
+  assert.throws(() => parseConfig({ open: 'yes' }, '/srv/node'), { name: 'ConfigError', message: /open/ })
+  await assert.rejects(buildConfig({ open: true, meshKey: 'mesh.key' }), { name: 'ConfigError', message: /--open/ })
+  assert.equal((await buildConfig({ open: true, dataDir: '/tmp/x' })).open, true)
 })

@@ -54,10 +54,14 @@ export async function jobEnded (node: MeshNode, id: string, timeoutMs = 30_000):
   }, { timeoutMs, intervalMs: 50, what: `job ${id} to end` })
 }
 
-/** A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. */
+/**
+ * A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. Its mesh is open:
+ * these tests are about the market, and some attach a plain libp2p node as a member gone bad (the mesh key
+ * has its own tests in test/lan/).
+ */
 export async function startPeer (t: TestContext, dir: string, name: string, change: (config: NodeConfig) => void | Promise<void> = () => {}): Promise<MeshNode> {
   const config = defaultConfig()
-  Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'], open: true })
   config.mdns.enabled = false
   config.tools = { ...config.tools, embedded: { openscad: false, cura: false } }
   await change(config)
