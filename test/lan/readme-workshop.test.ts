@@ -158,10 +158,12 @@ test('the README\'s workshop steps run as written: start, invite, join, start th
     return true
   }, { timeoutMs: 30_000, intervalMs: 500, what: 'every machine to list every other over mDNS' })
 
-  // Submitted on the printer Pi: a printer takes prints from its own peer whatever its trust list says.
-  const submitted = await run(printerPi, submit.argv, PIPELINE_TIMEOUT_MS)
+  // Submitted on the laptop that only submits: a keyed mesh's printer takes prints from every member.
+  const laptop = plainStarts.findIndex(c => c.argv.includes('none'))
+  assert.ok(laptop > 0, 'a laptop that joined and only submits')
+  const submitted = await run(laptop, submit.argv, PIPELINE_TIMEOUT_MS)
   assert.equal(submitted.code, 0, `submit: ${submitted.stderr}\n${submitted.stdout.slice(-2000)}`)
-  const [job] = JSON.parse((await direct(printerPi, ['jobs', '--all', '--json'])).stdout) as JobRecord[]
+  const [job] = JSON.parse((await direct(laptop, ['jobs', '--all', '--json'])).stdout) as JobRecord[]
   assert.equal(job.state, 'done')
   assert.deepEqual(job.stages.map(s => [s.kind, s.state]), [['scad', 'done'], ['slice', 'done'], ['print', 'done']])
   assert.equal(job.stages[2].peerId, peerIds[printerPi], 'the virtual printer on the printer Pi printed it')
