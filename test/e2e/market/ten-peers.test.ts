@@ -73,6 +73,7 @@ test('10 peers, a batch of 100: every stage runs once, every refusal has a reaso
   assert.ok(refusals.length > 0, 'a batch of 100 on executors taking one stage at a time met refusals')
   const unexplained = refusals.filter(b => b.reason.trim() === '')
   assert.deepEqual(unexplained.map(b => `${b.job} by ${b.peerName}`), [], 'every refusal says why')
+  t.diagnostic(`${victim.name} killed while running ${interrupted.join(', ')}; ${refusals.length} refusals over the batch`)
 })
 
 /** The job whose tool runs as this process: its command line names a file in the run's folder. */
