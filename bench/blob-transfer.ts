@@ -5,7 +5,9 @@
  * and CPU are their own. A fourth row moves the same bytes over the same libp2p stream stack from memory
  * to nowhere (no disk, no hash): the ceiling the blob protocol works under.
  *
- *   node dist/bench/blob-transfer.js [--size-mib 256] [--runs 3] [--server-host 127.0.0.1] [--client-host 127.0.0.1]
+ *   node dist/bench/blob-transfer.js [--size-mib 256] [--runs 3] [--server-host 127.0.0.1] [--client-host 127.0.0.1] [--smoke]
+ *
+ * `--smoke` (8 MiB, 1 run unless given) checks that the bench works.
  *
  * The roles can also be started on their own (e.g. in network namespaces by a harness):
  *   node dist/bench/blob-transfer.js serve --dir D --file F --host H      prints {"addr","hash","size"}; then a
@@ -40,11 +42,13 @@ const RUN_TIMEOUT_MS = 300_000
 /** libp2p alone: bytes from memory over a yamux stream on a noise connection, read and dropped. */
 const STREAM_PROTOCOL = '/meshnode-bench/stream/1.0.0'
 
+const smoke = process.argv.includes('--smoke')
 const { positionals, values: args } = parseArgs({
   allowPositionals: true,
   options: {
-    'size-mib': { type: 'string', default: '256' },
-    runs: { type: 'string', default: '3' },
+    smoke: { type: 'boolean' },
+    'size-mib': { type: 'string', default: smoke ? '8' : '256' },
+    runs: { type: 'string', default: smoke ? '1' : '3' },
     'server-host': { type: 'string', default: '127.0.0.1' },
     'client-host': { type: 'string', default: '127.0.0.1' },
     dir: { type: 'string' },
