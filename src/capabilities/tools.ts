@@ -9,7 +9,9 @@ import { CustomServiceExecutor } from '../executors/custom-service.js'
 import { OpenscadNativeExecutor } from '../executors/openscad-native.js'
 import { OpenscadWasmExecutor } from '../executors/openscad-wasm.js'
 import { loadProfiles } from '../executors/profiles.js'
+import { findConfinement } from '../executors/sandbox.js'
 import { PRUSA_SLICER, SLIC3R, Slic3rFamilyExecutor } from '../executors/slic3r-family.js'
+import { confinedExecutors } from './confined-tools.js'
 import { findExecutable, ProbeCache } from './probe-cache.js'
 import type { Executor } from '../executors/executor.js'
 import type { ServiceConfig, ToolsConfig } from '../executors/service-config.js'
@@ -33,12 +35,15 @@ const PROBES = {
 /**
  * What this node can run, best first for each stage: native tools (found by running their version
  * command, all at once) before the embedded engines, then the configured services. The embedded
- * engines are only named here; their WebAssembly loads on a job's first run.
+ * engines are only named here; their WebAssembly loads on a job's first run. Native tools run in a
+ * sandbox; a node that offers one where there is none refuses to start (`offered` says which stages it
+ * offers; all of them when not given).
  */
-export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string } = {}): Promise<Executor[]> {
+export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string, offered?: (stage: string) => boolean } = {}): Promise<Executor[]> {
   const cache = new ProbeCache(options.cacheFile)
   await cache.load()
-  const [profiles, openscad, prusaSlicer, slic3r, curaEngine] = await Promise.all([
+  const [confinement, profiles, openscad, prusaSlicer, slic3r, curaEngine] = await Promise.all([
+    findConfinement(tools.sandbox),
     loadProfiles(tools.profileDirs),
     probe(tools.openscad, PROBES.openscad, cache),
     probe(tools.prusaSlicer, PROBES.prusaSlicer, cache),
@@ -47,15 +52,16 @@ export async function detectExecutors (tools: ToolsConfig, services: readonly Se
   ])
   await cache.save().catch(err => log('could not save the tool cache %e', err))
   const executors: Executor[] = []
-  if (openscad != null) executors.push(new OpenscadNativeExecutor(openscad.path, openscad.version))
+  if (openscad != null) executors.push(new OpenscadNativeExecutor(openscad.path, openscad.version, confinement))
   if (tools.embedded.openscad) executors.push(new OpenscadWasmExecutor(await openscadWasmVersion()))
-  if (prusaSlicer != null) executors.push(new Slic3rFamilyExecutor(PRUSA_SLICER, prusaSlicer.path, prusaSlicer.version, profiles))
-  if (slic3r != null) executors.push(new Slic3rFamilyExecutor(SLIC3R, slic3r.path, slic3r.version, profiles))
-  if (curaEngine != null) executors.push(new CuraNativeExecutor(curaEngine.path, curaEngine.version, profiles))
+  if (prusaSlicer != null) executors.push(new Slic3rFamilyExecutor(PRUSA_SLICER, prusaSlicer.path, prusaSlicer.version, profiles, confinement))
+  if (slic3r != null) executors.push(new Slic3rFamilyExecutor(SLIC3R, slic3r.path, slic3r.version, profiles, confinement))
+  if (curaEngine != null) executors.push(new CuraNativeExecutor(curaEngine.path, curaEngine.version, profiles, confinement))
   if (tools.embedded.cura) executors.push(new CuraWasmExecutor(curaWasmVersion(), profiles))
-  for (const service of services) executors.push(new CustomServiceExecutor(service))
-  for (const { tool } of executors) log('%s: %s %s%s', tool.stage, tool.name, tool.version, tool.embedded ? ' (embedded)' : '')
-  return executors
+  for (const service of services) executors.push(new CustomServiceExecutor(service, confinement))
+  const kept = confinedExecutors(executors, confinement, options.offered ?? (() => true))
+  for (const { tool } of kept) log('%s: %s %s%s', tool.stage, tool.name, tool.version, tool.embedded ? ' (embedded)' : '')
+  return kept
 }
 
 async function probe (path: string | false, { args, version }: Probe, cache: ProbeCache): Promise<{ path: string, version: string } | undefined> {

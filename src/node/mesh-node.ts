@@ -60,7 +60,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
     const [libp2p, detected] = await Promise.all([
       createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey }),
-      detectExecutors(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
+      detectExecutors(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json'), offered: stage => isOffered(config, stage) })
     ])
     cleanup.push(async () => libp2p.stop())
     const dialer = new Dialer(libp2p, config.peers)
@@ -148,7 +148,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       async reload (next?: NodeConfig) {
         if (next != null) {
           current = next
-          executors = await detectExecutors(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json') })
+          executors = await detectExecutors(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
           node.executors = executors
           node.config = next
         }
