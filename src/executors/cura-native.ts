@@ -45,7 +45,7 @@ export class CuraNativeExecutor implements Executor {
     // Absolute paths: a job file called "-v" must stay a file name.
     const args = ['slice', '-j', resolve(definitions, 'printer.def.json'), ...settings, '-l', resolve(run.input.path), '-o', resolve(output.path)]
     run.onProgress(0)
-    await runTool({ tool: 'CuraEngine', file: this.tool.path ?? 'CuraEngine', args, confinement: this.confinement }, run)
+    await runTool({ tool: 'CuraEngine', file: this.tool.path ?? 'CuraEngine', args, confinement: this.confinement, output: output.path }, run)
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? 'CuraEngine', ...args] }
   }

@@ -31,7 +31,7 @@ export class CustomServiceExecutor implements Executor {
     const args = service.args.map(arg => arg === '{input}' ? input : arg === '{output}' ? outputPath : arg)
     const timeoutMs = Math.min(run.timeoutMs, service.timeoutSec * 1000)
     run.onProgress(0)
-    await runTool({ tool: service.name, file: service.command, args, confinement: this.confinement }, { ...run, timeoutMs })
+    await runTool({ tool: service.name, file: service.command, args, confinement: this.confinement, output: outputPath }, { ...run, timeoutMs })
     await access(outputPath).catch(() => { throw new ToolFailedError(service.name, `finished without writing its output ${output.name}`) })
     run.onProgress(100)
     return { outputPath, outputName: output.name, command: [service.command, ...args] }

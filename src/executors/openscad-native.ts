@@ -27,7 +27,7 @@ export class OpenscadNativeExecutor implements Executor {
     // Absolute paths: a job file called "--render" must stay a file name.
     const args = ['-o', resolve(output.path), ...defineArgs, resolve(run.input.path)]
     run.onProgress(0)
-    await runTool({ tool: 'openscad', file: this.tool.path ?? 'openscad', args, confinement: this.confinement }, run)
+    await runTool({ tool: 'openscad', file: this.tool.path ?? 'openscad', args, confinement: this.confinement, output: output.path }, run)
     await access(output.path).catch(() => { throw new ToolFailedError('openscad', 'finished without writing an STL (is the top-level object empty?)') })
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? 'openscad', ...args] }

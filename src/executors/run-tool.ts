@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ToolCancelledError, ToolFailedError, ToolTimeoutError } from './errors.js'
-import { limitBreached } from './tool-limits.js'
+import { checkOutputSize, limitBreached } from './tool-limits.js'
 import { readLines } from './tool-lines.js'
 import { deathBound, isMissingProgram, stampTool, TOOL_MARK_VARIABLE } from './tool-process.js'
 import type { StageRun } from './executor.js'
@@ -21,6 +21,8 @@ export interface ToolProcess {
   confinement: ToolConfinement
   /** Host files outside the system the tool reads, e.g. a slicer profile. */
   readOnly?: string[]
+  /** The file the tool writes, checked against the output limit once it is done. */
+  output: string
   /** Sees every stdout/stderr line, e.g. to turn "70 => Infilling" into progress. */
   onLine?: (line: string) => void
 }
@@ -67,6 +69,7 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
   stamped?.catch(() => {})
   try {
     await subprocess
+    await checkOutputSize(proc.tool, run.limits, proc.output)
   } catch (err) {
     if (!(err instanceof ExecaError)) throw err
     if (err.timedOut) throw new ToolTimeoutError(proc.tool, run.timeoutMs)

@@ -48,6 +48,7 @@ export class Slic3rFamilyExecutor implements Executor {
       env: headlessEnv(),
       confinement: this.confinement,
       readOnly: [profile.prusaIni],
+      output: output.path,
       onLine: line => {
         const match = PROGRESS.exec(line)
         // Its stages are numbered out of order ("70 => Infilling" comes before "30 => Preparing infill").

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { constants } from 'node:os'
 import { ToolLimitError } from './errors.js'
 
@@ -40,13 +41,24 @@ export function limitBreached (tool: string, limits: ToolLimits, exit: { exitCod
   if (signal === 'SIGXCPU' && limits.cpuSec != null) {
     return new ToolLimitError(tool, `used more than its ${limits.cpuSec} s CPU time limit (market.toolCpuSec)`)
   }
-  if (signal === 'SIGXFSZ' || lines.some(line => FILE_TOO_LARGE.test(line))) {
-    return new ToolLimitError(tool, `wrote a file larger than its ${limits.outputMiB} MiB output limit (market.maxOutputMiB)`)
-  }
+  if (signal === 'SIGXFSZ' || lines.some(line => FILE_TOO_LARGE.test(line))) return outputLimitError(tool, limits)
   if (lines.some(line => OUT_OF_MEMORY.test(line))) {
     return new ToolLimitError(tool, `used more than its ${limits.memoryMiB} MiB memory limit (market.toolMemoryMiB)`)
   }
   return undefined
+}
+
+/**
+ * Refuses an output that reached the file size limit. A tool that ignores SIGXFSZ (OpenSCAD does) gets a
+ * short write instead, and may not check it: its output then ends at the limit, cut, with exit code 0.
+ */
+export async function checkOutputSize (tool: string, limits: ToolLimits, path: string): Promise<void> {
+  const size = (await stat(path).catch(() => undefined))?.size ?? 0
+  if (size >= limits.outputMiB * MIB) throw outputLimitError(tool, limits)
+}
+
+function outputLimitError (tool: string, limits: ToolLimits): ToolLimitError {
+  return new ToolLimitError(tool, `wrote a file larger than its ${limits.outputMiB} MiB output limit (market.maxOutputMiB)`)
 }
 
 function signalOfStatus (exitCode: number | undefined): string | undefined {
