@@ -27,7 +27,8 @@ const FILE_TOO_LARGE = /file too large/i
  */
 export function prlimitArgs (limits: ToolLimits): string[] {
   const args = [`--data=${limits.memoryMiB * MIB}`, `--fsize=${limits.outputMiB * MIB}`]
-  if (limits.cpuSec != null) args.push(`--cpu=${limits.cpuSec}`)
+  // SIGXCPU at the limit, which names it; SIGKILL a second later for a tool that ignores it.
+  if (limits.cpuSec != null) args.push(`--cpu=${limits.cpuSec}:${limits.cpuSec + 1}`)
   return args
 }
 
