@@ -47,7 +47,7 @@ export interface ToolConfinement {
 /**
  * bubblewrap: a mount namespace holding /usr and the loader's files read-only, the job folder read-write and
  * a private /tmp; its own pid namespace (a fresh /proc, and every process in it dies with the tool), no
- * network, no IPC with the host. It needs no setuid: unprivileged user namespaces, or root.
+ * network, no IPC with the host, no capabilities. It needs no setuid: unprivileged user namespaces, or root.
  * No --new-session: execa already starts the tool in a session of its own, with no terminal to reach.
  */
 export class BwrapSandbox implements ToolConfinement {
@@ -66,7 +66,8 @@ export class BwrapSandbox implements ToolConfinement {
     const workDir = resolve(view.workDir)
     const program = isAbsolute(file) && !this.isSystem(file) ? [file] : []
     const bwrapArgs = [
-      '--die-with-parent', '--unshare-all',
+      // A peer run as root gets a user namespace whose root would keep every capability inside it.
+      '--die-with-parent', '--unshare-all', '--cap-drop', 'ALL',
       ...this.system,
       '--proc', '/proc', '--dev', '/dev',
       // A tmpfs is memory the tool's own limit does not count: it gets the output limit.

@@ -151,3 +151,10 @@ async function script (job: TestJob, file: string, body: string, shell = '/bin/s
   await chmod(path, 0o755)
   return parseServiceConfig({ name: file.replace(/\.sh$/, ''), command: path, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
 }
+
+test('a sandboxed tool keeps no capability, even on a peer run as root', async (t) => {
+  const job = await makeJob(t, { 'part.txt': 'x' })
+  const status = await script(job, 'status.sh', 'grep -E "^(CapEff|CapPrm|CapBnd):" /proc/self/status > "$2"\n')
+  const lines = (await readFile((await new CustomServiceExecutor(status, confined).run(job)).outputPath, 'utf8')).trim().split('\n')
+  assert.deepEqual(lines.map(line => line.split(/\s+/)[1]), ['0000000000000000', '0000000000000000', '0000000000000000'])
+})
