@@ -3,7 +3,8 @@
  * the machine's speed hits every variant alike:
  *   - a no-op tool (`cp` as a custom service) and the small part (`cube([10, 10, 5])` in native OpenSCAD),
  *   - each run as before this change (setpriv, the tool), with the limits only (setpriv, prlimit, the tool:
- *     what `tools.sandbox: false` does) and in the sandbox (setpriv, prlimit, bwrap, the tool).
+ *     what `tools.sandbox: false` does) and in the sandbox (prlimit, bwrap, the tool: bwrap dies with the
+ *     peer by itself).
  * Prints the median and p90 wall time of each, and the sandbox's median cost over the old way.
  * Run after `npm run build`:  node dist/bench/sandbox.js [--runs 60]
  */
@@ -25,14 +26,14 @@ const runs = Number(values.runs)
 /** The tool as it ran before this change: no limits, no sandbox (setpriv is added by runTool for all). */
 const asBefore: ToolConfinement = {
   sandboxed: false,
-  command: (file, args, _view, _limits, env) => ({ file, args, env: env ?? {}, extendEnv: env == null })
+  command: (file, args, _view, _limits, env) => ({ file, args, env: env ?? {}, extendEnv: env == null, diesWithParent: false })
 }
 const limitsOnly = await findConfinement(false)
 const sandbox = await findConfinement(true)
 if (!(sandbox instanceof BwrapSandbox)) throw new Error('bubblewrap is needed for this bench')
 const openscad = await findExecutable('openscad')
 if (openscad == null) throw new Error('openscad is not installed')
-const variants: Array<[string, ToolConfinement]> = [['before (setpriv)', asBefore], ['limits only (prlimit)', limitsOnly], ['sandbox (prlimit + bwrap)', sandbox]]
+const variants: Array<[string, ToolConfinement]> = [['before (setpriv)', asBefore], ['limits only (+ prlimit)', limitsOnly], ['sandbox (prlimit, bwrap)', sandbox]]
 const noop = parseServiceConfig({ name: 'noop', command: '/usr/bin/cp', args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
 const tools: Array<{ name: string, file: string, text: string, make: (c: ToolConfinement) => Executor }> = [
   { name: 'no-op tool (cp)', file: 'part.txt', text: 'a part\n', make: c => new CustomServiceExecutor(noop, c) },

@@ -47,7 +47,7 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
   const mark = randomBytes(8).toString('hex')
   const view = { workDir: run.workDir, inputs: [run.input.path, ...run.extraFiles.map(f => f.path)], readOnly: proc.readOnly ?? [] }
   const confined = proc.confinement.command(proc.file, proc.args, view, run.limits, proc.env)
-  const command = await deathBound(confined.file, confined.args)
+  const command = confined.diesWithParent ? confined : await deathBound(confined.file, confined.args)
   const subprocess = execa(command.file, command.args, {
     cwd: run.workDir,
     env: { ...confined.env, [TOOL_MARK_VARIABLE]: mark },

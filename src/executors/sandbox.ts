@@ -33,6 +33,8 @@ export interface ToolCommand {
   args: string[]
   env: Record<string, string | undefined>
   extendEnv: boolean
+  /** True when the command itself dies with the node (bwrap's --die-with-parent): no setpriv needed around it. */
+  diesWithParent: boolean
 }
 
 /**
@@ -49,6 +51,8 @@ export interface ToolConfinement {
  * a private /tmp; its own pid namespace (a fresh /proc, and every process in it dies with the tool), no
  * network, no IPC with the host, no capabilities. It needs no setuid: unprivileged user namespaces, or root.
  * No --new-session: execa already starts the tool in a session of its own, with no terminal to reach.
+ * --die-with-parent sets the parent-death signal on bwrap itself as well as on the tool, so no setpriv goes
+ * around it: one exec less on every run.
  */
 export class BwrapSandbox implements ToolConfinement {
   readonly sandboxed = true
@@ -82,7 +86,8 @@ export class BwrapSandbox implements ToolConfinement {
       file: this.prlimit,
       args: [...prlimitArgs(limits), '--', this.bwrap, ...bwrapArgs],
       env: sandboxEnv(env ?? process.env),
-      extendEnv: false
+      extendEnv: false,
+      diesWithParent: true
     }
   }
 
@@ -101,7 +106,7 @@ export class Unsandboxed implements ToolConfinement {
   }
 
   command (file: string, args: string[], _view: ToolView, limits: ToolLimits, env: Record<string, string | undefined> | undefined): ToolCommand {
-    return { file: this.prlimit, args: [...prlimitArgs(limits), '--', file, ...args], env: env ?? {}, extendEnv: env == null }
+    return { file: this.prlimit, args: [...prlimitArgs(limits), '--', file, ...args], env: env ?? {}, extendEnv: env == null, diesWithParent: false }
   }
 }
 
