@@ -25,7 +25,6 @@ const runs = Number(values.runs)
 
 /** The tool as it ran before this change: no limits, no sandbox (setpriv is added by runTool for all). */
 const asBefore: ToolConfinement = {
-  sandboxed: false,
   command: (file, args, _view, _limits, env) => ({ file, args, env: env ?? {}, extendEnv: env == null, diesWithParent: false })
 }
 const limitsOnly = await findConfinement(false)

@@ -42,7 +42,6 @@ export interface ToolCommand {
  * `env` is what the tool's caller would give it; a sandboxed tool gets only its locale from it.
  */
 export interface ToolConfinement {
-  readonly sandboxed: boolean
   command(file: string, args: string[], view: ToolView, limits: ToolLimits, env: Record<string, string | undefined> | undefined): ToolCommand
 }
 
@@ -55,7 +54,6 @@ export interface ToolConfinement {
  * around it: one exec less on every run.
  */
 export class BwrapSandbox implements ToolConfinement {
-  readonly sandboxed = true
   private readonly bwrap: string
   private readonly prlimit: string
   private readonly system: string[]
@@ -98,7 +96,6 @@ export class BwrapSandbox implements ToolConfinement {
 
 /** `tools.sandbox: false`: the tool sees what the node sees, and only the limits hold it. */
 export class Unsandboxed implements ToolConfinement {
-  readonly sandboxed = false
   private readonly prlimit: string
 
   constructor (prlimit: string) {
@@ -115,7 +112,6 @@ export class Unsandboxed implements ToolConfinement {
  * stands in for the sandbox of those it does not offer, so that not even a bug runs one open.
  */
 export class NoConfinement implements ToolConfinement {
-  readonly sandboxed = false
   readonly reason: string
 
   constructor (reason: string) {
