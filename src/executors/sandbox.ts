@@ -1,6 +1,7 @@
+import { accessSync, constants } from 'node:fs'
 import { lstat, readlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { isAbsolute, resolve } from 'node:path'
+import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { SandboxUnavailableError } from './errors.js'
 import { PRLIMIT_PATHS, prlimitArgs, type ToolLimits } from './tool-limits.js'
@@ -66,7 +67,8 @@ export class BwrapSandbox implements ToolConfinement {
 
   command (file: string, args: string[], view: ToolView, limits: ToolLimits, env: Record<string, string | undefined> | undefined): ToolCommand {
     const workDir = resolve(view.workDir)
-    const program = isAbsolute(file) && !this.isSystem(file) ? [file] : []
+    const program = hostProgram(file)
+    const own = isAbsolute(program) && !this.isSystem(program) ? [program] : []
     const bwrapArgs = [
       // A peer run as root gets a user namespace whose root would keep every capability inside it.
       '--die-with-parent', '--unshare-all', '--cap-drop', 'ALL',
@@ -76,9 +78,9 @@ export class BwrapSandbox implements ToolConfinement {
       '--size', String(limits.outputMiB * MIB), '--tmpfs', '/tmp',
       '--bind', workDir, workDir,
       ...view.inputs.flatMap(input => ['--ro-bind', resolve(input), resolve(input)]),
-      ...[...program, ...view.readOnly].flatMap(path => ['--ro-bind-try', path, path]),
+      ...[...own, ...view.readOnly].flatMap(path => ['--ro-bind-try', path, path]),
       '--chdir', workDir,
-      '--', file, ...args
+      '--', program, ...args
     ]
     return {
       file: this.prlimit,
@@ -150,6 +152,24 @@ async function systemView (): Promise<string[]> {
     else if (stat?.isDirectory() === true) args.push('--ro-bind', root, root)
   }
   return [...args, ...SYSTEM_ETC.flatMap(path => ['--ro-bind-try', path, path])]
+}
+
+/**
+ * The path a program name runs from on the host, found on the node's PATH as the node would find it: a tool
+ * in /opt/bin is bound into the sandbox at that path. A path stays as it is; a name found nowhere too, and
+ * the sandbox reports it missing.
+ */
+function hostProgram (file: string): string {
+  if (file.includes('/')) return file
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(isAbsolute)) {
+    try {
+      accessSync(join(dir, file), constants.X_OK)
+      return join(dir, file)
+    } catch {
+      // Not there, or not executable: the next folder.
+    }
+  }
+  return file
 }
 
 function sandboxEnv (from: Record<string, string | undefined>): Record<string, string> {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { CustomServiceExecutor } from '../../src/executors/custom-service.js'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
@@ -81,4 +83,16 @@ test('cancel kills the service process; its own timeout stops it too', async (t)
 
   const timed = await makeJob(t, { 'note.md': 'x' })
   await assert.rejects(nodeService('setInterval(() => {}, 1000)', { timeoutSec: 1 }).run(timed), { name: 'ToolTimeoutError' })
+})
+
+test('a service named by a command on the node\'s PATH, outside /usr, is found and runs in the sandbox', async (t) => {
+  const job = await makeJob(t, { 'note.md': 'on the path' })
+  const bin = await mkdtemp(join(tmpdir(), 'meshnode-bin-'))
+  const path = process.env.PATH
+  t.after(async () => { process.env.PATH = path; await rm(bin, { recursive: true, force: true }) })
+  await writeFile(join(bin, 'meshnode-upper'), '#!/bin/sh\ntr a-z A-Z < "$1" > "$2"\n')
+  await chmod(join(bin, 'meshnode-upper'), 0o755)
+  process.env.PATH = `${bin}:${path ?? ''}`
+  const service = new CustomServiceExecutor(parseServiceConfig({ name: 'upper', command: 'meshnode-upper', args: ['{input}', '{output}'], outputExtension: 'txt', timeoutSec: 60 }, 'services[0]'), confinement)
+  assert.equal(await readFile((await service.run(job)).outputPath, 'utf8'), 'ON THE PATH')
 })
