@@ -127,7 +127,8 @@ export class NoConfinement implements ToolConfinement {
 
 /** The confinement this machine can give native tools: bwrap (or, when `sandbox` is false, limits only). */
 export async function findConfinement (sandbox: boolean): Promise<ToolConfinement> {
-  const prlimit = await firstWorking(PRLIMIT_PATHS, path => [path, ['--core=0', '--', 'true']])
+  // Only looked for: the sandbox's probe below runs it, and without the sandbox a broken one fails the first run.
+  const prlimit = PRLIMIT_PATHS.find(isExecutable)
   if (prlimit == null) return new NoConfinement(`util-linux's prlimit is not at ${PRLIMIT_PATHS.join(' or ')}`)
   if (!sandbox) return new Unsandboxed(prlimit)
   const system = await systemView()
@@ -161,15 +162,17 @@ async function systemView (): Promise<string[]> {
  */
 function hostProgram (file: string): string {
   if (file.includes('/')) return file
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(isAbsolute)) {
-    try {
-      accessSync(join(dir, file), constants.X_OK)
-      return join(dir, file)
-    } catch {
-      // Not there, or not executable: the next folder.
-    }
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(isAbsolute)
+  return dirs.map(dir => join(dir, file)).find(isExecutable) ?? file
+}
+
+function isExecutable (path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
   }
-  return file
 }
 
 function sandboxEnv (from: Record<string, string | undefined>): Record<string, string> {
@@ -178,13 +181,6 @@ function sandboxEnv (from: Record<string, string | undefined>): Record<string, s
   return env
 }
 
-async function firstWorking (paths: readonly string[], argv: (path: string) => [string, string[]]): Promise<string | undefined> {
-  for (const path of paths) {
-    const [file, args] = argv(path)
-    if ((await run(file, args)).ok) return path
-  }
-  return undefined
-}
 
 async function run (file: string, args: string[]): Promise<{ ok: boolean, found: boolean, message: string }> {
   const { execa } = await import('execa')
