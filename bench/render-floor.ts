@@ -10,13 +10,15 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { findExecutable } from '../src/capabilities/probe-cache.js'
+import { defaultConfig, toolLimits } from '../src/config/node-config.js'
 import { OpenscadNativeExecutor } from '../src/executors/openscad-native.js'
+import { findConfinement } from '../src/executors/sandbox.js'
 
 const smoke = process.argv.includes('--smoke')
 const [dir, ...files] = smoke ? await smokeDesigns() : process.argv.slice(2)
 const openscad = await findExecutable('openscad')
 if (openscad == null) throw new Error('openscad is not installed')
-const executor = new OpenscadNativeExecutor(openscad, 'bench')
+const executor = new OpenscadNativeExecutor(openscad, 'bench', await findConfinement(true))
 
 const statFields = (): number[] => readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ').map(Number)
 
@@ -32,6 +34,7 @@ async function render (file: string, index: number): Promise<void> {
     params: {},
     signal: new AbortController().signal,
     timeoutMs: 60_000,
+    limits: toolLimits(defaultConfig()),
     onLog: () => {},
     onProgress: () => {}
   })

@@ -45,6 +45,10 @@ function printBanner (node: MeshNode): void {
   for (const tool of node.executors.map(e => e.tool)) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded ? ' (embedded)' : ''}`)
   for (const probe of node.toolProbes()) if (probe.state === 'failed') out('no tool', `${probe.command}: ${probe.reason ?? ''} (asking again; see meshnode status)`)
   for (const printer of record.printers) out('printer', `${printer.name}: ${printer.state}, ${printer.material}`)
+  const { market, tools } = node.config
+  out('sandbox', `${tools.sandbox ? 'on' : 'OFF'}; each tool run may use ${market.toolMemoryMiB} MiB, ${market.toolCpuSec == null ? 'any CPU time' : `${market.toolCpuSec} s of CPU`}, ${market.maxOutputMiB} MiB files, ${market.toolTimeoutSec} s`)
+  // Said at every start, so that an opt-out made once for a test is never forgotten on a node that runs others' jobs.
+  if (!tools.sandbox) process.stderr.write(SANDBOX_OFF_WARNING)
   process.stdout.write('ready\n')
   printMeshAdvice(node)
 }
@@ -57,6 +61,9 @@ function printMeshAdvice (node: MeshNode): void {
     process.stdout.write(`This peer made a new private mesh: its key is ${node.meshKey.file}.\nTo add a machine, run "npx meshnode invite" here, then the "npx meshnode join CODE" line it prints on that machine.\n`)
   }
 }
+
+export const SANDBOX_OFF_WARNING = 'meshnode: WARNING: tools.sandbox is false: native tools run with this node\'s own rights and can read ' +
+  'its files, its keys and the network. Any peer allowed to submit can use that. See SECURITY.md, "A hostile design".\n'
 
 async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<NodeConfig>): Promise<void> {
   const describe = (peer: KnownPeer): string => `${peer.name} (${peer.peerId}) offers ${peer.record.offers.join(', ') || 'nothing'}`

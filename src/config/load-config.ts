@@ -4,8 +4,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { ConfigError } from './config-error.js'
-import { expectObject, join, optArray, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
-import { ANY_PEER, defaultConfig, type NodeConfig } from './node-config.js'
+import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
+import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type NodeConfig } from './node-config.js'
 
 const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
@@ -79,13 +79,17 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   }
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
-    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB'], 'market')
+    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')
     config.market.maxConcurrent = optNumber(market, 'maxConcurrent', 'market', 1, 256) ?? config.market.maxConcurrent
     config.market.bidWindowMs = optNumber(market, 'bidWindowMs', 'market', 20, 60_000) ?? config.market.bidWindowMs
     config.market.leaseMs = optNumber(market, 'leaseMs', 'market', 1000, 3_600_000) ?? config.market.leaseMs
     config.market.maxAttempts = optNumber(market, 'maxAttempts', 'market', 1, 100) ?? config.market.maxAttempts
     const minFreeMiB = optNumber(market, 'minFreeDiskMiB', 'market', 0, 1024 * 1024 * 1024)
     if (minFreeMiB !== undefined) config.market.minFreeDiskBytes = minFreeMiB * 1024 * 1024
+    config.market.toolMemoryMiB = optInteger(market, 'toolMemoryMiB', 'market', MIN_TOOL_MEMORY_MIB, 1024 * 1024) ?? config.market.toolMemoryMiB
+    config.market.toolCpuSec = optInteger(market, 'toolCpuSec', 'market', 1, 7 * 24 * 3600) ?? config.market.toolCpuSec
+    config.market.maxOutputMiB = optInteger(market, 'maxOutputMiB', 'market', 1, 1024 * 1024) ?? config.market.maxOutputMiB
+    config.market.toolTimeoutSec = optNumber(market, 'toolTimeoutSec', 'market', 1, 7 * 24 * 3600) ?? config.market.toolTimeoutSec
   }
   return config
 }

@@ -1,7 +1,8 @@
-import { homedir, hostname } from 'node:os'
+import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
+import type { ToolLimits } from '../executors/tool-limits.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
 export interface NodeConfig {
@@ -53,6 +54,14 @@ export interface MarketConfig {
   maxAttempts: number
   /** Free space the data dir's disk keeps: with less free than this plus twice its input, a stage is refused for now. */
   minFreeDiskBytes: number
+  /** Memory each native tool process may write to; over it the tool fails naming this limit. */
+  toolMemoryMiB: number
+  /** CPU seconds each native tool process may use; undefined leaves only toolTimeoutSec. */
+  toolCpuSec?: number
+  /** The largest file a native tool may write (its output, its temporary files). */
+  maxOutputMiB: number
+  /** Wall time of one tool run, embedded engines included; a service's own timeoutSec may be shorter. */
+  toolTimeoutSec: number
 }
 
 export const ANY_PEER = '*'
@@ -71,7 +80,16 @@ export function defaultConfig (): NodeConfig {
     services: [],
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
-    market: { maxConcurrent: 2, bidWindowMs: 400, leaseMs: 10_000, maxAttempts: 5, minFreeDiskBytes: 512 * 1024 * 1024 }
+    market: {
+      maxConcurrent: 2,
+      bidWindowMs: 400,
+      leaseMs: 10_000,
+      maxAttempts: 5,
+      minFreeDiskBytes: 512 * 1024 * 1024,
+      toolMemoryMiB: defaultToolMemoryMiB(),
+      maxOutputMiB: 1024,
+      toolTimeoutSec: 30 * 60
+    }
   }
 }
 
@@ -82,3 +100,15 @@ export function defaultConfig (): NodeConfig {
 export function printTrust (config: Pick<NodeConfig, 'trust' | 'open'>): string[] {
   return config.trust.print ?? (config.open === true ? [] : [ANY_PEER])
 }
+
+/** What each native tool run may use, from the market section. */
+export function toolLimits ({ market }: NodeConfig): ToolLimits {
+  return { memoryMiB: market.toolMemoryMiB, cpuSec: market.toolCpuSec, outputMiB: market.maxOutputMiB }
+}
+
+/** Half the machine's memory: a runaway tool cannot take the node's own, and two at once still fit. */
+export function defaultToolMemoryMiB (): number {
+  return Math.max(MIN_TOOL_MEMORY_MIB, Math.floor(totalmem() / 2 / (1024 * 1024)))
+}
+
+export const MIN_TOOL_MEMORY_MIB = 16

@@ -26,6 +26,7 @@ export interface StageRunInit {
   store: BlobStore
   self: string
   timeoutMs: number
+  limits: StageRun['limits']
   signal: AbortSignal
   /** Called as the inputs are fetched; the tool starts once both are done, and not if it throws. */
   beforeRun?: () => Promise<void>
@@ -75,6 +76,7 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
       profile: spec.profile === '' ? undefined : spec.profile,
       signal: init.signal,
       timeoutMs: init.timeoutMs,
+      limits: init.limits,
       onLog: init.onLog,
       onProgress: init.onProgress,
       onSpawn: init.onSpawn

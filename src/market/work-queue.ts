@@ -11,7 +11,7 @@ import { endLeftoverTools, type ToolStamp } from '../executors/tool-process.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
-import type { NodeConfig } from '../config/node-config.js'
+import { toolLimits, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
@@ -19,7 +19,6 @@ import { Limit } from '../jobs/limit.js'
 import { RecentMap } from '../store/recent-map.js'
 
 const log = logger('meshnode:market:work')
-const STAGE_TIMEOUT_MS = 30 * 60_000
 /** Reported awards remembered, to answer an offer repeated after its result was taken. */
 const REPORTED_MEMORY = 4096
 /** How long a stopping node waits for its stages to end: those whose tool has ended keep the output and write it down. */
@@ -387,7 +386,8 @@ export class WorkQueue {
           blobs: this.blobs,
           store: this.store,
           self: this.init.self,
-          timeoutMs: STAGE_TIMEOUT_MS,
+          timeoutMs: this.init.config().market.toolTimeoutSec * 1000,
+          limits: toolLimits(this.init.config()),
           signal: running.abort.signal,
           // An offer whose answer was lost (a cut link) is awarded again elsewhere; the tool must not run here too.
           beforeRun: async () => this.held.get(record.key)?.lease.confirm(),

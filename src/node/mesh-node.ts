@@ -68,7 +68,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
     const meshKey = await meshKeyFor(config)
     // Tools are probed while libp2p starts; a failed start waits for the probes before it removes a new data dir.
-    const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
+    const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json'), offered: stage => isOffered(config, stage) })
     const probed = detecting.then(() => {}, () => {})
     cleanup.push(async () => probed)
     const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key })
@@ -175,7 +175,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         if (next != null) {
           current = next
           tools.stop()
-          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json') })
+          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
           executors = tools.executors()
           tools.retryFailed(toolFound)
           node.config = next

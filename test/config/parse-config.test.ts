@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { loadConfigFile, parseConfig, parseOffers, parseTrustList } from '../../src/config/load-config.js'
-import { ANY_PEER } from '../../src/config/node-config.js'
+import { ANY_PEER, toolLimits } from '../../src/config/node-config.js'
 import { buildConfig } from '../../src/cli/start-config.js'
 import { packageRoot } from '../../src/paths.js'
 
@@ -28,6 +28,11 @@ test('an empty config takes the defaults: mDNS on, compute from anyone, prints f
   assert.equal(config.offers, undefined)
   assert.ok(config.market.maxConcurrent >= 1)
   assert.equal(config.market.minFreeDiskBytes, 512 * 1024 * 1024, 'a node keeps 512 MiB free unless told')
+  assert.equal(config.tools.sandbox, true, 'native tools run in the sandbox unless told')
+  assert.equal(config.market.toolMemoryMiB, Math.floor(totalmem() / 2 / 1024 / 1024), 'a tool may use half the machine\'s memory')
+  assert.equal(config.market.toolCpuSec, undefined, 'no CPU limit beyond the wall time unless told')
+  assert.equal(config.market.maxOutputMiB, 1024)
+  assert.equal(config.market.toolTimeoutSec, 1800)
 })
 
 test('relative paths resolve against the config file\'s folder, absolute ones stay', () => {
@@ -46,7 +51,8 @@ test('every section is read into the config', () => {
     printers: [PRINTER],
     trust: { print: ['12D3KooWExample'] },
     blobs: { maxBlobMiB: 2 },
-    market: { maxConcurrent: 3, bidWindowMs: 100, minFreeDiskMiB: 2048 }
+    tools: { sandbox: false },
+    market: { maxConcurrent: 3, bidWindowMs: 100, minFreeDiskMiB: 2048, toolMemoryMiB: 512, toolCpuSec: 600, maxOutputMiB: 64, toolTimeoutSec: 90 }
   }, '/base')
   assert.equal(config.name, 'pi-1')
   assert.deepEqual(config.listen, ['/ip4/127.0.0.1/tcp/4001'])
@@ -60,6 +66,9 @@ test('every section is read into the config', () => {
   assert.equal(config.market.maxConcurrent, 3)
   assert.equal(config.market.bidWindowMs, 100)
   assert.equal(config.market.minFreeDiskBytes, 2048 * 1024 * 1024)
+  assert.equal(config.tools.sandbox, false)
+  assert.deepEqual(toolLimits(config), { memoryMiB: 512, cpuSec: 600, outputMiB: 64 })
+  assert.equal(config.market.toolTimeoutSec, 90)
 })
 
 test('a bad value is refused with the field that holds it', () => {
@@ -86,7 +95,13 @@ test('a bad value is refused with the field that holds it', () => {
     [{ blobs: { maxBlobMiB: 0 } }, 'blobs.maxBlobMiB'],
     [{ market: { maxConcurrent: Number.NaN } }, 'market.maxConcurrent'],
     [{ market: { leaseMs: 10 } }, 'market.leaseMs'],
-    [{ market: { minFreeDiskMiB: -1 } }, 'market.minFreeDiskMiB']
+    [{ market: { minFreeDiskMiB: -1 } }, 'market.minFreeDiskMiB'],
+    [{ market: { toolMemoryMiB: 8 } }, 'market.toolMemoryMiB'],
+    [{ market: { toolMemoryMiB: 512.5 } }, 'market.toolMemoryMiB'],
+    [{ market: { toolCpuSec: 0 } }, 'market.toolCpuSec'],
+    [{ market: { maxOutputMiB: '1G' } }, 'market.maxOutputMiB'],
+    [{ market: { toolTimeoutSec: 0 } }, 'market.toolTimeoutSec'],
+    [{ tools: { sandbox: 'off' } }, 'tools.sandbox']
   ]
   for (const [raw, field] of cases) rejects(raw, field)
 })
