@@ -8,7 +8,7 @@ import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
 import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
+import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
@@ -82,6 +82,10 @@ const FIRST_PROBE_MS = 2000
 const MAX_WAIT_MS = 8000
 /** However it waits, a stage asks again at least this often, should a wake-up go missing. */
 const LONGEST_WAIT_MS = 60_000
+/** Unclean stops of this node with a job at the same stage, after which the job fails rather than resumes. */
+const MAX_CRASHES = 2
+/** Writes tried per unfinished job when the node stops, should a stage's last step race them. */
+const CLEAN_STOP_ATTEMPTS = 3
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -147,7 +151,7 @@ export class Coordinator extends EventTarget {
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.addEventListener('peer:updated', this.onPeerChanged)
     for (const job of await this.store.list()) {
-      if (!TERMINAL_JOB_STATES.includes(job.state)) this.drive(job.id)
+      if (!TERMINAL_JOB_STATES.includes(job.state) && await this.resume(job)) this.drive(job.id)
     }
   }
 
@@ -158,6 +162,59 @@ export class Coordinator extends EventTarget {
     this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
     clearTimeout(this.probeTimer)
     for (const wake of this.wakers.values()) wake()
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => this.noteCleanStop(job.id)))
+  }
+
+  /**
+   * Records, before the job is driven again, that this start takes it up. A job this node died with twice
+   * (a crash, an out-of-memory kill, kill -9) and no stage finished in between fails here instead, saying
+   * why: whatever killed the node may be the job itself, and a node that resumed it would die on every start.
+   */
+  private async resume (job: JobRecord): Promise<boolean> {
+    // A print waiting for an operator runs nothing here.
+    if (job.stages.some(stage => stage.state === 'interrupted')) return true
+    const stagesDone = job.stages.filter(stage => stage.state === 'done').length
+    const crashed = job.resume?.stoppedCleanly !== true
+    const crashes = (job.resume?.stagesDone === stagesDone ? job.resume.crashes : 0) + (crashed ? 1 : 0)
+    if (crashes >= MAX_CRASHES) {
+      await this.failCrashed(job)
+      return false
+    }
+    await this.update(job, j => { j.resume = { stoppedCleanly: false, stagesDone, crashes } },
+      crashed ? [{ type: 'resumed', message: `resumed after this node stopped without shutting down (${crashes} of ${MAX_CRASHES}: at ${MAX_CRASHES} before a stage finishes, the job fails)` }] : [])
+    return true
+  }
+
+  private async failCrashed (job: JobRecord): Promise<void> {
+    const stage = job.stages.find(s => s.state !== 'done')
+    const where = stage == null
+      ? 'with every stage done, pulling the result'
+      : `at stage ${stage.index + 1} of ${job.stages.length} (${stage.kind}, ${stage.state}${stage.peerName != null ? ` on ${stage.peerName}` : ''})`
+    const error = `the node crashed twice while running this job; not retrying it: both times ${where}. See this node's log for the cause, then submit the file again`
+    const failed = await this.update(job, j => {
+      j.state = 'failed'
+      j.error = error
+      // The executor's next renewal is then refused, and it stops.
+      for (const s of j.stages) if (!TERMINAL_STAGE_STATES.includes(s.state)) Object.assign(s, { state: 'failed', error: 'not finished: the requester crashed twice during the job' })
+    }, [{ type: 'failed', message: error }])
+    await this.notify(failed)
+  }
+
+  /** Marks an unfinished job as left by a clean stop, so the next start does not count a crash against it. */
+  private async noteCleanStop (id: string): Promise<void> {
+    for (let attempt = 0; attempt < CLEAN_STOP_ATTEMPTS; attempt++) {
+      const job = await this.store.get(id)
+      if (job == null || TERMINAL_JOB_STATES.includes(job.state) || job.resume?.stoppedCleanly === true) return
+      const resume = { stagesDone: 0, crashes: 0, ...job.resume, stoppedCleanly: true }
+      try {
+        await this.store.update(id, job.rev, j => { j.resume = resume })
+        return
+      } catch (err) {
+        // A stage's last step was still being written: read the job again.
+        if (!(err instanceof ConflictError)) throw err
+      }
+    }
   }
 
   /** Wakes the stage that has waited longest for capacity, once the probe's delay has passed. */

@@ -30,7 +30,7 @@ class MeshKeyProtector implements ConnectionProtector {
   }
 
   async protect (connection: MultiaddrConnection, options: AbortOptions = { signal: AbortSignal.timeout(NONCE_TIMEOUT_MS) }): Promise<MultiaddrConnection> {
-    const log = connection.log.newScope('mesh-key')
+    const log = connection.log.newScope('pnet')
     const localNonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES))
     const bytes = byteStream(connection)
     const [remoteNonce] = await Promise.all([bytes.read({ ...options, bytes: NONCE_BYTES }), bytes.write(localNonce, options)])
