@@ -84,8 +84,8 @@ const MAX_WAIT_MS = 8000
 const LONGEST_WAIT_MS = 60_000
 /** Unclean stops of this node with a job at the same stage, after which the job fails rather than resumes. */
 const MAX_CRASHES = 2
-/** Writes tried per unfinished job when the node stops, should a stage's last step race them. */
-const CLEAN_STOP_ATTEMPTS = 3
+/** Writes tried per job when the node starts or stops, should a stage's step race them. */
+const CONFLICT_ATTEMPTS = 5
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -150,9 +150,14 @@ export class Coordinator extends EventTarget {
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.addEventListener('peer:updated', this.onPeerChanged)
-    for (const job of await this.store.list()) {
-      if (!TERMINAL_JOB_STATES.includes(job.state) && await this.resume(job)) this.drive(job.id)
-    }
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => {
+      const resumed = await this.onFresh(job.id, async fresh => this.resume(fresh)).catch((err) => {
+        log.error('could not record taking job %s up %e', job.id, err)
+        return true
+      })
+      if (resumed === true) this.drive(job.id)
+    }))
   }
 
   async stop (): Promise<void> {
@@ -163,19 +168,40 @@ export class Coordinator extends EventTarget {
     clearTimeout(this.probeTimer)
     for (const wake of this.wakers.values()) wake()
     const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
-    await Promise.all(open.map(async job => this.noteCleanStop(job.id)))
+    await Promise.all(open.map(async job => this.onFresh(job.id, async fresh => this.noteCleanStop(fresh))))
+  }
+
+  /**
+   * Runs `act` on the job as stored now, again on a fresh read if a stage's step was written meanwhile (a
+   * result from this node's own work queue can land while it starts or stops). Nothing, if the job has ended.
+   */
+  private async onFresh<T> (id: string, act: (job: JobRecord) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.mustGet(id)
+      if (TERMINAL_JOB_STATES.includes(job.state)) return undefined
+      try {
+        return await act(job)
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= CONFLICT_ATTEMPTS) throw err
+      }
+    }
   }
 
   /**
    * Records, before the job is driven again, that this start takes it up. A job this node died with twice
-   * (a crash, an out-of-memory kill, kill -9) and no stage finished in between fails here instead, saying
-   * why: whatever killed the node may be the job itself, and a node that resumed it would die on every start.
+   * (a crash, an out-of-memory kill, kill -9) while a stage of it was awarded or running, and no stage
+   * finished in between, fails here instead, saying why: what killed the node may be the job itself (its
+   * input served to the executor), and a node that took it up again would die on every start. A stage that
+   * only waited for a peer, or a result being pulled, counts no crash: a node killed often for other reasons
+   * (test/e2e/faults/crash-loop.test.ts) finds its jobs there, and must still finish them.
    */
   private async resume (job: JobRecord): Promise<boolean> {
+    const current = job.stages.find(stage => stage.state !== 'done')
     // A print waiting for an operator runs nothing here.
-    if (job.stages.some(stage => stage.state === 'interrupted')) return true
+    if (current?.state === 'interrupted') return true
     const stagesDone = job.stages.filter(stage => stage.state === 'done').length
-    const crashed = job.resume?.stoppedCleanly !== true
+    const underWay = current?.state === 'awarded' || current?.state === 'running'
+    const crashed = job.resume?.stoppedCleanly !== true && underWay
     const crashes = (job.resume?.stagesDone === stagesDone ? job.resume.crashes : 0) + (crashed ? 1 : 0)
     if (crashes >= MAX_CRASHES) {
       await this.failCrashed(job)
@@ -187,10 +213,8 @@ export class Coordinator extends EventTarget {
   }
 
   private async failCrashed (job: JobRecord): Promise<void> {
-    const stage = job.stages.find(s => s.state !== 'done')
-    const where = stage == null
-      ? 'with every stage done, pulling the result'
-      : `at stage ${stage.index + 1} of ${job.stages.length} (${stage.kind}, ${stage.state}${stage.peerName != null ? ` on ${stage.peerName}` : ''})`
+    const stage = job.stages.find(s => s.state !== 'done') as StageRecord
+    const where = `stage ${stage.index + 1} of ${job.stages.length} (${stage.kind}) was ${stage.state}${stage.peerName != null ? ` on ${stage.peerName}` : ''}`
     const error = `the node crashed twice while running this job; not retrying it: both times ${where}. See this node's log for the cause, then submit the file again`
     const failed = await this.update(job, j => {
       j.state = 'failed'
@@ -202,19 +226,10 @@ export class Coordinator extends EventTarget {
   }
 
   /** Marks an unfinished job as left by a clean stop, so the next start does not count a crash against it. */
-  private async noteCleanStop (id: string): Promise<void> {
-    for (let attempt = 0; attempt < CLEAN_STOP_ATTEMPTS; attempt++) {
-      const job = await this.store.get(id)
-      if (job == null || TERMINAL_JOB_STATES.includes(job.state) || job.resume?.stoppedCleanly === true) return
-      const resume = { stagesDone: 0, crashes: 0, ...job.resume, stoppedCleanly: true }
-      try {
-        await this.store.update(id, job.rev, j => { j.resume = resume })
-        return
-      } catch (err) {
-        // A stage's last step was still being written: read the job again.
-        if (!(err instanceof ConflictError)) throw err
-      }
-    }
+  private async noteCleanStop (job: JobRecord): Promise<void> {
+    if (job.resume?.stoppedCleanly === true) return
+    const resume = { stagesDone: 0, crashes: 0, ...job.resume, stoppedCleanly: true }
+    await this.store.update(job.id, job.rev, j => { j.resume = resume })
   }
 
   /** Wakes the stage that has waited longest for capacity, once the probe's delay has passed. */

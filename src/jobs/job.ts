@@ -84,7 +84,7 @@ export interface ResumeRecord {
   stoppedCleanly: boolean
   /** Stages done when the node last took the job up. */
   stagesDone: number
-  /** Crashes of the node since the job last finished a stage. */
+  /** Crashes of the node with a stage of the job under way, since the job last finished a stage. */
   crashes: number
 }
 
