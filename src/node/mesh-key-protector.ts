@@ -18,8 +18,10 @@ export interface MeshKeyProtectorInit {
  * Ours because @libp2p/pnet's cipher (the xsalsa20 package's WebAssembly, one memory shared by all its
  * ciphers) grows that memory on nearly every update once two ciphers take turns: each keeps a view of the
  * memory, a grow by one detaches the other's, which then reads as empty and "grows" by its whole need
- * again. The memory never shrinks and stops at 1000 pages (62.5 MiB); the RangeError then, thrown in a
- * socket listener, killed the peer 100-150 MB into a transfer. See xsalsa20-stream.ts for the cipher.
+ * again. The memory never shrinks and stops at 1000 pages (62.5 MiB). The RangeError then killed the peer
+ * (thrown in a socket listener: issue 20's 150 MB input) or broke its connections over and over (thrown
+ * while sending: test/e2e/faults/keyed-large-input.test.ts's 1 GiB never arrived). The cipher used here
+ * instead is in xsalsa20-stream.ts.
  */
 class MeshKeyProtector implements ConnectionProtector {
   readonly [Symbol.toStringTag] = 'meshnode:mesh-key'

@@ -4,7 +4,7 @@ const BLOCK_BYTES = 64
 /** @noble/ciphers keeps Salsa20's block counter to 32 bits and refuses the last value, so it never wraps. */
 const MAX_BLOCKS = 0xffffffff
 /** 256 GiB less a block: the keystream one key and nonce give before the counter would wrap. */
-export const KEYSTREAM_BYTES = MAX_BLOCKS * BLOCK_BYTES
+const KEYSTREAM_BYTES = MAX_BLOCKS * BLOCK_BYTES
 const ZERO_BLOCK = new Uint8Array(BLOCK_BYTES)
 /** Bytes ciphered per call; a whole number of blocks, so only a chunk's last slice can end inside one. */
 const SLICE_BYTES = 64 * 1024
