@@ -8,7 +8,7 @@ import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
 import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
+import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
@@ -76,6 +76,10 @@ const FIRST_PROBE_MS = 2000
 const MAX_WAIT_MS = 8000
 /** However it waits, a stage asks again at least this often, should a wake-up go missing. */
 const LONGEST_WAIT_MS = 60_000
+/** Unclean stops of this node with a job at the same stage, after which the job fails rather than resumes. */
+const MAX_CRASHES = 2
+/** Writes tried per job when the node starts or stops, should a stage's step race them. */
+const CONFLICT_ATTEMPTS = 5
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -142,9 +146,14 @@ export class Coordinator extends EventTarget {
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.addEventListener('peer:updated', this.onPeerChanged)
-    for (const job of await this.store.list()) {
-      if (!TERMINAL_JOB_STATES.includes(job.state)) this.drive(job.id)
-    }
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => {
+      const resumed = await this.onFresh(job.id, async fresh => this.resume(fresh)).catch((err) => {
+        log.error('could not record taking job %s up %e', job.id, err)
+        return true
+      })
+      if (resumed === true) this.drive(job.id)
+    }))
   }
 
   async stop (): Promise<void> {
@@ -154,6 +163,69 @@ export class Coordinator extends EventTarget {
     this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
     clearTimeout(this.probeTimer)
     for (const wake of this.wakers.values()) wake()
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => this.onFresh(job.id, async fresh => this.noteCleanStop(fresh))))
+  }
+
+  /**
+   * Runs `act` on the job as stored now, again on a fresh read if a stage's step was written meanwhile (a
+   * result from this node's own work queue can land while it starts or stops). Nothing, if the job has ended.
+   */
+  private async onFresh<T> (id: string, act: (job: JobRecord) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.mustGet(id)
+      if (TERMINAL_JOB_STATES.includes(job.state)) return undefined
+      try {
+        return await act(job)
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= CONFLICT_ATTEMPTS) throw err
+      }
+    }
+  }
+
+  /**
+   * Records, before the job is driven again, that this start takes it up. A job this node died with twice
+   * (a crash, an out-of-memory kill, kill -9) while a stage of it was awarded or running, and no stage
+   * finished in between, fails here instead, saying why: what killed the node may be the job itself (its
+   * input served to the executor), and a node that took it up again would die on every start. A stage that
+   * only waited for a peer, or a result being pulled, counts no crash: a node killed often for other reasons
+   * (test/e2e/faults/crash-loop.test.ts) finds its jobs there, and must still finish them.
+   */
+  private async resume (job: JobRecord): Promise<boolean> {
+    const current = job.stages.find(stage => stage.state !== 'done')
+    // A print waiting for an operator runs nothing here.
+    if (current?.state === 'interrupted') return true
+    const stagesDone = job.stages.filter(stage => stage.state === 'done').length
+    const underWay = current?.state === 'awarded' || current?.state === 'running'
+    const crashed = job.resume?.stoppedCleanly !== true && underWay
+    const crashes = (job.resume?.stagesDone === stagesDone ? job.resume.crashes : 0) + (crashed ? 1 : 0)
+    if (crashes >= MAX_CRASHES) {
+      await this.failCrashed(job)
+      return false
+    }
+    await this.update(job, j => { j.resume = { stoppedCleanly: false, stagesDone, crashes } },
+      crashed ? [{ type: 'resumed', message: `resumed after this node stopped without shutting down (${crashes} of ${MAX_CRASHES}: at ${MAX_CRASHES} before a stage finishes, the job fails)` }] : [])
+    return true
+  }
+
+  private async failCrashed (job: JobRecord): Promise<void> {
+    const stage = job.stages.find(s => s.state !== 'done') as StageRecord
+    const where = `stage ${stage.index + 1} of ${job.stages.length} (${stage.kind}) was ${stage.state}${stage.peerName != null ? ` on ${stage.peerName}` : ''}`
+    const error = `the node crashed twice while running this job; not retrying it: both times ${where}. See this node's log for the cause, then submit the file again`
+    const failed = await this.update(job, j => {
+      j.state = 'failed'
+      j.error = error
+      // The executor's next renewal is then refused, and it stops.
+      for (const s of j.stages) if (!TERMINAL_STAGE_STATES.includes(s.state)) Object.assign(s, { state: 'failed', error: 'not finished: the requester crashed twice during the job' })
+    }, [{ type: 'failed', message: error }])
+    await this.notify(failed)
+  }
+
+  /** Marks an unfinished job as left by a clean stop, so the next start does not count a crash against it. */
+  private async noteCleanStop (job: JobRecord): Promise<void> {
+    if (job.resume?.stoppedCleanly === true) return
+    const resume = { stagesDone: 0, crashes: 0, ...job.resume, stoppedCleanly: true }
+    await this.store.update(job.id, job.rev, j => { j.resume = resume })
   }
 
   /** Wakes the stage that has waited longest for capacity, once the probe's delay has passed. */

@@ -75,8 +75,19 @@ export interface JobRecord {
   /** Where the final output was written on the requester, once pulled. */
   result?: FileRef
   error?: string
+  /** How this node last took the job up: what stops a job that kills the node from doing so on every start. */
+  resume?: ResumeRecord
   /** Grows with every stored change: updates are conditional on it. */
   rev: number
+}
+
+export interface ResumeRecord {
+  /** Set when this node stopped cleanly while the job ran; a start that finds it unset follows a crash. */
+  stoppedCleanly: boolean
+  /** Stages done when the node last took the job up. */
+  stagesDone: number
+  /** Crashes of the node with a stage of the job under way, since the job last finished a stage. */
+  crashes: number
 }
 
 export interface JobEvent {
