@@ -6,7 +6,8 @@
  *     what `tools.sandbox: false` does) and in the sandbox (prlimit, bwrap, the tool: bwrap dies with the
  *     peer by itself).
  * Prints the median and p90 wall time of each, and the sandbox's median cost over the old way.
- * Run after `npm run build`:  node dist/bench/sandbox.js [--runs 60]
+ * Run after `npm run build`:  node dist/bench/sandbox.js [--runs 60] [--smoke]
+ * `--smoke` (3 runs unless given) checks that the bench works.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -20,7 +21,8 @@ import { BwrapSandbox, findConfinement, type ToolConfinement } from '../src/exec
 import { parseServiceConfig } from '../src/executors/service-config.js'
 import type { Executor } from '../src/executors/executor.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '60' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, runs: { type: 'string', default: smoke ? '3' : '60' } } })
 const runs = Number(values.runs)
 
 /** The tool as it ran before this change: no limits, no sandbox (setpriv is added by runTool for all). */

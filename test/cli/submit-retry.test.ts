@@ -31,6 +31,8 @@ async function droppingDaemon (t: TestContext, drops: number, method = 'submit')
     return [job]
   })
   if (method !== 'submit') server.register('submit', async () => [job])
+  // Every stage is known and offered: the check before the submit lets it through.
+  server.register('check-pipeline', async () => ({ unoffered: [] }))
   await server.start()
   t.after(async () => {
     await restarted

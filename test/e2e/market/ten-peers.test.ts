@@ -21,8 +21,8 @@ test('10 peers, a batch of 100: every stage runs once, every refusal has a reaso
   const runs = join(lan.dir, 'count.runs')
   const count = scriptService(lan.dir, 'count', `echo "$1" >> "${runs}"\nsleep 1\ncp "$1" "$2"`)
   // One stage at a time per executor, so a batch of 100 keeps them all refusing some; a short lease so the
-  // killed executor's stages lapse quickly.
-  const config = writeConfig(lan.dir, 'count', { services: [count], market: { maxConcurrent: 1, leaseMs: 4000 } })
+  // killed executor's stages lapse quickly. Unsandboxed: the runs file is outside the folder a sandboxed tool sees.
+  const config = writeConfig(lan.dir, 'count', { services: [count], tools: { sandbox: false }, market: { maxConcurrent: 1, leaseMs: 4000 } })
   const nodes = await lan.startAll(i => ({
     mdns: false,
     args: ['--config', config, '--mesh-key', meshKey, '--offer', i === 0 ? 'none' : 'count', ...peersBefore(lan, i)]
