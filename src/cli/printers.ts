@@ -27,6 +27,15 @@ export function printerAction (method: string): Command {
   }
 }
 
+export const printerLoad: Command = {
+  args: [{ name: '<name>', help: 'the printer\'s name from the node config' }, { name: '[material]', help: 'the filament now loaded, as slicers name it (PLA, PETG, ...)' }],
+  flags: [{ spec: '--nozzle <mm>', help: 'the nozzle now fitted, in mm' }, DATA_DIR_FLAG],
+  run: async ([name, material], flags: { nozzle?: string, dataDir?: string }) => {
+    const printer = await withDaemon(dataDirOf(flags), async c => c.call('printer.load', { name, material, nozzleMm: flags.nozzle }))
+    process.stdout.write(`${String(printer.name)}: ${String(printer.material)}, ${String(printer.nozzleMm)} mm nozzle\n`)
+  }
+}
+
 export const printAbandon: Command = {
   args: [{ name: '<job>', help: 'the job id' }],
   flags: [DATA_DIR_FLAG],

@@ -7,6 +7,7 @@ import { UNKNOWN_RUN_MS } from '../market/bid-strategies.js'
 import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
+import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from './file-names.js'
 import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
@@ -273,7 +274,9 @@ export class Coordinator extends EventTarget {
     if (mustBePlain) checkFileName(name)
     try {
       const stored = await this.blobStore.importFile(path)
-      return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      const ref: FileRef = { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      if (isGcode(name)) ref.gcode = await readGcodeFileFacts(path)
+      return ref
     } catch (err: any) {
       // In a batch, which file it was is half the message.
       throw new Error(`cannot submit ${path}: ${err.message}`, { cause: err })
@@ -706,7 +709,8 @@ export class Coordinator extends EventTarget {
 
 /** What decides whether a peer can take a stage at all: peers busy for one market may be free for another. */
 function marketOf (spec: StageSpec): string {
-  return JSON.stringify([spec.kind, spec.printer, spec.material])
+  const gcode = spec.input?.gcode
+  return JSON.stringify([spec.kind, spec.printer, spec.material, gcode?.material, gcode?.nozzleMm, gcode?.extentXMm, gcode?.extentYMm, gcode?.extentZMm])
 }
 
 /**
