@@ -13,6 +13,7 @@ import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type 
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -91,6 +92,7 @@ export class Coordinator extends EventTarget {
   private readonly channel: DirectChannel
   private readonly capabilities: CapabilityService
   private readonly work: WorkQueue
+  private readonly profiles: () => ProfileMakeUp[]
   private readonly config: () => NodeConfig
   private readonly self: string
   private readonly bids = new Map<string, BidRound>()
@@ -122,7 +124,7 @@ export class Coordinator extends EventTarget {
   private readonly requests: SubmitRequests
   private stopped = false
 
-  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
+  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue, profiles?: () => ProfileMakeUp[] }, config: () => NodeConfig) {
     super()
     this.libp2p = components.libp2p
     this.store = components.store
@@ -131,6 +133,7 @@ export class Coordinator extends EventTarget {
     this.channel = components.channel
     this.capabilities = components.capabilities
     this.work = components.work
+    this.profiles = components.profiles ?? (() => [])
     this.config = config
     this.self = components.libp2p.peerId.toString()
     this.requests = new SubmitRequests(components.store)
@@ -321,12 +324,19 @@ export class Coordinator extends EventTarget {
       input: stage.input,
       extra: job.extra,
       params: new Map(Object.entries(job.options.params)),
-      profile: job.options.profile ?? '',
+      profile: job.options.profile ?? this.profileForPrint(job, stage),
       printer: job.options.printer ?? '',
       material: job.options.material ?? '',
       requester: this.self,
       requesterName: job.requesterName
     }
+  }
+
+  /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
+  private profileForPrint (job: JobRecord, stage: StageRecord): string {
+    if (stage.kind !== 'slice' || job.stages[stage.index + 1]?.kind !== 'print') return ''
+    const printers = [this.capabilities.local(), ...this.capabilities.peers().map(p => p.record)].flatMap(r => r.printers)
+    return profileForPrinters(printers, this.profiles())?.name ?? ''
   }
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {

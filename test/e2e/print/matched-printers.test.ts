@@ -39,10 +39,16 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
   let plaPi = await startPeer(t, dir, 'pla-pi', withPrinter('mk3', PLA_PRINTER))
   const petgPi = await startPeer(t, dir, 'petg-pi', withPrinter('big', { nozzleMm: 0.6, material: 'PETG', bed: 300 }))
   const laptop = await startPeer(t, dir, 'laptop', c => { c.offers = [] })
+  const workshop = await startPeer(t, dir, 'workshop', c => {
+    c.offers = ['scad', 'slice']
+    Object.assign(c.tools, { curaEngine: false, slic3r: false })
+  })
   const printerPeers = async (count: number): Promise<void> => {
     await waitFor(async () => laptop.capabilities.peers().filter(p => p.record.offers.includes('print')).length === count, { timeoutMs: 10_000, intervalMs: 50, what: `${count} printer peers` })
   }
-  for (const pi of [plaPi, petgPi]) await laptop.libp2p.dial(pi.libp2p.getMultiaddrs()[0])
+  for (const peer of [plaPi, petgPi, workshop]) await laptop.libp2p.dial(peer.libp2p.getMultiaddrs()[0])
+  // The printers fetch the G-code from the workshop that sliced it.
+  for (const pi of [plaPi, petgPi]) await pi.libp2p.dial(workshop.libp2p.getMultiaddrs()[0])
   await printerPeers(2)
 
   await t.test('a PrusaSlicer G-code for a 0.6 mm nozzle and PETG: the 0.4 mm PLA printer refuses with both reasons, the matching one prints it', async () => {
@@ -68,8 +74,27 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
     assert.match(job.stages[0].bids.find(b => b.peerName === 'pla-pi')?.reason ?? '', /build volume is 250x210x210 mm, job needs 260x260x0\.4 mm/)
   })
 
-  await t.test('"printer load mk3 PETG --nozzle 0.6": advertised at once, kept over a restart, and the printer takes the part', async () => {
-    await plaPi.printers.load(plaPi.printers.get('mk3') as NonNullable<ReturnType<typeof plaPi.printers.get>>, parsePrinterLoad('PETG', '0.6'))
+  const loadMk3 = async (material: string | undefined, nozzleMm: string | undefined): Promise<void> => {
+    await plaPi.printers.load(plaPi.printers.get('mk3') as NonNullable<ReturnType<typeof plaPi.printers.get>>, parsePrinterLoad(material, nozzleMm))
+  }
+
+  await t.test('scad,slice,print with no profile is sliced for the printer class that has a profile, and printed there', async () => {
+    // mk3 now holds PETG behind a 0.4 mm nozzle, as the bundled petg-0.2mm profile slices for; the 0.6 mm printer has no profile.
+    await loadMk3('PETG', undefined)
+    await waitFor(async () => laptop.capabilities.peers().find(p => p.name === 'pla-pi')?.record.printers[0]?.material === 'PETG', { timeoutMs: 5_000, intervalMs: 50, what: 'mk3 advertised with PETG' })
+    const design = join(dir, 'block.scad')
+    await writeFile(design, 'cube([20, 10, 5]);\n')
+    const [submitted] = await laptop.jobs.submit({ files: [design], extra: [], pipeline: ['scad', 'slice', 'print'], options: { params: {} } })
+    const job = await ended(laptop, submitted.id)
+    const detail = jobDetail(job)
+    assert.equal(job.state, 'done', detail)
+    assert.ok(job.stages[1].command?.some(arg => arg.endsWith('petg-0.2mm.ini')), `sliced with the PETG profile: ${job.stages[1].command?.join(' ') ?? ''}`)
+    assert.equal(job.stages[2].peerName, 'pla-pi', detail)
+    assert.match(job.stages[2].bids.find(b => b.peerName === 'petg-pi')?.reason ?? '', /nozzle is 0\.6 mm, job needs 0\.4 mm/)
+  })
+
+  await t.test('"printer load mk3 --nozzle 0.6": advertised at once, kept (with the PETG loaded before) over a restart, and the printer takes the part', async () => {
+    await loadMk3(undefined, '0.6')
     const advertised = async (): Promise<void> => {
       await waitFor(async () => {
         const mk3 = laptop.capabilities.peers().find(p => p.name === 'pla-pi')?.record.printers.find(p => p.name === 'mk3')
