@@ -10,7 +10,7 @@ export const printers: Command = {
     if (list.length === 0) process.stdout.write('no printers in the mesh\n')
     for (const p of list) {
       const job = p.currentJob !== '' ? `  job ${String(p.currentJob)} ${Math.round(p.progress * 100)}%` : ''
-      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${String(p.state).padEnd(13)} ${String(p.material).padEnd(5)} hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
+      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${String(p.state).padEnd(13)} ${String(p.material).padEnd(5)} ${String(p.nozzleMm)} mm hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
     }
   }
 }

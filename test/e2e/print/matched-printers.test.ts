@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobDetail } from '../../../src/cli/job-view.js'
 import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
-import { parsePrinterLoad } from '../../../src/printer/printer-loads.js'
+import { withDaemon } from '../../../src/cli/run-action.js'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../../../src/jobs/job.js'
 import { startPeer, stopPeer, tempDir } from '../../market/mesh-fixture.js'
 import { waitFor } from '../../lan/wait.js'
@@ -74,13 +74,18 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
     assert.match(job.stages[0].bids.find(b => b.peerName === 'pla-pi')?.reason ?? '', /build volume is 250x210x210 mm, job needs 260x260x0\.4 mm/)
   })
 
-  const loadMk3 = async (material: string | undefined, nozzleMm: string | undefined): Promise<void> => {
-    await plaPi.printers.load(plaPi.printers.get('mk3') as NonNullable<ReturnType<typeof plaPi.printers.get>>, parsePrinterLoad(material, nozzleMm))
+  // What `meshnode printer load` sends its daemon.
+  const loadMk3 = async (material: string | undefined, nozzleMm: string | undefined): Promise<{ material: string, nozzleMm: number }> => {
+    return await withDaemon(plaPi.config.dataDir, async c => c.call('printer.load', { name: 'mk3', material, nozzleMm }))
   }
 
   await t.test('scad,slice,print with no profile is sliced for the printer class that has a profile, and printed there', async () => {
     // mk3 now holds PETG behind a 0.4 mm nozzle, as the bundled petg-0.2mm profile slices for; the 0.6 mm printer has no profile.
-    await loadMk3('PETG', undefined)
+    await assert.rejects(loadMk3('PETG', '0.4mm'), { name: 'PrinterLoadError', message: /a nozzle is 0\.05 to 5 mm; got "0\.4mm"/ })
+    await assert.rejects(loadMk3(undefined, undefined), { name: 'PrinterLoadError' })
+    assert.equal(plaPi.printers.get('mk3')?.config.material, 'PLA', 'a refused load changes nothing')
+    const shown = await loadMk3('PETG', undefined)
+    assert.deepEqual([shown.material, shown.nozzleMm], ['PETG', 0.4], 'the answer is the printer as it is now')
     await waitFor(async () => laptop.capabilities.peers().find(p => p.name === 'pla-pi')?.record.printers[0]?.material === 'PETG', { timeoutMs: 5_000, intervalMs: 50, what: 'mk3 advertised with PETG' })
     const design = join(dir, 'block.scad')
     await writeFile(design, 'cube([20, 10, 5]);\n')
