@@ -68,16 +68,18 @@ async function forEachLine (source: GcodeSource, from: number, to: number, onLin
   const decoder = new TextDecoder('utf-8', { fatal: false })
   let line = ''
   let overlong = false
-  let lineStart = from
-  let offset = from
-  // A tail that starts mid-line begins at the next line.
+  // A tail is read from the byte before it: the line it starts in is skipped up to its newline, which is that
+  // very byte when the tail starts at a line.
+  const start = Math.max(0, from - 1)
+  let lineStart = start
+  let offset = start
   let skipping = from > 0
-  for await (const chunk of source.read(from)) {
-    let start = 0
+  for await (const chunk of source.read(start)) {
+    let pieceStart = 0
     for (let i = 0; i <= chunk.length; i++) {
       if (i < chunk.length && chunk[i] !== 10) continue
       // Decoded even when skipped, so a character cut between chunks never spills into the next line.
-      const text = decoder.decode(chunk.subarray(start, i), { stream: i === chunk.length })
+      const text = decoder.decode(chunk.subarray(pieceStart, i), { stream: i === chunk.length })
       if (!skipping && !overlong) {
         line += text
         if (line.length > MAX_LINE_CHARS) { line = ''; overlong = true }
@@ -89,7 +91,7 @@ async function forEachLine (source: GcodeSource, from: number, to: number, onLin
       line = ''
       lineStart = offset + i + 1
       if (lineStart >= to) return
-      start = i + 1
+      pieceStart = i + 1
     }
     offset += chunk.length
   }
@@ -115,7 +117,7 @@ function factsFrom (settings: Map<string, string>, moves: MoveExtents | null): G
   facts.printerModel = name(first('printer_model', 'target_machine.name'))
   facts.hotendC = inRange(firstNumber(first('first_layer_temperature', 'nozzle_temperature_initial_layer', 'extruder_train.0.initial_temperature', 'temperature')), TEMPERATURE_RANGE_C) ??
     moves?.hotendC ?? 0
-  facts.bedC = inRange(firstNumber(first('first_layer_bed_temperature', 'bed_temperature_initial_layer_single', 'build_plate.initial_temperature', 'bed_temperature')), TEMPERATURE_RANGE_C) ??
+  facts.bedC = inRange(firstNumber(first('first_layer_bed_temperature', 'bed_temperature_initial_layer_single', 'hot_plate_temp_initial_layer', 'build_plate.initial_temperature', 'bed_temperature')), TEMPERATURE_RANGE_C) ??
     moves?.bedC ?? 0
   const fromMoves = moves?.extent()
   const fromHeader = headerExtent(first)

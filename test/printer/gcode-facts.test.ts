@@ -55,18 +55,24 @@ describe('the G-code facts reader', () => {
     assert.equal(facts.extentXMm, 49, 'every move was streamed')
   })
 
-  it('past the scan limit reads only the head and the tail, and claims no extents', async () => {
-    const head = Buffer.from('; nozzle_diameter = 0.4\nG1 X0 Y0 E1\nG1 X500 Y500 E2\n')
-    const tail = Buffer.from('\n; filament_type = PLA\n')
+  it('past the scan limit reads only the head and the tail (from its very first line), and claims no extents', async () => {
+    const head = '; nozzle_diameter = 0.4\nG1 X0 Y0 E1\nG1 X500 Y500 E2\n'
+    // The trailer's first line starts exactly where the last 64 KiB do.
+    const tail = '; filament_type = PLA\n'.padEnd(TAIL_BYTES - 1, ';') + '\n'
     const size = MAX_MOVE_SCAN_BYTES + 1
+    const filler = 'G1 X1 Y1 E1\n'
+    const byteAt = (at: number): number => {
+      if (at < head.length) return head.charCodeAt(at)
+      if (at >= size - TAIL_BYTES) return tail.charCodeAt(at - (size - TAIL_BYTES))
+      return at === size - TAIL_BYTES - 1 ? 10 : filler.charCodeAt(at % filler.length)
+    }
     let bytesRead = 0
     const source: GcodeSource = {
       size,
       async * read (offset) {
         for (let at = offset; at < size; at += 65536) {
-          const chunk = Buffer.alloc(Math.min(65536, size - at), 'G1 X1 Y1 E1\n')
-          if (at === 0) head.copy(chunk)
-          if (at + chunk.length === size) tail.copy(chunk, chunk.length - tail.length)
+          const chunk = Buffer.alloc(Math.min(65536, size - at))
+          for (let i = 0; i < chunk.length; i++) chunk[i] = byteAt(at + i)
           bytesRead += chunk.length
           yield chunk
         }
