@@ -20,6 +20,7 @@ export const COMMANDS: Entry[] = [
   { name: 'cancel', summary: 'cancel a job: the peer running its stage stops the tool', load: async () => (await import('./jobs.js')).cancel },
   { name: 'printers', summary: 'list every printer in the mesh: peer, name, state, temperatures, material, current job and progress', load: async () => (await import('./printers.js')).printers },
   { name: 'printer clear', summary: 'confirm the bed is empty: the printer takes prints again', load: async () => (await import('./printers.js')).printerAction('printer.clear') },
+  { name: 'printer load', summary: 'say which filament is loaded (and --nozzle MM fitted): the printer advertises it at once', load: async () => (await import('./printers.js')).printerLoad },
   { name: 'printer pause', summary: 'stop feeding the printer (parks the head if the config says how)', load: async () => (await import('./printers.js')).printerAction('printer.pause') },
   { name: 'printer resume', summary: 'continue a paused print', load: async () => (await import('./printers.js')).printerAction('printer.resume') },
   { name: 'printer cancel', summary: 'stop the print, then heaters, fan and motors off', load: async () => (await import('./printers.js')).printerAction('printer.cancel') },

@@ -7,11 +7,13 @@ import { UNKNOWN_RUN_MS } from '../market/bid-strategies.js'
 import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
+import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from './file-names.js'
 import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -94,6 +96,7 @@ export class Coordinator extends EventTarget {
   private readonly channel: DirectChannel
   private readonly capabilities: CapabilityService
   private readonly work: WorkQueue
+  private readonly profiles: () => ProfileMakeUp[]
   private readonly config: () => NodeConfig
   private readonly self: string
   private readonly bids = new Map<string, BidRound>()
@@ -125,7 +128,7 @@ export class Coordinator extends EventTarget {
   private readonly requests: SubmitRequests
   private stopped = false
 
-  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
+  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue, profiles?: () => ProfileMakeUp[] }, config: () => NodeConfig) {
     super()
     this.libp2p = components.libp2p
     this.store = components.store
@@ -134,6 +137,7 @@ export class Coordinator extends EventTarget {
     this.channel = components.channel
     this.capabilities = components.capabilities
     this.work = components.work
+    this.profiles = components.profiles ?? (() => [])
     this.config = config
     this.self = components.libp2p.peerId.toString()
     this.requests = new SubmitRequests(components.store)
@@ -345,7 +349,9 @@ export class Coordinator extends EventTarget {
     if (mustBePlain) checkFileName(name)
     try {
       const stored = await this.blobStore.importFile(path)
-      return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      const ref: FileRef = { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      if (isGcode(name)) ref.gcode = await readGcodeFileFacts(path)
+      return ref
     } catch (err: any) {
       // In a batch, which file it was is half the message.
       throw new Error(`cannot submit ${path}: ${err.message}`, { cause: err })
@@ -390,12 +396,19 @@ export class Coordinator extends EventTarget {
       input: stage.input,
       extra: job.extra,
       params: new Map(Object.entries(job.options.params)),
-      profile: job.options.profile ?? '',
+      profile: job.options.profile ?? this.profileForPrint(job, stage),
       printer: job.options.printer ?? '',
       material: job.options.material ?? '',
       requester: this.self,
       requesterName: job.requesterName
     }
+  }
+
+  /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
+  private profileForPrint (job: JobRecord, stage: StageRecord): string {
+    if (stage.kind !== 'slice' || job.stages[stage.index + 1]?.kind !== 'print') return ''
+    const printers = [this.capabilities.local(), ...this.capabilities.peers().map(p => p.record)].flatMap(r => r.printers)
+    return profileForPrinters(printers, this.profiles())?.name ?? ''
   }
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
@@ -778,7 +791,8 @@ export class Coordinator extends EventTarget {
 
 /** What decides whether a peer can take a stage at all: peers busy for one market may be free for another. */
 function marketOf (spec: StageSpec): string {
-  return JSON.stringify([spec.kind, spec.printer, spec.material])
+  const gcode = spec.input?.gcode
+  return JSON.stringify([spec.kind, spec.printer, spec.material, gcode?.material, gcode?.nozzleMm, gcode?.extentXMm, gcode?.extentYMm, gcode?.extentZMm])
 }
 
 /**

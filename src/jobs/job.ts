@@ -1,5 +1,7 @@
 /** A job as its requester keeps it: the pipeline, every stage's award and outcome, and its history. */
 
+import type { GcodeFacts } from '../../protocols/market.js'
+
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
 
 export type StageState = 'pending' | 'bidding' | 'awarded' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -11,6 +13,8 @@ export interface FileRef {
   name: string
   /** Peer ids that hold the file and serve it. */
   holders: string[]
+  /** A G-code's needs, read once by the peer that made or submitted it: they travel to the printers' bids. */
+  gcode?: GcodeFacts
 }
 
 export interface BidRecord {

@@ -4,13 +4,14 @@ import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
 import { GcodePolicy } from '../printer/gcode-policy.js'
 import { screenGcodeFile } from '../printer/gcode-screen.js'
 import { PrinterController } from '../printer/printer-controller.js'
-import { printerRefusal } from '../printer/printer-refusal.js'
+import { PrinterLoads } from '../printer/printer-loads.js'
+import { printerRefusal, printRequirements, type PrintRequirements } from '../printer/printer-refusal.js'
 import type { Refusal } from './bid-strategies.js'
 import type { Printer } from '../../protocols/capability.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor, StageResult, StageRun } from '../executors/executor.js'
 import type { MeshDb } from '../node/open-db.js'
-import type { PrintEnd } from '../printer/printer-controller.js'
+import type { PrintEnd, PrinterLoad } from '../printer/printer-controller.js'
 import type { PrinterConfig } from '../printer/printer-config.js'
 
 export class PrintInterruptedError extends Error {
@@ -29,11 +30,16 @@ export class PrintDesk {
   /** Printer name -> the stage it is held for: see `reserve`. */
   private readonly reservations = new Map<string, { stage: string, jobId: string, until: number }>()
   private readonly self: string
+  private readonly loads: PrinterLoads
+  /** Each printer as its config file says, before any `load`. */
+  private readonly configured: Map<string, PrinterConfig>
   private seq = 0
 
   /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
   constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
     this.self = self
+    this.loads = new PrinterLoads(db)
+    this.configured = new Map(printers.map(p => [p.name, p]))
     const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
     this.controllers = printers.map(config => {
       const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
@@ -41,12 +47,23 @@ export class PrintDesk {
         : config
       const controller = new PrinterController({ config: withRecord, journal })
       controller.on('printer:state', onChange)
+      controller.on('printer:loaded', onChange)
       return controller
     })
   }
 
   async start (): Promise<void> {
+    for (const controller of this.controllers) {
+      const kept = await this.loads.read(this.configuredOf(controller))
+      if (kept !== undefined) controller.load(kept)
+    }
     await Promise.all(this.controllers.map(async c => c.start()))
+  }
+
+  /** An operator loaded a filament or fitted a nozzle: kept for restarts, and advertised at once. */
+  async load (controller: PrinterController, load: PrinterLoad): Promise<void> {
+    await this.loads.write(this.configuredOf(controller), load)
+    controller.load(load)
   }
 
   async stop (): Promise<void> {
@@ -60,8 +77,8 @@ export class PrintDesk {
   /**
    * Null when some printer here can take the print now; otherwise why not. A printer that matches but is busy,
    * offline, holds a part or is reserved for another stage refuses for now: the stage waits for it. When none
-   * matches, the reason is the first printer's make-up (material, nozzle, build volume): clearing its bed would
-   * not make it take the job.
+   * matches, the reason names every printer's make-up that does not fit (material, nozzle, build volume):
+   * clearing a bed would not make it take the job.
    */
   refusal (spec: StageSpec): Refusal | null {
     const candidates = this.candidates(spec)
@@ -69,7 +86,8 @@ export class PrintDesk {
     if (candidates.some(c => this.available(c, spec))) return null
     const matching = candidates.find(c => printerRefusal(c.config, needs(spec)) == null)
     if (matching != null) return { reason: matching.refusal(needs(spec)) ?? this.reservedRefusal(matching), busy: true }
-    return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
+    if (candidates.length === 1) return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
+    return { reason: candidates.map(c => `${c.config.name}: ${printerRefusal(c.config, needs(spec)) as string}`).join('; ') }
   }
 
   /**
@@ -129,6 +147,10 @@ export class PrintDesk {
     return this.seq
   }
 
+  private configuredOf (controller: PrinterController): PrinterConfig {
+    return this.configured.get(controller.config.name) ?? controller.config
+  }
+
   private candidates (spec: StageSpec): PrinterController[] {
     return this.controllers.filter(c => spec.printer === '' || c.config.name === spec.printer)
   }
@@ -154,8 +176,8 @@ function stageKey (spec: Pick<StageSpec, 'jobId' | 'index'>): string {
   return `${spec.jobId}:${spec.index}`
 }
 
-function needs (spec: StageSpec): { material?: string } {
-  return spec.material !== '' ? { material: spec.material } : {}
+function needs (spec: StageSpec): PrintRequirements {
+  return printRequirements(spec.material, spec.input?.gcode)
 }
 
 /**

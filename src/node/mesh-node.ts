@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import { ControlServer } from '../api/control-server.js'
 import { CapabilityService } from '../capabilities/capability-service.js'
 import { ToolDetection, type ToolProbeReport } from '../capabilities/tools.js'
+import { loadProfiles } from '../executors/profiles.js'
 import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
@@ -143,7 +144,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const workQueue = work
     cleanup.push(async () => workQueue.stop())
     const jobStore = new LevelJobStore(db)
-    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work }, () => current)
+    // The requester's own profiles name the ones a job with none is sliced with: the bundled ones are every peer's.
+    const profiles = (await loadProfiles(config.tools.profileDirs)).all()
+    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
