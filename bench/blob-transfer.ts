@@ -273,7 +273,8 @@ async function startSshd (work: string, host: string, port = 42022): Promise<Loo
   return {
     scpOptions: ['-q', '-P', String(port), ...keyOptions],
     stop: async () => {
-      if (daemon.pid != null) process.kill(daemon.pid, 'SIGTERM')
+      // An sshd that could not start has exited already: nothing to end.
+      daemon.kill('SIGTERM')
       await daemon
     }
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { MarketRequest, MarketResponse, type StageSpec } from '../../protocols/market.js'
 import { DirectChannel, type Request } from '../../src/market/direct.js'
 import { waitFor } from '../lan/wait.js'
-import { jobEnded, slowService, startPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, tempDir, unsandboxed } from './mesh-fixture.js'
 import type { NodeConfig } from '../../src/config/node-config.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
@@ -35,7 +35,7 @@ async function member (t: TestContext, dir: string, to: MeshNode): Promise<{ nod
 async function requesterAndExecutor (t: TestContext, dir: string, seconds: number, change: (c: NodeConfig) => void = () => {}): Promise<{ requester: MeshNode, executor: MeshNode }> {
   const slow = await slowService(dir, seconds)
   const requester = await startPeer(t, dir, 'requester', c => { c.offers = [] })
-  const executor = await startPeer(t, dir, 'executor', c => { c.services = [slow]; change(c) })
+  const executor = await startPeer(t, dir, 'executor', c => { c.services = [slow]; unsandboxed(c); change(c) })
   await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
   await waitFor(async () => requester.capabilities.peers().some(p => p.record.offers.includes('slow')), { timeoutMs: 10_000, intervalMs: 50, what: 'the requester to see the executor' })
   return { requester, executor }
