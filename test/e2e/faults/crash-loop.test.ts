@@ -53,11 +53,14 @@ test(`kill -9 ${KILLS} times during heavy LevelDB writes: the node always reopen
   assert.deepEqual(lost, [], `every job that submit acknowledged is still there (${acknowledged.length} acknowledged)`)
   for (const job of listed) assertCoherent(job)
 
-  // And they all finish: the store the node reopened is one it can go on from.
+  // And they all end: the store the node reopened is one it can go on from. A job whose stage was under way at
+  // two kills in a row is given up on purpose (a node that crashed twice on a job does not take it up a third
+  // time), and says so; every other job is done.
   const ended = await waitJobsEnded(lan, node, [...ids], 120_000)
+  const givenUp = ended.filter(job => job.state === 'failed' && /the node crashed twice while running this job/.test(job.error ?? ''))
   for (const job of ended) {
     assertCoherent(job)
-    assert.equal(job.state, 'done', `${job.id}: ${job.error ?? job.stages.map(s => s.error).join('; ')}`)
+    if (!givenUp.includes(job)) assert.equal(job.state, 'done', `${job.id}: ${job.error ?? job.stages.map(s => s.error).join('; ')}`)
   }
-  t.diagnostic(`${acknowledged.length} jobs acknowledged, ${ids.size} stored, all done after ${KILLS} kills`)
+  t.diagnostic(`${acknowledged.length} jobs acknowledged, ${ids.size} stored after ${KILLS} kills: ${ended.length - givenUp.length} done, ${givenUp.length} given up after two crashes`)
 })
