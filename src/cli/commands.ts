@@ -26,6 +26,9 @@ export const COMMANDS: Entry[] = [
   { name: 'print resume', summary: 'continue an interrupted print from a line of its G-code (reheats first); run it on the printer\'s node', load: async () => (await import('./printers.js')).printResume },
   { name: 'print abandon', summary: 'give up an interrupted print: its job fails, and the part stays on the bed until "meshnode printer clear"', load: async () => (await import('./printers.js')).printAbandon },
   { name: 'virtual-printer', summary: 'serve a simulated Marlin printer on a PTY (made with socat) until interrupted', load: async () => (await import('./virtual-printer.js')).virtualPrinter },
+  { name: 'token create', summary: 'make a token for the HTTP API (scope read, submit or operator); printed once, only its hash is kept', load: async () => (await import('./token.js')).tokenCreate },
+  { name: 'token list', summary: 'list the HTTP API\'s tokens: names, scopes, when made (never the tokens)', load: async () => (await import('./token.js')).tokenList },
+  { name: 'token revoke', summary: 'revoke an HTTP API token: it stops working at once', load: async () => (await import('./token.js')).tokenRevoke },
   { name: 'keygen', summary: 'write a new mesh key: copy it to every peer and start each with --mesh-key FILE', load: async () => (await import('./keygen.js')).keygen },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
 ]

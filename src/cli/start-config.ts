@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
-import { checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
+import { checkHttpListen, checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
@@ -16,6 +16,7 @@ export interface StartFlags {
   offer?: string
   printer?: string[]
   meshKey?: string
+  http?: string
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -34,5 +35,6 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
+  if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
   return config
 }

@@ -16,7 +16,8 @@ export const start: Command = {
     { spec: '--peer <multiaddr>', help: 'a peer to dial directly, repeatable: for LANs where multicast is blocked', repeatable: true },
     { spec: '--offer <list>', help: 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit' },
     { spec: '--printer <spec>', help: 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', repeatable: true },
-    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' }
+    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' },
+    { spec: '--http <host:port>', help: 'where the HTTP API listens (default 127.0.0.1:8450; 127.0.0.1:0 for any free port; "off" for none); any address but loopback needs tokens' }
   ],
   epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
   run: async (_args, flags: StartFlags) => {
@@ -35,6 +36,7 @@ function printBanner (node: MeshNode): void {
   process.stdout.write(`meshnode "${record.name}" is up\n`)
   out('peer id', node.libp2p.peerId.toString())
   for (const address of node.libp2p.getMultiaddrs()) out('listening', address.toString())
+  out('HTTP API', node.http?.url ?? 'off')
   out('data dir', node.config.dataDir)
   out('mDNS', node.config.mdns.enabled ? `on, asking every ${node.config.mdns.intervalMs} ms` : 'off')
   out('offers', record.offers.length > 0 ? record.offers.join(', ') : 'nothing (submit only)')

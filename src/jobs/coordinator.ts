@@ -31,6 +31,20 @@ export interface SubmitRequest {
   options: JobOptions
 }
 
+/** A file already in this node's blob store, with the name it was uploaded under. */
+export interface StoredFile {
+  hash: string
+  size: number
+  name: string
+}
+
+export interface StoredSubmitRequest {
+  files: StoredFile[]
+  extra: StoredFile[]
+  pipeline?: string[]
+  options: JobOptions
+}
+
 type NewEvent = Omit<JobEvent, 'seq' | 'at'>
 
 interface Lease {
@@ -219,8 +233,28 @@ export class Coordinator extends EventTarget {
       Promise.all(request.extra.map(async path => importOnce(path, true))),
       Promise.all(request.files.map(async path => importOnce(path, false)))
     ])
-    const written = await Promise.allSettled(request.files.map(async (path, i): Promise<JobRecord> => {
-      const input = inputs[i]
+    return this.createJobs(inputs, extra, pipelines, request.options)
+  }
+
+  /**
+   * Stores one job per file that is already in this node's blob store (an HTTP upload streams there): nothing
+   * is read from a path. Names are display names only, refused when they could not be a plain file name.
+   */
+  async submitStored (request: StoredSubmitRequest): Promise<JobRecord[]> {
+    const ref = async (file: StoredFile): Promise<FileRef> => {
+      checkFileName(file.name)
+      const stat = await this.blobStore.stat(file.hash)
+      if (stat?.size !== file.size) throw new Error(`cannot submit ${file.name}: its content is not in this node's blob store`)
+      return { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
+    }
+    const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
+    const inputs = await Promise.all(request.files.map(ref))
+    const extra = await Promise.all(request.extra.map(ref))
+    return this.createJobs(inputs, extra, pipelines, request.options)
+  }
+
+  private async createJobs (inputs: FileRef[], extra: FileRef[], pipelines: string[][], options: JobOptions): Promise<JobRecord[]> {
+    const written = await Promise.allSettled(inputs.map(async (input, i): Promise<JobRecord> => {
       const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
@@ -232,7 +266,7 @@ export class Coordinator extends EventTarget {
         state: 'running',
         input,
         extra,
-        options: request.options,
+        options,
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }
