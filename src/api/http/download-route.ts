@@ -29,8 +29,6 @@ export function downloadRoute (app: FastifyInstance, methods: MethodTable, blobS
     const etag = `"${output.hash}"`
     reply.header('etag', etag)
       .header('accept-ranges', 'bytes')
-      .header('content-type', 'application/octet-stream')
-      .header('content-disposition', `attachment; filename="${output.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
     if (request.headers['if-none-match'] === etag) return reply.code(304).send()
     const ifRange = request.headers['if-range']
     const range = ifRange == null || ifRange === etag ? parseRange(request.headers.range, output.size) : undefined
@@ -41,6 +39,8 @@ export function downloadRoute (app: FastifyInstance, methods: MethodTable, blobS
     const length = range == null ? output.size : range.end - range.start + 1
     const reader = await blobStore.openRead(output.hash, start)
     reply.raw.once('close', () => { reader.close() })
+    reply.header('content-type', 'application/octet-stream')
+      .header('content-disposition', `attachment; filename="${output.name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
     if (range != null) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${output.size}`)
     reply.header('content-length', length)
     return reply.send(Readable.from(upTo(reader.chunks, length), { objectMode: false }))
