@@ -56,7 +56,9 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
     const options: Record<string, string> = {}
     let pipeline: string[] | undefined
     // preservePath: the name as the client sent it, so a path in it is refused rather than quietly cut off.
-    const parts = request.parts({ preservePath: true, limits: { fileSize: blobStore.maxBlobBytes, files: MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } })
+    // The parser cuts a file one byte past the blob limit, so the blob store sees it is too large and refuses
+    // it (a file cut at the limit itself would look whole).
+    const parts = request.parts({ preservePath: true, limits: { fileSize: blobStore.maxBlobBytes + 1, files: MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } })
     for await (const part of parts) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file' && part.fieldname !== 'with') throw new BadRequestError(`unknown file field ${part.fieldname}: send designs as "file" and included files as "with"`, part.fieldname)
