@@ -58,7 +58,7 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
     // preservePath: the name as the client sent it, so a path in it is refused rather than quietly cut off.
     // The parser cuts a file one byte past the blob limit, so the blob store sees it is too large and refuses
     // it (a file cut at the limit itself would look whole).
-    const parts = request.parts({ preservePath: true, limits: { fileSize: blobStore.maxBlobBytes + 1, files: MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } })
+    const parts = malformedAsBadRequest(request.parts({ preservePath: true, limits: { fileSize: blobStore.maxBlobBytes + 1, files: MAX_FILES, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } }))
     for await (const part of parts) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file' && part.fieldname !== 'with') throw new BadRequestError(`unknown file field ${part.fieldname}: send designs as "file" and included files as "with"`, part.fieldname)
@@ -87,6 +87,16 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
     const jobs = await methods.call('jobs.create', { files, extra, pipeline, options: { ...options, params } }, { caller, signal: requestSignal(reply), emit: () => {} })
     return reply.code(201).send(jobs)
   })
+}
+
+/** The multipart parser's own complaints about the body (plain Errors, no code) as the client's mistake. */
+async function * malformedAsBadRequest<T> (parts: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield * parts
+  } catch (err: any) {
+    if (err?.constructor === Error && (err as { code?: string }).code == null && /multipart/i.test(String(err.message))) throw new BadRequestError(`the form is not valid multipart: ${String(err.message)}`, 'body')
+    throw err
+  }
 }
 
 /** The uploaded file's own name, if it is a plain one; a path, a hidden or a hostile name is refused. */
