@@ -112,4 +112,14 @@ test('the contract: every method answers the same through the unix socket and HT
       assert.deepEqual({ ...a, stages: a.stages.map((s: any) => s.state) }, { ...b, stages: b.stages.map((s: any) => s.state) })
     }
   })
+  await t.test('the OpenAPI document lists every HTTP route, made from the methods\' schemas', async () => {
+    const doc = (await request(httpUrl(requester) + '/api/v1/openapi.json')).body
+    assert.match(doc.openapi, /^3\./)
+    for (const [path, verb] of [['/api/v1/status', 'get'], ['/api/v1/jobs/{id}', 'get'], ['/api/v1/jobs', 'post'], ['/api/v1/jobs/{id}/cancel', 'post'], ['/api/v1/jobs/{id}/output', 'get'], ['/api/v1/events', 'get'], ['/api/v1/printers/{name}/pause', 'post']]) {
+      assert.ok(doc.paths[path]?.[verb] != null, `${verb} ${path} is documented`)
+    }
+    assert.deepEqual(doc.paths['/api/v1/jobs'].get.parameters.map((p: any) => [p.name, p.in, p.schema.type]), [['all', 'query', 'boolean']])
+    const jobSchema = JSON.stringify(doc.paths['/api/v1/jobs/{id}'].get.responses['200'])
+    for (const field of ['"stages"', '"events"', '"state"']) assert.ok(jobSchema.includes(field), `the job's answer documents ${field}`)
+  })
 })
