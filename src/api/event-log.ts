@@ -1,4 +1,6 @@
 import type { JobRecord } from '../jobs/job.js'
+import type { PrintProgress } from '../printer/print-progress.js'
+import type { PrinterController } from '../printer/printer-controller.js'
 
 /** One pushed event; ids grow by one, so a client that reconnects says the last one it saw. */
 export interface MeshEvent {
@@ -10,6 +12,8 @@ export interface MeshEvent {
 
 /** Events kept for clients that reconnect: a few minutes of a busy workshop. */
 export const EVENTS_KEPT = 4096
+/** A printing printer's progress and temperatures at most this often, so a long print cannot fill the ring. */
+const PRINT_PROGRESS_EVERY_MS = 1000
 
 type Listener = (event: MeshEvent) => void
 
@@ -20,7 +24,7 @@ export interface EventSources {
   /** The capability service: `peer:joined` and `peer:left`. */
   peers: EventTarget
   /** This node's printers: each reports its state and, while printing, its progress. */
-  printers: Array<{ config: { name: string }, on(event: 'printer:state', listener: (state: string) => void): unknown, off(event: 'printer:state', listener: (state: string) => void): unknown, status(): { temperatures: unknown } }>
+  printers: Array<Pick<PrinterController, 'config' | 'on' | 'off' | 'status'>>
 }
 
 /**
@@ -69,9 +73,20 @@ export class EventLog {
     sources.peers.addEventListener('peer:joined', onJoined)
     sources.peers.addEventListener('peer:left', onLeft)
     const printerStops = sources.printers.map(printer => {
-      const onState = (state: string): void => { this.push('printer', { name: printer.config.name, state, temperatures: printer.status().temperatures }) }
+      const name = printer.config.name
+      const onState = (state: string): void => { this.push('printer', { name, state, temperatures: printer.status().temperatures }) }
+      let lastProgress = 0
+      const onProgress = (jobId: string, progress: PrintProgress): void => {
+        if (Date.now() - lastProgress < PRINT_PROGRESS_EVERY_MS) return
+        lastProgress = Date.now()
+        this.push('printer', { name, state: 'printing', jobId, progress: progress.bytesTotal > 0 ? progress.bytesAcked / progress.bytesTotal : 0, layer: progress.layer, temperatures: progress.temperatures })
+      }
       printer.on('printer:state', onState)
-      return () => { printer.off('printer:state', onState) }
+      printer.on('printer:progress', onProgress)
+      return () => {
+        printer.off('printer:state', onState)
+        printer.off('printer:progress', onProgress)
+      }
     })
     return () => {
       sources.jobs.removeEventListener('job', onJob)
