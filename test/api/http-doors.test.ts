@@ -83,6 +83,8 @@ test('who may come in: tokens, scopes and their own jobs', async (t) => {
     const statuses = []
     for (let i = 0; i < 25; i++) statuses.push((await request(`${api}/status`, { token: `mnt_wrong${i}` })).status)
     assert.ok(statuses.includes(429), `some of 25 bad tokens get 429: ${statuses.join(',')}`)
+    const limited = await request(`${api}/status`, { token: 'mnt_wrong' })
+    assert.deepEqual([limited.status, limited.body.error], [429, 'TooManyFailuresError'])
     assert.equal((await request(`${api}/status`, { token: alice })).status, 200)
   })
 })

@@ -49,6 +49,16 @@ export class HttpListenError extends Error {
   }
 }
 
+/** Too many requests with a wrong or missing token from one address. */
+class TooManyFailuresError extends Error {
+  readonly statusCode = 429
+
+  constructor (after: string) {
+    super(`too many requests without a valid token from this address; try again in ${after}`)
+    this.name = 'TooManyFailuresError'
+  }
+}
+
 const LISTEN_REASONS: Record<string, string> = {
   EADDRINUSE: 'the address is in use (another program, or another meshnode, listens on it)',
   EADDRNOTAVAIL: 'this machine has no such address',
@@ -114,7 +124,8 @@ export class HttpApi {
       max: FAILED_AUTH_PER_MINUTE,
       timeWindow: 60_000,
       // Only requests that failed authentication count: a busy dashboard with a good token is never slowed.
-      allowList: (request) => request.authentication?.caller != null
+      allowList: (request) => request.authentication?.caller != null,
+      errorResponseBuilder: (_request, context) => new TooManyFailuresError(context.after)
     })
     await app.register(multipart)
     await app.register(swagger, {
