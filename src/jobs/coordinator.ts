@@ -12,6 +12,7 @@ import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type 
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { BlobNotFoundError } from '../blobs/errors.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService, KnownPeer } from '../capabilities/capability-service.js'
@@ -244,7 +245,7 @@ export class Coordinator extends EventTarget {
     const ref = async (file: StoredFile): Promise<FileRef> => {
       checkFileName(file.name)
       const stat = await this.blobStore.stat(file.hash)
-      if (stat?.size !== file.size) throw new Error(`cannot submit ${file.name}: its content is not in this node's blob store`)
+      if (stat?.size !== file.size) throw new BlobNotFoundError(`cannot submit ${file.name}: its content is not in this node's blob store`)
       return { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
     }
     const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
