@@ -69,7 +69,8 @@ export class MethodTable {
 
 /** The first schema error as a message naming the field: `options.params: must be string`. */
 function badParams (errors: ReadonlyArray<{ instancePath: string, message: string, params: Record<string, any> }>): BadRequestError {
-  const first = errors.find(e => e.params.additionalProperties != null || e.params.requiredProperties != null) ?? errors[0]
+  // An unknown field first: it is often the misspelling of the missing one.
+  const first = errors.find(e => e.params.additionalProperties != null) ?? errors.find(e => e.params.requiredProperties != null) ?? errors[0]
   const path = first.instancePath.split('/').filter(p => p !== '')
   const named: string[] | undefined = first.params.additionalProperties ?? first.params.requiredProperties
   if (named != null) {
