@@ -68,6 +68,14 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'events', summary: 'live events: jobs, stages, progress, printers, peers (Server-Sent Events over HTTP)', access: 'read', params: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, strict), result: Anything },
   { name: 'printers', summary: 'every printer in the mesh and its state', access: 'read', params: NoParams, result: Type.Array(Printer), http: { verb: 'GET', path: '/printers' } },
   PrinterCommand('clear', 'the operator cleared the bed: the printer may start the next print'),
+  {
+    name: 'printer.load',
+    summary: 'the filament and nozzle now on a printer',
+    access: 'operator',
+    params: Type.Object({ name: Type.String(), material: Type.Optional(Type.String()), nozzleMm: Type.Optional(Type.Union([Type.String(), Type.Number()])) }, strict),
+    result: Printer,
+    http: { verb: 'POST', path: '/printers/:name/load' }
+  },
   PrinterCommand('pause', 'pauses the print under way'),
   PrinterCommand('resume', 'resumes a paused print'),
   PrinterCommand('cancel', 'cancels the print under way'),
@@ -77,6 +85,7 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'submit', summary: 'submits local files (paths on this machine), one job per file', access: 'owner', params: Type.Object({ files: Paths, extra: Type.Optional(Paths), pipeline: Type.Optional(Pipeline), options: Type.Optional(JobOptionsSchema) }, strict), result: Type.Array(Job) },
   { name: 'watch', summary: 'streams jobs\' progress until they end', access: 'read', params: Type.Object({ ids: Type.Array(Type.String()), progress: Type.Optional(Type.Boolean()) }, strict), result: Type.Array(Job) },
   { name: 'get', summary: 'writes a job\'s output to a local path', access: 'owner', params: Type.Object({ id: Type.String(), out: Type.String(), stage: Type.Optional(Type.Integer()) }, strict), result: Type.Object({ path: Type.String(), name: Type.String(), size: Type.Integer(), hash: Type.String(), stage: Type.Integer() }) },
+  { name: 'invite', summary: 'a one-time code that lets one machine join the mesh', access: 'owner', params: Type.Object({ expiresMs: Type.Number({ minimum: 0 }) }, strict), result: Type.Object({ code: Type.String(), expiresAt: Type.Number() }, { additionalProperties: true }) },
   { name: 'token.create', summary: 'makes an HTTP API token; its secret is shown once', access: 'owner', params: Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), scope: Type.Union(SCOPES.map(s => Type.Literal(s))) }, strict), result: Type.Object({ name: Type.String(), scope: Type.String(), token: Type.String() }) },
   { name: 'token.list', summary: 'the HTTP API tokens (names and scopes, never secrets)', access: 'owner', params: NoParams, result: Type.Array(TokenInfo) },
   { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo }
