@@ -1,24 +1,27 @@
 /**
- * One large blob between two meshnode peers over /meshnode/blob/1.0.0, against raw TCP (socat) and scp,
- * disk to disk, in the same run; the methods take turns, so a change in the machine's load hits them all.
+ * One large blob between two meshnode peers over /meshnode/blob/1.0.0, in a mesh without a key and in a keyed
+ * one (a private network: every byte XSalsa20 under the mesh key, on top of noise), against raw TCP (socat) and
+ * scp, disk to disk, in the same run; the methods take turns, so a change in the machine's load hits them all.
  * Peers run as separate processes, with the V8 flags `meshnode start` gives a peer, so their peak RSS
  * and CPU are their own. A fourth row moves the same bytes over the same libp2p stream stack from memory
  * to nowhere (no disk, no hash): the ceiling the blob protocol works under.
  *
- *   node dist/bench/blob-transfer.js [--size-mib 256] [--runs 3] [--server-host 127.0.0.1] [--client-host 127.0.0.1]
+ *   node dist/bench/blob-transfer.js [--size-mib 256] [--runs 3] [--server-host 127.0.0.1] [--client-host 127.0.0.1] [--smoke]
+ *
+ * `--smoke` (8 MiB, 1 run unless given) checks that the bench works.
  *
  * The roles can also be started on their own (e.g. in network namespaces by a harness):
- *   node dist/bench/blob-transfer.js serve --dir D --file F --host H      prints {"addr","hash","size"}; then a
+ *   node dist/bench/blob-transfer.js serve --dir D --file F --host H [--mesh-key K]   prints {"addr","hash","size"}; then a
  *                                                                        line "cpu" on stdin prints {"cpuMs"} used
  *                                                                        so far, and "stop" prints {"maxRssKiB"}
- *   node dist/bench/blob-transfer.js fetch --dir D --host H --addr A --hash X --size N [--stream]
+ *   node dist/bench/blob-transfer.js fetch --dir D --host H --addr A --hash X --size N [--stream] [--mesh-key K]
  *                                                                        prints {"ms","cpuMs","maxRssKiB"}
  *   node dist/bench/blob-transfer.js idle --dir D --host H                prints {"maxRssKiB"} of a peer at rest
  * Needs socat and scp/sshd (apt-get install socat openssh-server openssh-client); a missing tool skips its row.
  */
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -31,6 +34,7 @@ import { sendBody } from '../src/blobs/send-body.js'
 import { readStreamBody } from '../src/blobs/stream-body.js'
 import { DAEMON_FLAGS } from '../src/node/daemon-flags.js'
 import { createMeshLibp2p } from '../src/node/libp2p.js'
+import { writeMeshKey } from '../src/node/mesh-key.js'
 import { writeRandomFile } from '../test/blobs/fixtures.js'
 import type { MeshLibp2p } from '../src/node/libp2p.js'
 import type { Stream } from '@libp2p/interface'
@@ -40,11 +44,13 @@ const RUN_TIMEOUT_MS = 300_000
 /** libp2p alone: bytes from memory over a yamux stream on a noise connection, read and dropped. */
 const STREAM_PROTOCOL = '/meshnode-bench/stream/1.0.0'
 
+const smoke = process.argv.includes('--smoke')
 const { positionals, values: args } = parseArgs({
   allowPositionals: true,
   options: {
-    'size-mib': { type: 'string', default: '256' },
-    runs: { type: 'string', default: '3' },
+    smoke: { type: 'boolean' },
+    'size-mib': { type: 'string', default: smoke ? '8' : '256' },
+    runs: { type: 'string', default: smoke ? '1' : '3' },
     'server-host': { type: 'string', default: '127.0.0.1' },
     'client-host': { type: 'string', default: '127.0.0.1' },
     dir: { type: 'string' },
@@ -53,7 +59,8 @@ const { positionals, values: args } = parseArgs({
     addr: { type: 'string' },
     hash: { type: 'string' },
     size: { type: 'string' },
-    stream: { type: 'boolean', default: false }
+    stream: { type: 'boolean', default: false },
+    'mesh-key': { type: 'string' }
   }
 })
 
@@ -70,7 +77,8 @@ async function peer (dir: string, host: string): Promise<Peer> {
   const node = await createMeshLibp2p({
     privateKey: await generateKeyPair('Ed25519'),
     listen: [`/ip4/${host}/tcp/0`],
-    mdns: { enabled: false, intervalMs: 1000 }
+    mdns: { enabled: false, intervalMs: 1000 },
+    meshKey: args['mesh-key'] != null ? new Uint8Array(await readFile(args['mesh-key'])) : undefined
   })
   const blobs = new BlobService(node, { store, timeoutMs: 30_000 })
   await blobs.start()
@@ -183,17 +191,22 @@ interface Sample {
 interface MeshnodeServer {
   addr: string
   hash: string
+  /** Flags that put a fetching peer in the server's mesh. */
+  keyArgs: string[]
   cpuMs: () => Promise<number>
   /** Stops the serving peer; resolves to its peak RSS. */
   stop: () => Promise<number>
 }
 
-async function startMeshnodeServer (work: string, file: string): Promise<MeshnodeServer> {
-  const server = role('serve', ['--dir', join(work, 'server-store'), '--file', file, '--host', args['server-host']])
+/** With `meshKey` (a key file) both peers of the run are in that keyed mesh. */
+async function startMeshnodeServer (work: string, file: string, meshKey?: string): Promise<MeshnodeServer> {
+  const keyArgs = meshKey != null ? ['--mesh-key', meshKey] : []
+  const server = role('serve', ['--dir', join(work, meshKey != null ? 'keyed-server-store' : 'server-store'), '--file', file, '--host', args['server-host'], ...keyArgs])
   const { addr, hash } = await nextJson<{ addr: string, hash: string }>(server.lines)
   return {
     addr,
     hash,
+    keyArgs,
     cpuMs: async () => {
       server.send('cpu')
       return (await nextJson<{ cpuMs: number }>(server.lines)).cpuMs
@@ -211,7 +224,7 @@ async function startMeshnodeServer (work: string, file: string): Promise<Meshnod
 async function meshnodeRun (work: string, server: MeshnodeServer, size: number, run: number, stream: boolean): Promise<Sample> {
   const dir = join(work, `client-store-${run}`)
   const serverCpuBefore = await server.cpuMs()
-  const client = role('fetch', ['--dir', dir, '--host', args['client-host'], '--addr', server.addr, '--hash', server.hash, '--size', String(size), ...(stream ? ['--stream'] : [])])
+  const client = role('fetch', ['--dir', dir, '--host', args['client-host'], '--addr', server.addr, '--hash', server.hash, '--size', String(size), ...(stream ? ['--stream'] : []), ...server.keyArgs])
   const report = await nextJson<{ ms: number, cpuMs: number, maxRssKiB: number }>(client.lines)
   await client.done
   const serverCpu = await server.cpuMs() - serverCpuBefore
@@ -260,7 +273,8 @@ async function startSshd (work: string, host: string, port = 42022): Promise<Loo
   return {
     scpOptions: ['-q', '-P', String(port), ...keyOptions],
     stop: async () => {
-      if (daemon.pid != null) process.kill(daemon.pid, 'SIGTERM')
+      // An sshd that could not start has exited already: nothing to end.
+      daemon.kill('SIGTERM')
       await daemon
     }
   }
@@ -294,30 +308,41 @@ async function main (): Promise<void> {
     await baseline.done
     const hasSocat = await hasCommand('socat')
     const hasScp = await hasCommand('scp') && await hasCommand('sshd')
+    const meshKey = join(work, 'mesh.key')
+    await writeMeshKey(meshKey)
     const server = await startMeshnodeServer(work, file)
+    const keyedServer = await startMeshnodeServer(work, file, meshKey)
     const sshd = hasScp ? await startSshd(work, args['server-host']) : undefined
-    const samples = { blob: [] as Sample[], stream: [] as Sample[], socat: [] as Sample[], scp: [] as Sample[] }
+    const samples = { blob: [] as Sample[], keyed: [] as Sample[], stream: [] as Sample[], keyedStream: [] as Sample[], socat: [] as Sample[], scp: [] as Sample[] }
     let serverRss: number
+    let keyedServerRss: number
     try {
       for (let run = 0; run < runs; run++) {
         samples.blob.push(await meshnodeRun(work, server, size, run, false))
+        samples.keyed.push(await meshnodeRun(work, keyedServer, size, run, false))
         samples.stream.push(await meshnodeRun(work, server, size, run, true))
+        samples.keyedStream.push(await meshnodeRun(work, keyedServer, size, run, true))
         if (hasSocat) samples.socat.push(await socatRun(work, file, size, run))
         if (sshd != null) samples.scp.push(await scpRun(sshd, work, file, size, run))
       }
     } finally {
       serverRss = await server.stop()
+      keyedServerRss = await keyedServer.stop()
       await sshd?.stop()
     }
-    const clientRss = Math.max(...samples.blob.map(sample => sample.clientRssKiB ?? 0))
-    const rss = `server ${(serverRss / 1024).toFixed(0)} MiB, client max ${(clientRss / 1024).toFixed(0)} MiB (idle peer ${(idleRss / 1024).toFixed(0)} MiB)`
+    const peakRss = (serving: number, fetches: Sample[]): string =>
+      `server ${(serving / 1024).toFixed(0)} MiB, client max ${(Math.max(...fetches.map(sample => sample.clientRssKiB ?? 0)) / 1024).toFixed(0)} MiB`
+    const keyCost = (plain: Sample[], keyed: Sample[]): string => `${((1 - median(plain.map(p => p.ms)) / median(keyed.map(k => k.ms))) * 100).toFixed(0)}%`
     const lines = [
       `${sizeMiB} MiB, ${runs} runs, server ${args['server-host']}, client ${args['client-host']}, peers run with ${DAEMON_FLAGS.join(' ')} as shipped peers do`, '',
       '| method | median MiB/s | runs MiB/s | CPU per transfer (fetching + serving peer) | peak RSS |', '| --- | --- | --- | --- | --- |',
-      row('meshnode blob protocol', size, samples.blob, rss),
+      row('meshnode blob protocol', size, samples.blob, `${peakRss(serverRss, samples.blob)} (idle peer ${(idleRss / 1024).toFixed(0)} MiB)`),
+      row('meshnode blob protocol, keyed mesh', size, samples.keyed, peakRss(keyedServerRss, samples.keyed)),
       row('libp2p stream alone (no disk, no hash)', size, samples.stream),
+      row('libp2p stream alone, keyed mesh', size, samples.keyedStream),
       hasSocat ? row('raw TCP (socat)', size, samples.socat) : '| raw TCP (socat) | skipped: socat not installed | | | |',
-      hasScp ? row('scp', size, samples.scp) : '| scp | skipped: scp or sshd not installed | | | |'
+      hasScp ? row('scp', size, samples.scp) : '| scp | skipped: scp or sshd not installed | | | |',
+      '', `The mesh key's cost (share of the keyed median time not spent without a key): blob protocol ${keyCost(samples.blob, samples.keyed)}, stream alone ${keyCost(samples.stream, samples.keyedStream)}.`
     ]
     process.stdout.write(lines.join('\n') + '\n')
   } finally {

@@ -2,7 +2,9 @@
  * Discovery benchmark: real `meshnode start` daemons in network namespaces on one bridge (test/lan/harness).
  *
  *   node dist/bench/discovery.js [--sizes 5,20] [--runs 5] [--solo-runs 10] [--idle-ms 5000] [--mdns-interval MS]
- *     [--discovery-timeout-ms 30000]
+ *     [--discovery-timeout-ms 30000] [--smoke]
+ *
+ * `--smoke` (one 2-node run, one solo run, 500 ms idle unless given) checks that the bench works.
  *
  * Per LAN size and run: launch every node at once, time until each answers `status` on its control socket
  * (ready), then until every node lists every other (full discovery, given up after --discovery-timeout-ms). After the last run of a size has idled
@@ -38,12 +40,14 @@ interface IdleResult {
   cpuPercent: number[]
 }
 
+const smoke = process.argv.includes('--smoke')
 const { values: flags } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '5,20' },
-    runs: { type: 'string', default: '5' },
-    'solo-runs': { type: 'string', default: '10' },
-    'idle-ms': { type: 'string', default: '5000' },
+    smoke: { type: 'boolean' },
+    sizes: { type: 'string', default: smoke ? '2' : '5,20' },
+    runs: { type: 'string', default: smoke ? '1' : '5' },
+    'solo-runs': { type: 'string', default: smoke ? '1' : '10' },
+    'idle-ms': { type: 'string', default: smoke ? '500' : '5000' },
     'mdns-interval': { type: 'string' },
     'discovery-timeout-ms': { type: 'string', default: '30000' }
   }

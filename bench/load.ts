@@ -3,7 +3,8 @@
  * processes; node-0 submits and offers nothing, node-1..4 run the stages). Checks that all complete, none is
  * lost and each runs exactly once (each executor logs a line as each tool starts, in the folder
  * <job>-<stage>-<token>), and prints the wall time and every peer's peak RSS (VmHWM).
- * Run as root after `npm run build`:  node dist/bench/load.js [--jobs 1000]
+ * Run as root after `npm run build`:  node dist/bench/load.js [--jobs 1000] [--smoke]
+ * `--smoke` (10 jobs unless given) checks that the bench works.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,7 +15,8 @@ import { createLan, waitFor } from '../test/lan/harness.js'
 import type { MeshNode } from '../test/lan/harness.js'
 import type { JobRecord } from '../src/jobs/job.js'
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '1000' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, jobs: { type: 'string', default: smoke ? '10' : '1000' } } })
 const JOBS = Number(values.jobs)
 
 const CONFIG = { services: [{ name: 'noop', command: 'cp', args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }] }

@@ -2,7 +2,8 @@
  * The market under measurement, on a 5-peer LAN of network namespaces (real `meshnode start` processes):
  *  1. announce -> executor start for a no-op stage, one job at a time (p50, p99);
  *  2. N no-op jobs submitted at once: all complete, none lost, none run twice; wall time and the peers' peak RSS.
- * Run as root after `npm run build`:  node dist/bench/market.js [--latency-jobs 60] [--load-jobs 1000]
+ * Run as root after `npm run build`:  node dist/bench/market.js [--latency-jobs 60] [--load-jobs 1000] [--smoke]
+ * `--smoke` (3 and 10 jobs unless given) checks that the bench works.
  */
 import { writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
@@ -12,7 +13,8 @@ import { logRuns, runsPerJob } from '../test/e2e/jobs/jobs-helpers.js'
 import { createLan, waitFor } from '../test/lan/harness.js'
 import type { Lan, MeshNode } from '../test/lan/harness.js'
 
-const { values } = parseArgs({ options: { 'latency-jobs': { type: 'string', default: '60' }, 'load-jobs': { type: 'string', default: '1000' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, 'latency-jobs': { type: 'string', default: smoke ? '3' : '60' }, 'load-jobs': { type: 'string', default: smoke ? '10' : '1000' } } })
 const latencyJobs = Number(values['latency-jobs'])
 const loadJobs = Number(values['load-jobs'])
 

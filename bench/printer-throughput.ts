@@ -1,9 +1,11 @@
 /**
  * Sustained G-code throughput to the virtual printer over a socat PTY, against the line-rate bound and against
  * printrun's printcore on the same virtual printer, in the same run; a bare link that only answers each `ok`
- * with the next line shows what the link alone costs in CPU. Run on the build output:
+ * with the next line shows what the link alone costs in CPU. Run after `npm run build`:
  *
- *   node build/<area>/bench/printer-throughput.js [LINES] [RUNS]
+ *   node dist/bench/printer-throughput.js [LINES] [RUNS] [--smoke]
+ *
+ * `--smoke` sends 50 lines once per host (LINES and RUNS still override it): a check that the bench works.
  *
  * Each run starts a fresh virtual printer (`meshnode virtual-printer`) in a child process, so the sender's CPU
  * figure is the sender's alone, and checks the printer's record against the file: no lost or doubled line.
@@ -13,14 +15,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 import { GcodeSender } from '../src/printer/gcode-sender.js'
 import { frameLine } from '../src/printer/checksum.js'
 import { gcodeCommand } from '../src/printer/gcode-text.js'
 import { openSerialTransport } from '../src/printer/serial-transport.js'
 import { LineSplitter } from '../src/printer/transport.js'
 
-const LINES = Number(process.argv[2] ?? 2000)
-const RUNS = Number(process.argv[3] ?? 3)
+const { positionals, values: flags } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean', default: false } } })
+const LINES = Number(positionals[0] ?? (flags.smoke ? 50 : 2000))
+const RUNS = Number(positionals[1] ?? (flags.smoke ? 1 : 3))
 const BAUDS = [115200, 250000]
 const HOUSEKEEPING = /^(M110|M105|M115|M155)\b/
 const OK_BYTES = 16
@@ -50,15 +54,15 @@ except RuntimeError:
 
 interface RunResult { seconds: number, cpuSeconds: number, exact: boolean }
 
-const virtualPrinterModule = fileURLToPath(new URL('../src/cli/virtual-printer.js', import.meta.url))
+/** The built CLI: the printer runs as `meshnode virtual-printer` does for a user. */
+const meshnodeBin = fileURLToPath(new URL('../src/bin/meshnode.js', import.meta.url))
 
 interface PrinterProcess { child: ChildProcess, exited: Promise<unknown>, pty: string, record: string }
 
 async function startPrinter (dir: string, baud: number): Promise<PrinterProcess> {
   const pty = join(dir, 'ttyBENCH')
   const record = join(dir, 'record.txt')
-  const script = `const { virtualPrinterCommand } = await import(${JSON.stringify(virtualPrinterModule)}); await virtualPrinterCommand().parseAsync(process.argv.slice(1), { from: 'user' })`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--pty', pty, '--baud', String(baud), '--record', record, '--speed-up', '100'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [meshnodeBin, 'virtual-printer', '--pty', pty, '--baud', String(baud), '--record', record, '--speed-up', '100'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('virtual printer did not start in 10 s')) }, 10_000)
@@ -180,6 +184,8 @@ async function main (): Promise<void> {
         const rate = median(runs.map((r) => expected.length / r.seconds))
         const cpu = median(runs.map((r) => r.cpuSeconds))
         process.stdout.write(`| ${baud} | ${HOST_LABELS[host]} | ${rate.toFixed(0)} | ${bound.toFixed(0)} | ${(100 * rate / bound).toFixed(0)}% | ${cpu.toFixed(2)} | ${(cpu * 1e6 / expected.length).toFixed(0)} | ${runs.every((r) => r.exact) ? 'yes' : 'NO'} |\n`)
+        // A lost or doubled line is a broken sender, not a slow one.
+        if (!runs.every((r) => r.exact)) process.exitCode = 1
       }
     }
     process.stdout.write(`\nload average at the end: ${load()}\n`)

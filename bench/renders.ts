@@ -3,7 +3,8 @@
  * cores) against `xargs -P2 openscad` on the same 100 distinct files, in the same run. Also the peers' peak RSS,
  * and the floor: the same files through the peer's own executor from a bare Node process (bench/render-floor.ts),
  * which is what running tools with execa from Node costs before any market, blob or job store.
- * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3]
+ * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3] [--smoke]
+ * `--smoke` (4 files, 1 run unless given) checks that the bench works.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -14,7 +15,8 @@ import { parseArgs } from 'node:util'
 import { createLan, waitFor } from '../test/lan/harness.js'
 import type { Lan, MeshNode } from '../test/lan/harness.js'
 
-const { values } = parseArgs({ options: { files: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, files: { type: 'string', default: smoke ? '4' : '100' }, runs: { type: 'string', default: smoke ? '1' : '3' } } })
 const count = Number(values.files)
 const runs = Number(values.runs)
 

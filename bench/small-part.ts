@@ -3,7 +3,8 @@
  * submitting peer offers nothing, so the render crosses the network), from the CLI's start to the file
  * written. The CLI runs as a user runs it, on the machine, not inside the namespace (its control socket is a
  * file). Median and p90 over N runs; each run a new design so the stage cache never answers.
- * Run as root after `npm run build`:  node dist/bench/small-part.js [--runs 15] [--other-cli PATH]
+ * Run as root after `npm run build`:  node dist/bench/small-part.js [--runs 15] [--other-cli PATH] [--smoke]
+ * `--smoke` (2 runs unless given) checks that the bench works.
  *
  * `--other-cli PATH` (another build's dist/src/bin/meshnode.js) compares two CLIs against the same daemons:
  * runs alternate between this build's CLI and that one, so a change of the machine's speed hits both, and
@@ -14,7 +15,8 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLan, waitFor } from '../test/lan/harness.js'
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, 'other-cli': { type: 'string' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, runs: { type: 'string', default: smoke ? '2' : '15' }, 'other-cli': { type: 'string' } } })
 const runs = Number(values.runs)
 const otherCli = values['other-cli'] != null ? resolve(values['other-cli']) : undefined
 

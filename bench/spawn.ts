@@ -2,12 +2,14 @@
  * How long `child_process.spawn()` holds the event loop, against the process's resident memory: every stage a
  * peer runs spawns its tool from the daemon. Each size runs in a fresh Node process that first fills that
  * many MiB, then spawns `true` 20 times and prints the median time spent inside spawn() itself.
- * Run after `npm run build`:  node dist/bench/spawn.js [--sizes 0,60,100,400]
+ * Run after `npm run build`:  node dist/bench/spawn.js [--sizes 0,60,100,400] [--smoke]
+ * `--smoke` (sizes 0,10 unless given) checks that the bench works.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '0,60,100,400' }, child: { type: 'string' } } })
+const smoke = process.argv.includes('--smoke')
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, sizes: { type: 'string', default: smoke ? '0,10' : '0,60,100,400' }, child: { type: 'string' } } })
 
 async function measure (mib: number): Promise<void> {
   const held: Buffer[] = []

@@ -22,6 +22,14 @@ export class RemoteError extends Error {
   }
 }
 
+/** The connection broke before the answer came: the call may or may not have run. */
+export class ConnectionLostError extends Error {
+  constructor () {
+    super('the daemon closed the control connection')
+    this.name = 'ConnectionLostError'
+  }
+}
+
 interface Pending {
   resolve(value: any): void
   reject(err: Error): void
@@ -76,7 +84,9 @@ export class ControlClient {
       this.pending.set(0, { resolve, reject })
     })
     onJsonLines(this.socket, (message) => { this.receive(message) }, (err) => { this.failAll(err) })
-    this.socket.on('close', () => { this.failAll(new Error('the daemon closed the control connection')) })
+    // A broken connection also closes, and the close fails every call waiting on it.
+    this.socket.on('error', () => {})
+    this.socket.on('close', () => { this.failAll(new ConnectionLostError()) })
     this.socket.write(JSON.stringify({ token: token.trim() }) + '\n')
     await ready
   }

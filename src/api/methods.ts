@@ -5,6 +5,7 @@ import type { MethodSpec } from './method.js'
 
 const strict = { additionalProperties: false }
 const Paths = Type.Array(Type.String())
+const RequestId = Type.String({ description: 'the same on every retry of one submit: a retry gets the jobs the first attempt made' })
 const Pipeline = Type.Array(Type.String(), { description: 'stage names in order, e.g. ["scad", "slice"]' })
 const Name = Type.Object({ name: Type.String({ description: 'the printer\'s name' }) }, strict)
 const ById = Type.Object({ id: JobId }, strict)
@@ -61,7 +62,8 @@ export const METHODS: readonly MethodSpec[] = [
       files: Type.Array(Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }), name: Type.String() }, strict), { minItems: 1 }),
       extra: Type.Optional(Type.Array(Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }), name: Type.String() }, strict))),
       pipeline: Type.Optional(Pipeline),
-      options: Type.Optional(JobOptionsSchema)
+      options: Type.Optional(JobOptionsSchema),
+      requestId: Type.Optional(RequestId)
     }, strict),
     result: Type.Array(Job)
   },
@@ -82,7 +84,7 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'print.abandon', summary: 'gives up an interrupted print', access: 'operator', params: Type.Object({ job: Type.String() }, strict), result: Printer },
   { name: 'print.resume', summary: 'resumes an interrupted print from a G-code line', access: 'operator', params: Type.Object({ job: Type.String(), fromLine: Type.Integer({ minimum: 1 }) }, strict), result: Printer },
   { name: 'check-pipeline', summary: 'checks the stages local files would go through', access: 'owner', params: Type.Object({ files: Paths, pipeline: Type.Optional(Pipeline) }, strict), result: Type.Object({ unoffered: Type.Array(Type.String()) }) },
-  { name: 'submit', summary: 'submits local files (paths on this machine), one job per file', access: 'owner', params: Type.Object({ files: Paths, extra: Type.Optional(Paths), pipeline: Type.Optional(Pipeline), options: Type.Optional(JobOptionsSchema) }, strict), result: Type.Array(Job) },
+  { name: 'submit', summary: 'submits local files (paths on this machine), one job per file', access: 'owner', params: Type.Object({ files: Paths, extra: Type.Optional(Paths), pipeline: Type.Optional(Pipeline), options: Type.Optional(JobOptionsSchema), requestId: Type.Optional(RequestId) }, strict), result: Type.Array(Job) },
   { name: 'watch', summary: 'streams jobs\' progress until they end', access: 'read', params: Type.Object({ ids: Type.Array(Type.String()), progress: Type.Optional(Type.Boolean()) }, strict), result: Type.Array(Job) },
   { name: 'get', summary: 'writes a job\'s output to a local path', access: 'owner', params: Type.Object({ id: Type.String(), out: Type.String(), stage: Type.Optional(Type.Integer()) }, strict), result: Type.Object({ path: Type.String(), name: Type.String(), size: Type.Integer(), hash: Type.String(), stage: Type.Integer() }) },
   { name: 'invite', summary: 'a one-time code that lets one machine join the mesh', access: 'owner', params: Type.Object({ expiresMs: Type.Number({ minimum: 0 }) }, strict), result: Type.Object({ code: Type.String(), expiresAt: Type.Number() }, { additionalProperties: true }) },

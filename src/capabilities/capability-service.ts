@@ -3,11 +3,15 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { CAPABILITY_PROTOCOL, CAPABILITY_TOPIC, FETCH_TIMEOUT_MS, MAX_RECORD_BYTES, RECONCILE_MS, RETRY_MS } from './constants.js'
 import { openRecord, signRecord } from './signed-record.js'
+import { decodePrinterState, PRINTER_STATE_TOPIC, withEvent } from '../printer/printer-state.js'
 import type { CapabilityRecord, Printer, Tool } from '../../protocols/capability.js'
+import type { PrinterStateEvent } from '../../protocols/printer-state.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
 import type { PeerId, PeerUpdate, PrivateKey, Stream } from '@libp2p/interface'
 
 const log = logger('meshnode:capabilities')
+/** Printers whose events are kept per peer: a record holds at most this many too. */
+const MAX_PRINTERS_PER_PEER = 32
 
 /** What this node can do right now; asked for whenever the record is rebuilt. */
 export interface LocalCapabilities {
@@ -47,6 +51,8 @@ export class CapabilityService extends EventTarget {
   private seq = 0
   private readonly startedAt = Date.now()
   private readonly attempts = new Map<string, number>()
+  /** The newest state event per connected peer and printer, laid over the snapshots in their records. */
+  private readonly printerEvents = new Map<string, Map<string, PrinterStateEvent>>()
   private reconciler?: NodeJS.Timeout
 
   constructor (components: { libp2p: MeshLibp2p }, init: CapabilityServiceInit) {
@@ -59,6 +65,7 @@ export class CapabilityService extends EventTarget {
     await this.refresh({ announce: false })
     await this.libp2p.handle(CAPABILITY_PROTOCOL, (stream) => { this.serve(stream).catch(err => log.error('serving record failed %e', err)) })
     this.libp2p.services.pubsub.subscribe(CAPABILITY_TOPIC)
+    this.libp2p.services.pubsub.subscribe(PRINTER_STATE_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
     this.libp2p.addEventListener('peer:update', this.onUpdate)
@@ -152,7 +159,9 @@ export class CapabilityService extends EventTarget {
     if (current != null && current.record.seq > record.seq && current.record.startedAt === record.startedAt) return
     const peerId = peerIdFromString(record.peerId)
     const addresses = this.libp2p.getConnections(peerId).map(c => c.remoteAddr.toString())
-    const entry: KnownPeer = { peerId: record.peerId, name: record.name, addresses, record, lastSeen: Date.now() }
+    const events = this.printerEvents.get(record.peerId)
+    const merged = events == null ? record : { ...record, printers: record.printers.map(p => withEvent(p, events.get(p.name))) }
+    const entry: KnownPeer = { peerId: record.peerId, name: record.name, addresses, record: merged, lastSeen: Date.now() }
     this.known.set(record.peerId, entry)
     this.dispatchEvent(new CustomEvent(current == null ? 'peer:joined' : 'peer:updated', { detail: entry }))
   }
@@ -180,6 +189,8 @@ export class CapabilityService extends EventTarget {
 
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
     const id = evt.detail.toString()
+    // Events may have come before the record, from a peer that left before it was fetched.
+    this.printerEvents.delete(id)
     const gone = this.known.get(id)
     if (gone == null) return
     this.known.delete(id)
@@ -187,8 +198,32 @@ export class CapabilityService extends EventTarget {
     this.dispatchEvent(new CustomEvent('peer:left', { detail: gone }))
   }
 
+  /**
+   * A printer's state from its own node (gossipsub checked the author's signature): kept when newer than the
+   * last event for that printer, and laid over the peer's record when newer than its snapshot.
+   */
+  private applyPrinterState (peerId: string, event: PrinterStateEvent): void {
+    let events = this.printerEvents.get(peerId)
+    if (events == null) this.printerEvents.set(peerId, events = new Map())
+    const last = events.get(event.printer)
+    if (last == null && events.size >= MAX_PRINTERS_PER_PEER) return
+    if (last != null && last.seq >= event.seq) return
+    events.set(event.printer, event)
+    const peer = this.known.get(peerId)
+    if (peer == null) return
+    peer.record = { ...peer.record, printers: peer.record.printers.map(p => withEvent(p, event)) }
+  }
+
   private readonly onGossip = (evt: CustomEvent<any>): void => {
     const msg = evt.detail
+    if (msg.topic === PRINTER_STATE_TOPIC && msg.type === 'signed' && this.libp2p.getConnections(msg.from).length > 0) {
+      try {
+        this.applyPrinterState(msg.from.toString(), decodePrinterState(msg.data))
+      } catch (err) {
+        log('ignored a printer state from %p: %e', msg.from, err)
+      }
+      return
+    }
     if (msg.topic !== CAPABILITY_TOPIC || msg.type !== 'signed') return
     const from = msg.from.toString()
     openRecord(msg.data, from)
@@ -202,8 +237,9 @@ export class CapabilityService extends EventTarget {
 /**
  * Whether a new record is worth announcing. Load and queue length change with every stage; bids carry
  * them live, so they ride along with the next real change instead of flooding the mesh with signed records.
+ * A printer snapshot's seq changes with every look; printer state events carry it live.
  */
 function sameContent (a: CapabilityRecord, b: CapabilityRecord): boolean {
-  const strip = (r: CapabilityRecord): string => JSON.stringify({ ...r, seq: 0, issuedAt: 0, load: 0, queue: 0 })
+  const strip = (r: CapabilityRecord): string => JSON.stringify({ ...r, seq: 0, issuedAt: 0, load: 0, queue: 0, printers: r.printers.map(p => ({ ...p, stateSeq: 0 })) })
   return strip(a) === strip(b)
 }

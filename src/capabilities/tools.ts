@@ -10,7 +10,9 @@ import { CustomServiceExecutor } from '../executors/custom-service.js'
 import { OpenscadNativeExecutor } from '../executors/openscad-native.js'
 import { OpenscadWasmExecutor } from '../executors/openscad-wasm.js'
 import { loadProfiles, type ProfileBook } from '../executors/profiles.js'
+import { findConfinement, type ToolConfinement } from '../executors/sandbox.js'
 import { PRUSA_SLICER, SLIC3R, Slic3rFamilyExecutor } from '../executors/slic3r-family.js'
+import { confinedExecutors } from './confined-tools.js'
 import { ProbeCache } from './probe-cache.js'
 import { PROBES, probeTool, type Probe, type ProbeOutcome } from './tool-probe.js'
 import type { Executor } from '../executors/executor.js'
@@ -54,28 +56,33 @@ interface Slot {
  * all at once) before the embedded engines, then the configured services. The embedded engines are only
  * named here; their WebAssembly loads on a job's first run. A native tool whose probe failed for a reason that
  * may pass is asked again with backoff once `retryFailed` is called, and joins the executors when found.
+ * Native tools run in a sandbox; a node that offers one where there is none refuses to start (`offered` says
+ * which stages it offers; all of them when not given).
  */
 export class ToolDetection {
   private readonly slots: Map<NativeTool, Slot>
   private readonly embedded: { openscad?: Executor, cura?: Executor }
   private readonly services: Executor[]
   private readonly cache: ProbeCache
+  private readonly confinement: ToolConfinement
+  private readonly offered: (stage: string) => boolean
   private readonly stopping = new AbortController()
   private list: Executor[] = []
 
-  private constructor (slots: Map<NativeTool, Slot>, embedded: { openscad?: Executor, cura?: Executor }, services: Executor[], cache: ProbeCache) {
+  private constructor (slots: Map<NativeTool, Slot>, embedded: { openscad?: Executor, cura?: Executor }, services: Executor[], cache: ProbeCache, confinement: ToolConfinement, offered: (stage: string) => boolean) {
     this.slots = slots
     this.embedded = embedded
     this.services = services
     this.cache = cache
-    this.assemble()
+    this.confinement = confinement
+    this.offered = offered
+    this.list = confinedExecutors(this.all(), confinement, offered)
   }
 
-  static async start (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string } = {}): Promise<ToolDetection> {
+  static async start (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string, offered?: (stage: string) => boolean } = {}): Promise<ToolDetection> {
     const cache = new ProbeCache(options.cacheFile)
-    await cache.load()
-    const profiles = await loadProfiles(tools.profileDirs)
-    const slots = new Map<NativeTool, Slot>(natives(profiles).map(([tool, make]) => {
+    const [confinement, profiles] = await Promise.all([findConfinement(tools.sandbox), loadProfiles(tools.profileDirs), cache.load()])
+    const slots = new Map<NativeTool, Slot>(natives(profiles, confinement).map(([tool, make]) => {
       const command = tools[tool]
       const report: ToolProbeReport = command === false
         ? { tool, command: '', state: 'off', reason: 'switched off in the config', attempts: 0 }
@@ -90,7 +97,7 @@ export class ToolDetection {
       openscad: tools.embedded.openscad ? new OpenscadWasmExecutor(await openscadWasmVersion()) : undefined,
       cura: tools.embedded.cura ? new CuraWasmExecutor(curaWasmVersion(), profiles) : undefined
     }
-    const detection = new ToolDetection(slots, embedded, services.map(service => new CustomServiceExecutor(service)), cache)
+    const detection = new ToolDetection(slots, embedded, services.map(service => new CustomServiceExecutor(service, confinement)), cache, confinement, options.offered ?? (() => true))
     for (const { tool } of detection.executors()) log('%s: %s %s%s', tool.stage, tool.name, tool.version, tool.embedded ? ' (embedded)' : '')
     return detection
   }
@@ -127,14 +134,20 @@ export class ToolDetection {
     }
     if (slot.report.state !== 'found') return
     await this.cache.save().catch(err => log('could not save the tool cache %e', err))
-    this.assemble()
+    try {
+      this.list = confinedExecutors(this.all(), this.confinement, this.offered)
+    } catch (err) {
+      // At start a missing sandbox stops the node; a tool found later is only left out.
+      log.error('%s found, but not offered: %e', slot.report.command, err)
+      return
+    }
     log('%s found on try %d: %s %s', slot.report.command, slot.report.attempts, slot.executor?.tool.name, slot.report.version)
     onFound()
   }
 
-  private assemble (): void {
+  private all (): Executor[] {
     const native = (tool: NativeTool): Executor[] => { const executor = this.slots.get(tool)?.executor; return executor != null ? [executor] : [] }
-    this.list = [
+    return [
       ...native('openscad'),
       ...(this.embedded.openscad != null ? [this.embedded.openscad] : []),
       ...native('prusaSlicer'),
@@ -147,7 +160,7 @@ export class ToolDetection {
 }
 
 /** A one-off detection without retries: what this node can run right now. */
-export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string } = {}): Promise<Executor[]> {
+export async function detectExecutors (tools: ToolsConfig, services: readonly ServiceConfig[], options: { cacheFile?: string, offered?: (stage: string) => boolean } = {}): Promise<Executor[]> {
   return (await ToolDetection.start(tools, services, options)).executors()
 }
 
@@ -169,12 +182,12 @@ function settle (slot: Slot, outcome: ProbeOutcome, attempt: number): void {
 }
 
 /** The native tools in the order they are preferred, each with how to make its executor once found. */
-function natives (profiles: ProfileBook): Array<[NativeTool, (command: string, version: string) => Executor]> {
+function natives (profiles: ProfileBook, confinement: ToolConfinement): Array<[NativeTool, (command: string, version: string) => Executor]> {
   return [
-    ['openscad', (command, version) => new OpenscadNativeExecutor(command, version)],
-    ['prusaSlicer', (command, version) => new Slic3rFamilyExecutor(PRUSA_SLICER, command, version, profiles)],
-    ['slic3r', (command, version) => new Slic3rFamilyExecutor(SLIC3R, command, version, profiles)],
-    ['curaEngine', (command, version) => new CuraNativeExecutor(command, version, profiles)]
+    ['openscad', (command, version) => new OpenscadNativeExecutor(command, version, confinement)],
+    ['prusaSlicer', (command, version) => new Slic3rFamilyExecutor(PRUSA_SLICER, command, version, profiles, confinement)],
+    ['slic3r', (command, version) => new Slic3rFamilyExecutor(SLIC3R, command, version, profiles, confinement)],
+    ['curaEngine', (command, version) => new CuraNativeExecutor(command, version, profiles, confinement)]
   ]
 }
 

@@ -10,7 +10,7 @@ export const printers: Command = {
     if (list.length === 0) process.stdout.write('no printers in the mesh\n')
     for (const p of list) {
       const job = p.currentJob !== '' ? `  job ${String(p.currentJob)} ${Math.round(p.progress * 100)}%` : ''
-      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${String(p.state).padEnd(13)} ${String(p.material).padEnd(5)} hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
+      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${String(p.state).padEnd(13)} ${String(p.material).padEnd(5)} ${String(p.nozzleMm)} mm hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
     }
   }
 }
@@ -24,6 +24,15 @@ export function printerAction (method: string): Command {
       const printer = await withDaemon(dataDirOf(flags), async c => c.call(method, { name }))
       process.stdout.write(`${String(printer.name)}: ${String(printer.state)}\n`)
     }
+  }
+}
+
+export const printerLoad: Command = {
+  args: [{ name: '<name>', help: 'the printer\'s name from the node config' }, { name: '[material]', help: 'the filament now loaded, as slicers name it (PLA, PETG, ...)' }],
+  flags: [{ spec: '--nozzle <mm>', help: 'the nozzle now fitted, in mm' }, DATA_DIR_FLAG],
+  run: async ([name, material], flags: { nozzle?: string, dataDir?: string }) => {
+    const printer = await withDaemon(dataDirOf(flags), async c => c.call('printer.load', { name, material, nozzleMm: flags.nozzle }))
+    process.stdout.write(`${String(printer.name)}: ${String(printer.material)}, ${String(printer.nozzleMm)} mm nozzle\n`)
   }
 }
 

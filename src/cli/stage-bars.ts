@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import type { StageProgress } from './stage-progress.js'
+import { refusals, type StageProgress } from './stage-progress.js'
 import type { JobRecord, StageRecord } from '../jobs/job.js'
 
 /** Progress bars on a terminal: one per stage for a single job, one per job for a batch. */
@@ -56,5 +56,5 @@ function status (stage: StageRecord): string {
   const end = stage.finishedAt ?? Date.now()
   const elapsed = stage.startedAt != null ? ` ${((end - stage.startedAt) / 1000).toFixed(1)} s` : ''
   const cached = stage.cached === true ? ' (from cache)' : ''
-  return `${stage.state}${peer}${elapsed}${cached}`
+  return `${stage.state}${peer}${elapsed}${cached}${refusals(stage)}`
 }

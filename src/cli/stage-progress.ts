@@ -1,5 +1,5 @@
 import { stageLine } from './job-view.js'
-import type { JobRecord } from '../jobs/job.js'
+import type { JobRecord, StageRecord } from '../jobs/job.js'
 
 /** Live progress of running jobs; `update` takes the jobs that changed. */
 export interface StageProgress {
@@ -26,13 +26,25 @@ export class StageLines implements StageProgress {
     for (const job of jobs) {
       for (const stage of job.stages) {
         const key = `${job.id}:${stage.index}`
-        const summary = `${stage.state}:${stage.peerName ?? ''}`
+        const refused = refusals(stage)
+        const summary = `${stage.state}:${stage.peerName ?? ''}:${refused}`
         if (this.printed.get(key) === summary || stage.state === 'pending') continue
         this.printed.set(key, summary)
-        process.stdout.write(`${job.id}${stageLine(stage)}\n`)
+        process.stdout.write(`${job.id}${stageLine(stage)}${refused}\n`)
       }
     }
   }
 
   stop (): void {}
+}
+
+/**
+ * While a stage is bidding, the refusals of its current attempt, e.g. `: refused by printer-pi: does not take
+ * prints from ...`: a submitter reads why no peer took it in the first bid window, not when the stage fails.
+ */
+export function refusals (stage: StageRecord): string {
+  if (stage.state !== 'bidding') return ''
+  // In peer order: the same refusals heard in another order are no news.
+  const refused = stage.bids.filter(b => b.attempt === stage.attempt && !b.accept).sort((a, b) => a.peerName.localeCompare(b.peerName))
+  return refused.length > 0 ? `: refused by ${refused.map(b => `${b.peerName}: ${b.reason}`).join('; ')}` : ''
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
-import { checkHttpListen, checkMultiaddr, checkName, loadConfigFile, parseOffers } from '../config/load-config.js'
+import { checkHttpListen, checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
@@ -16,6 +16,9 @@ export interface StartFlags {
   offer?: string
   printer?: string[]
   meshKey?: string
+  trustPrint?: string
+  trustSubmit?: string
+  open?: boolean
   http?: string
 }
 
@@ -36,5 +39,9 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
   if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
+  if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
+  if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
+  if (flags.open === true) config.open = true
+  checkMeshChoice(config, flags.open === true ? '--open' : '--mesh-key')
   return config
 }

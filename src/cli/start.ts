@@ -16,7 +16,10 @@ export const start: Command = {
     { spec: '--peer <multiaddr>', help: 'a peer to dial directly, repeatable: for LANs where multicast is blocked', repeatable: true },
     { spec: '--offer <list>', help: 'stages this node offers others, e.g. "scad" or "scad,slice"; "none" to only submit' },
     { spec: '--printer <spec>', help: 'a printer as NAME=PATH[:BAUD], repeatable (PATH "virtual" runs a virtual printer)', repeatable: true },
-    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (make one with "meshnode keygen FILE")' },
+    { spec: '--mesh-key <file>', help: 'the mesh key every peer shares (default: <data dir>/mesh.key, made at the first start or by "meshnode join")' },
+    { spec: '--open', help: 'run an open mesh, with no key: any machine on the LAN can join, see every job and run work here' },
+    { spec: '--trust-print <list>', help: 'who may print here: peer ids or names, comma-separated, "*" for any mesh member, "none" for this node only (default: "*" with a mesh key, else "none")' },
+    { spec: '--trust-submit <list>', help: 'who may run other stages here, in the same form (default "*")' },
     { spec: '--http <host:port>', help: 'where the HTTP API listens (default 127.0.0.1:8450; 127.0.0.1:0 for any free port; "off" for none); any address but loopback needs tokens' }
   ],
   epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
@@ -39,12 +42,30 @@ function printBanner (node: MeshNode): void {
   out('HTTP API', node.http?.url ?? 'off')
   out('data dir', node.config.dataDir)
   out('mDNS', node.config.mdns.enabled ? `on, asking every ${node.config.mdns.intervalMs} ms` : 'off')
+  out('mesh', node.meshKey == null ? 'OPEN: no key, any machine on this LAN can join' : `private, key ${node.meshKey.file}`)
   out('offers', record.offers.length > 0 ? record.offers.join(', ') : 'nothing (submit only)')
   for (const tool of node.executors.map(e => e.tool)) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded ? ' (embedded)' : ''}`)
   for (const probe of node.toolProbes()) if (probe.state === 'failed') out('no tool', `${probe.command}: ${probe.reason ?? ''} (asking again; see meshnode status)`)
   for (const printer of record.printers) out('printer', `${printer.name}: ${printer.state}, ${printer.material}`)
+  const { market, tools } = node.config
+  out('sandbox', `${tools.sandbox ? 'on' : 'OFF'}; each tool run may use ${market.toolMemoryMiB} MiB, ${market.toolCpuSec == null ? 'any CPU time' : `${market.toolCpuSec} s of CPU`}, ${market.maxOutputMiB} MiB files, ${market.toolTimeoutSec} s`)
+  // Said at every start, so that an opt-out made once for a test is never forgotten on a node that runs others' jobs.
+  if (!tools.sandbox) process.stderr.write(SANDBOX_OFF_WARNING)
   process.stdout.write('ready\n')
+  printMeshAdvice(node)
 }
+
+/** Said at every start: an open mesh must not go unnoticed, and a new mesh's first user needs the next step. */
+function printMeshAdvice (node: MeshNode): void {
+  if (node.meshKey == null) {
+    process.stderr.write('meshnode: WARNING: this mesh is open (--open): any machine on this LAN can join it, read its jobs and files, and run work on this peer. Start without --open for a private mesh.\n')
+  } else if (node.meshKey.created) {
+    process.stdout.write(`This peer made a new private mesh: its key is ${node.meshKey.file}.\nTo add a machine, run "npx meshnode invite" here, then the "npx meshnode join CODE" line it prints on that machine.\n`)
+  }
+}
+
+export const SANDBOX_OFF_WARNING = 'meshnode: WARNING: tools.sandbox is false: native tools run with this node\'s own rights and can read ' +
+  'its files, its keys and the network. Any peer allowed to submit can use that. See SECURITY.md, "A hostile design".\n'
 
 async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<NodeConfig>): Promise<void> {
   const describe = (peer: KnownPeer): string => `${peer.name} (${peer.peerId}) offers ${peer.record.offers.join(', ') || 'nothing'}`

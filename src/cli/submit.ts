@@ -3,9 +3,11 @@ import { resolve } from 'node:path'
 import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { jobSummary, wroteLine } from './job-view.js'
-import { printJson, withDaemon } from './run-action.js'
+import { printJson, withRetryingDaemon } from './run-action.js'
 import { suggestedCommand } from './suggested-command.js'
 import { fileStage } from '../jobs/pipeline.js'
+import { newRequestId } from '../api/request-id.js'
+import { DaemonLostError } from '../api/retrying-client.js'
 import type { JobRecord } from '../jobs/job.js'
 
 interface SubmitFlags {
@@ -19,7 +21,27 @@ interface SubmitFlags {
   notify?: string
   output?: string
   json?: boolean
+  requestId?: string
   dataDir?: string
+}
+
+/** Both attempts of a submit lost the daemon: its jobs may be stored, which the user must know before trying again. */
+class SubmitUnconfirmedError extends Error {
+  constructor (cause: DaemonLostError, files: number, dataDir: string, requestId: string) {
+    super(`${cause.message}, so whether ${files === 1 ? 'the job was' : `the ${files} jobs were`} stored is not known. ` +
+      `A stored job runs once the daemon is up again: check with "npx meshnode jobs --data-dir ${dataDir}". ` +
+      `To submit again without storing a job twice, run the same command with --request-id ${requestId}`, { cause })
+    this.name = 'SubmitUnconfirmedError'
+  }
+}
+
+/** The jobs are stored but the daemon went away while they were watched: the user must not submit them again. */
+class WatchLostError extends Error {
+  constructor (cause: DaemonLostError, jobs: JobRecord[], dataDir: string) {
+    super(`${cause.message}; the submit went through, and ${jobs.length === 1 ? 'the job is' : 'the jobs are'} stored and run once the daemon is up again: ` +
+      `${jobs.map(j => j.id).join(', ')} (see "npx meshnode jobs --data-dir ${dataDir}")`, { cause })
+    this.name = 'WatchLostError'
+  }
 }
 
 export const submit: Command = {
@@ -35,6 +57,7 @@ export const submit: Command = {
     { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
     { spec: '-o, --output <file>', help: 'write the file the job made here, as "meshnode get" would (one input file only)' },
     { spec: '--json', help: 'print the final job records as JSON' },
+    { spec: '--request-id <id>', help: 'this submit\'s id (default: a new UUID); the same id again gives the jobs already stored, not new ones' },
     DATA_DIR_FLAG
   ],
   run: async (files: string[], flags: SubmitFlags) => submitFiles(files, flags)
@@ -49,7 +72,10 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   // Loaded while the daemon stores the jobs, not after.
   const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(paths.length))
   const pipeline = flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== '')
-  return withDaemon(dataDirOf(flags), async client => {
+  const dataDir = dataDirOf(flags)
+  // Sent again with a retry: the daemon then answers with the jobs it stored rather than storing them twice.
+  const requestId = flags.requestId ?? newRequestId()
+  return withRetryingDaemon(dataDir, async client => {
     // A mistyped stage is refused here, before anything is stored or runs; a stage nobody offers is said now.
     const { unoffered }: { unoffered: string[] } = await client.call('check-pipeline', { files: paths, pipeline })
     for (const stage of unoffered) process.stderr.write(`meshnode: no peer offers ${stage} right now; the job waits for one to join (and that stage fails if none does)\n`)
@@ -57,8 +83,9 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
       files: paths,
       extra: (flags.with ?? []).map(f => resolve(f)),
       pipeline,
-      options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify }
-    })
+      options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify },
+      requestId
+    }).catch((err: Error) => { throw err instanceof DaemonLostError ? new SubmitUnconfirmedError(err, paths.length, dataDir, requestId) : err })
     if (flags.detach === true) {
       if (flags.json === true) printJson(submitted)
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
@@ -68,6 +95,7 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
     let finished: JobRecord[]
     try {
       finished = await client.call('watch', { ids: submitted.map(j => j.id), progress: progress != null }, (event: { jobs: JobRecord[] }) => { progress?.update(event.jobs) })
+        .catch((err: Error) => { throw err instanceof DaemonLostError ? new WatchLostError(err, submitted, dataDir) : err })
     } finally {
       progress?.stop()
     }

@@ -38,6 +38,13 @@ export function optNumber (obj: Record<string, unknown>, key: string, field: str
   return value
 }
 
+/** A whole number: limits handed to the kernel as they are. */
+export function optInteger (obj: Record<string, unknown>, key: string, field: string, min: number, max: number): number | undefined {
+  const value = optNumber(obj, key, field, min, max)
+  if (value !== undefined && !Number.isInteger(value)) throw new ConfigError(join(field, key), `must be a whole number from ${min} to ${max}`)
+  return value
+}
+
 export function optStringArray (obj: Record<string, unknown>, key: string, field: string, maxItems = 256): string[] | undefined {
   const value = obj[key]
   if (value === undefined) return undefined

@@ -5,10 +5,10 @@ import { parseServiceConfig, parseToolsConfig } from '../executors/service-confi
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { ConfigError } from './config-error.js'
-import { expectObject, join, optArray, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
-import { defaultConfig, type HttpConfig, type NodeConfig } from './node-config.js'
+import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
+import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -41,6 +41,8 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (listen !== undefined) config.listen = listen.map((a, i) => checkMultiaddr(a, `listen[${i}]`))
   const meshKeyFile = optString(obj, 'meshKeyFile', '')
   if (meshKeyFile !== undefined) config.meshKeyFile = resolve(baseDir, meshKeyFile)
+  config.open = optBoolean(obj, 'open', '') ?? config.open
+  checkMeshChoice(config, 'open')
   const peers = optStringArray(obj, 'peers', '', 256)
   if (peers !== undefined) config.peers = peers.map((a, i) => checkMultiaddr(a, `peers[${i}]`))
   const offers = optStringArray(obj, 'offers', '', 64)
@@ -79,15 +81,24 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (obj.http !== undefined) config.http = parseHttpConfig(obj.http)
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
-    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB'], 'market')
+    rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')
     config.market.maxConcurrent = optNumber(market, 'maxConcurrent', 'market', 1, 256) ?? config.market.maxConcurrent
     config.market.bidWindowMs = optNumber(market, 'bidWindowMs', 'market', 20, 60_000) ?? config.market.bidWindowMs
     config.market.leaseMs = optNumber(market, 'leaseMs', 'market', 1000, 3_600_000) ?? config.market.leaseMs
     config.market.maxAttempts = optNumber(market, 'maxAttempts', 'market', 1, 100) ?? config.market.maxAttempts
     const minFreeMiB = optNumber(market, 'minFreeDiskMiB', 'market', 0, 1024 * 1024 * 1024)
     if (minFreeMiB !== undefined) config.market.minFreeDiskBytes = minFreeMiB * 1024 * 1024
+    config.market.toolMemoryMiB = optInteger(market, 'toolMemoryMiB', 'market', MIN_TOOL_MEMORY_MIB, 1024 * 1024) ?? config.market.toolMemoryMiB
+    config.market.toolCpuSec = optInteger(market, 'toolCpuSec', 'market', 1, 7 * 24 * 3600) ?? config.market.toolCpuSec
+    config.market.maxOutputMiB = optInteger(market, 'maxOutputMiB', 'market', 1, 1024 * 1024) ?? config.market.maxOutputMiB
+    config.market.toolTimeoutSec = optNumber(market, 'toolTimeoutSec', 'market', 1, 7 * 24 * 3600) ?? config.market.toolTimeoutSec
   }
   return config
+}
+
+/** A mesh is either open or keyed: a config that names a key and asks for an open mesh is a mistake. */
+export function checkMeshChoice (config: NodeConfig, field: string): void {
+  if (config.open && config.meshKeyFile != null) throw new ConfigError(field, 'an open mesh has no key: leave out either the mesh key file or the open mesh')
 }
 
 /** `--offer scad,slice`, `--offer none`. Capability names are stage names. */
@@ -95,6 +106,14 @@ export function parseOffers (offers: string[], field: string): string[] {
   const names = offers.flatMap(o => o.split(',')).map(o => o.trim()).filter(o => o !== '')
   if (names.length === 1 && names[0] === 'none') return []
   return names.map((n, i) => checkName(n, `${field}[${i}]`))
+}
+
+/** `--trust-print '*'`, `--trust-print ws1,12D3KooW...`, `--trust-print none` (only this node). */
+export function parseTrustList (value: string, field: string): string[] {
+  const entries = value.split(',').map(e => e.trim()).filter(e => e !== '')
+  if (entries.length === 0) throw new ConfigError(field, 'takes peer ids or names separated by commas, "*" for any mesh member, or "none"')
+  if (entries.length === 1 && entries[0] === 'none') return []
+  return entries.map((e, i) => e === ANY_PEER ? e : checkName(e, `${field}[${i}]`))
 }
 
 export function checkName (value: string, field: string): string {

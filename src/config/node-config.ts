@@ -1,8 +1,9 @@
-import { homedir, hostname } from 'node:os'
+import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
 import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
+import type { ToolLimits } from '../executors/tool-limits.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
 export interface NodeConfig {
@@ -10,8 +11,13 @@ export interface NodeConfig {
   dataDir: string
   listen: string[]
   mdns: { enabled: boolean, intervalMs: number }
-  /** Path of a libp2p private-network key; peers without the same key never connect. */
+  /**
+   * Path of a libp2p private-network key; peers without the same key never connect. Without one the key is
+   * `<dataDir>/mesh.key`, made at the first start.
+   */
   meshKeyFile?: string
+  /** No mesh key at all: any machine on the LAN may join. Only when asked for (`--open`). */
+  open: boolean
   /** Multiaddrs dialled at start and redialled when lost: for LANs without multicast. */
   peers: string[]
   /** Stage names this node offers others; undefined offers everything it can run. */
@@ -33,7 +39,8 @@ export interface HttpConfig {
 /** Peer ids (or "*" for any mesh member) allowed to do each kind of thing on this node. */
 export interface TrustConfig {
   submit: string[]
-  print: string[]
+  /** Unset: see `printTrust`. */
+  print?: string[]
   admin: string[]
 }
 
@@ -54,6 +61,14 @@ export interface MarketConfig {
   maxAttempts: number
   /** Free space the data dir's disk keeps: with less free than this plus twice its input, a stage is refused for now. */
   minFreeDiskBytes: number
+  /** Memory each native tool process may write to; over it the tool fails naming this limit. */
+  toolMemoryMiB: number
+  /** CPU seconds each native tool process may use; undefined leaves only toolTimeoutSec. */
+  toolCpuSec?: number
+  /** The largest file a native tool may write (its output, its temporary files). */
+  maxOutputMiB: number
+  /** Wall time of one tool run, embedded engines included; a service's own timeoutSec may be shorter. */
+  toolTimeoutSec: number
 }
 
 export const ANY_PEER = '*'
@@ -65,13 +80,43 @@ export function defaultConfig (): NodeConfig {
     listen: ['/ip4/0.0.0.0/tcp/0'],
     // The first query goes out at start; later ones only repair, and every peer answers each one.
     mdns: { enabled: true, intervalMs: 10_000 },
+    open: false,
     peers: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
     services: [],
-    trust: { submit: [ANY_PEER], print: [], admin: [] },
+    trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },
-    market: { maxConcurrent: 2, bidWindowMs: 400, leaseMs: 10_000, maxAttempts: 5, minFreeDiskBytes: 512 * 1024 * 1024 }
+    market: {
+      maxConcurrent: 2,
+      bidWindowMs: 400,
+      leaseMs: 10_000,
+      maxAttempts: 5,
+      minFreeDiskBytes: 512 * 1024 * 1024,
+      toolMemoryMiB: defaultToolMemoryMiB(),
+      maxOutputMiB: 1024,
+      toolTimeoutSec: 30 * 60
+    }
   }
 }
+
+/**
+ * Who may print here when the config does not say. A keyed mesh's members all hold its secret, and a workshop
+ * that keys its mesh means them to use its printers; an open mesh is anyone on the LAN, so only this node.
+ */
+export function printTrust (config: Pick<NodeConfig, 'trust' | 'open'>): string[] {
+  return config.trust.print ?? (config.open === true ? [] : [ANY_PEER])
+}
+
+/** What each native tool run may use, from the market section. */
+export function toolLimits ({ market }: NodeConfig): ToolLimits {
+  return { memoryMiB: market.toolMemoryMiB, cpuSec: market.toolCpuSec, outputMiB: market.maxOutputMiB }
+}
+
+/** Half the machine's memory: a runaway tool cannot take the node's own, and two at once still fit. */
+export function defaultToolMemoryMiB (): number {
+  return Math.max(MIN_TOOL_MEMORY_MIB, Math.floor(totalmem() / 2 / (1024 * 1024)))
+}
+
+export const MIN_TOOL_MEMORY_MIB = 16

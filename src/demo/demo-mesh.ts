@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ControlClient } from '../api/control-client.js'
+import { MESH_KEY_FILE, writeMeshKey } from '../node/mesh-key.js'
 import { meshnodeBin, packageRoot } from '../paths.js'
 
 export interface DemoPeer {
@@ -33,10 +34,13 @@ export class DemoStoppedError extends Error {
  */
 export class DemoMesh {
   readonly peers: DemoPeer[]
+  /** One key for the three peers, made in the demo's dir: a private mesh, like every mesh by default. */
+  readonly meshKey: string
   private stopping = false
 
-  private constructor (peers: DemoPeer[]) {
+  private constructor (peers: DemoPeer[], meshKey: string) {
     this.peers = peers
+    this.meshKey = meshKey
   }
 
   /**
@@ -56,12 +60,14 @@ export class DemoMesh {
         log: join(baseDir, `${name}.log`)
       })
     }
-    return new DemoMesh(peers)
+    return new DemoMesh(peers, join(baseDir, MESH_KEY_FILE))
   }
 
   /** Spawns the three peers and waits until each lists the two others; on any failure stops those it started. */
   async start (): Promise<void> {
     try {
+      // A demo run again in the same --dir keeps its key, as its peers keep their data dirs.
+      await writeMeshKey(this.meshKey).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err })
       for (const peer of this.peers) await this.spawn(peer)
       await this.waitUntilConnected()
     } catch (err) {
@@ -114,7 +120,7 @@ export class DemoMesh {
     if (this.stopping) throw new DemoStoppedError()
     const others = this.peers.filter(p => p !== peer).map(p => ['--peer', p.address]).flat()
     const log = createWriteStream(peer.log)
-    const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, '--http', '127.0.0.1:0', ...others], {
+    const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, '--mesh-key', this.meshKey, '--http', '127.0.0.1:0', ...others], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
     child.stdout.pipe(log)

@@ -7,6 +7,7 @@ import { runTool } from './run-tool.js'
 import { prepareSliceRun } from './slicer-job.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
+import type { ToolConfinement } from './sandbox.js'
 
 const ACCEPTS = ['stl']
 const DEFINITIONS_DIR = '.cura-definitions'
@@ -24,9 +25,11 @@ const ENGINE_SETTINGS: Record<string, string> = {
 export class CuraNativeExecutor implements Executor {
   readonly tool: ToolInfo
   private readonly profiles: ProfileBook
+  private readonly confinement: ToolConfinement
 
-  constructor (path: string, version: string, profiles: ProfileBook) {
+  constructor (path: string, version: string, profiles: ProfileBook, confinement: ToolConfinement) {
     this.profiles = profiles
+    this.confinement = confinement
     this.tool = { stage: SLICE_STAGE, name: 'curaengine', version, embedded: false, path, profiles: profiles.summary() }
   }
 
@@ -42,7 +45,7 @@ export class CuraNativeExecutor implements Executor {
     // Absolute paths: a job file called "-v" must stay a file name.
     const args = ['slice', '-j', resolve(definitions, 'printer.def.json'), ...settings, '-l', resolve(run.input.path), '-o', resolve(output.path)]
     run.onProgress(0)
-    await runTool({ tool: 'CuraEngine', file: this.tool.path ?? 'CuraEngine', args }, run)
+    await runTool({ tool: 'CuraEngine', file: this.tool.path ?? 'CuraEngine', args, confinement: this.confinement, output: output.path }, run)
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? 'CuraEngine', ...args] }
   }

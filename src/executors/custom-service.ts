@@ -4,15 +4,18 @@ import { ToolFailedError, UnsupportedInputError } from './errors.js'
 import { extensionOf, outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
+import type { ToolConfinement } from './sandbox.js'
 import type { ServiceConfig } from './service-config.js'
 
 /** A command from the node's config, run as a stage of its own name. */
 export class CustomServiceExecutor implements Executor {
   readonly tool: ToolInfo
   private readonly service: ServiceConfig
+  private readonly confinement: ToolConfinement
 
-  constructor (service: ServiceConfig) {
+  constructor (service: ServiceConfig, confinement: ToolConfinement) {
     this.service = service
+    this.confinement = confinement
     this.tool = { stage: service.name, name: service.name, version: 'configured', embedded: false, path: service.command }
   }
 
@@ -28,7 +31,7 @@ export class CustomServiceExecutor implements Executor {
     const args = service.args.map(arg => arg === '{input}' ? input : arg === '{output}' ? outputPath : arg)
     const timeoutMs = Math.min(run.timeoutMs, service.timeoutSec * 1000)
     run.onProgress(0)
-    await runTool({ tool: service.name, file: service.command, args }, { ...run, timeoutMs })
+    await runTool({ tool: service.name, file: service.command, args, confinement: this.confinement, output: outputPath }, { ...run, timeoutMs })
     await access(outputPath).catch(() => { throw new ToolFailedError(service.name, `finished without writing its output ${output.name}`) })
     run.onProgress(100)
     return { outputPath, outputName: output.name, command: [service.command, ...args] }

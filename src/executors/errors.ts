@@ -57,3 +57,21 @@ export class UnsupportedInputError extends Error {
     this.name = 'UnsupportedInputError'
   }
 }
+
+/** A tool stopped for going over one of the node's limits; the message names the limit and its config field. */
+export class ToolLimitError extends Error {
+  constructor (tool: string, message: string) {
+    super(`${tool} ${message}`)
+    this.name = 'ToolLimitError'
+  }
+}
+
+/** Native tools are offered but cannot be walled in: the node refuses to start rather than run them open. */
+export class SandboxUnavailableError extends Error {
+  constructor (tools: readonly string[], reason: string) {
+    super(`this node offers native tools (${tools.join(', ')}) but cannot run them in a sandbox: ${reason}. ` +
+      'Install bubblewrap (Debian: apt-get install bubblewrap), or leave the tools out (tools.<tool>: false, or offers without their stage), ' +
+      'or set tools.sandbox: false to run them with the node\'s own rights (see SECURITY.md)')
+    this.name = 'SandboxUnavailableError'
+  }
+}

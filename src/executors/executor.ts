@@ -1,3 +1,4 @@
+import type { ToolLimits } from './tool-limits.js'
 import type { ToolStamp } from './tool-process.js'
 
 /** What a peer advertises about one way it can run a stage. */
@@ -35,6 +36,8 @@ export interface StageRun {
   profile?: string
   signal: AbortSignal
   timeoutMs: number
+  /** Memory, CPU time and file size each native tool process may use. */
+  limits: ToolLimits
   onLog(line: string): void
   onProgress(percent: number): void
   /** Told of each native tool process as it starts, to find it again after a crash of the node. */

@@ -12,6 +12,8 @@ export interface SlicerProfile {
   description: string
   /** The material the G-code is made for, matched against a printer's loaded material. */
   material: string
+  /** The nozzle the G-code is made for: the ini's `nozzle_diameter`. */
+  nozzleMm: number
   /** A PrusaSlicer/Slic3r config for `--load`. */
   prusaIni: string
   cura: {
@@ -45,6 +47,11 @@ export class ProfileBook {
 
   summary (): Array<{ name: string, material: string }> {
     return this.names().map(name => ({ name, material: this.resolve(name).material }))
+  }
+
+  /** Every profile, by name. */
+  all (): SlicerProfile[] {
+    return this.names().map(name => this.resolve(name))
   }
 
   resolve (name: string = DEFAULT_PROFILE): SlicerProfile {
@@ -81,11 +88,30 @@ async function readProfile (file: string): Promise<SlicerProfile> {
   if (typeof settings !== 'object' || Object.values(settings).some(v => typeof v !== 'string')) {
     throw new ProfileFileError(file, '"cura.settings" must map setting names to string values')
   }
+  const prusaIni = resolve(file, '..', text(raw?.prusa, 'prusa'))
   return {
     name,
     description: typeof raw?.description === 'string' ? raw.description : '',
     material: text(raw?.material, 'material'),
-    prusaIni: resolve(file, '..', text(raw?.prusa, 'prusa')),
+    nozzleMm: await iniNozzle(file, prusaIni),
+    prusaIni,
     cura: { machine: text(raw?.cura?.machine, 'cura.machine'), settings }
   }
+}
+
+/**
+ * The profile slices for printers with this nozzle (a job with no profile is sliced for the printers that will
+ * print it); PrusaSlicer's own default, 0.4 mm, when the ini names none.
+ */
+async function iniNozzle (file: string, prusaIni: string): Promise<number> {
+  let ini: string
+  try {
+    ini = await readFile(prusaIni, 'utf8')
+  } catch (err) {
+    throw new ProfileFileError(file, `cannot read ${basename(prusaIni)}: ${(err as Error).message}`)
+  }
+  const match = /^nozzle_diameter\s*=\s*([\d.]+)/m.exec(ini)
+  const mm = match === null ? 0.4 : Number(match[1])
+  if (!(mm >= 0.05 && mm <= 5)) throw new ProfileFileError(file, `${basename(prusaIni)} must give a nozzle_diameter between 0.05 and 5 mm`)
+  return mm
 }

@@ -1,4 +1,5 @@
 import { ScadParameterError } from './errors.js'
+import { isOutsidePath } from './scad-scan.js'
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const NUMBER = String.raw`-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`
@@ -32,6 +33,10 @@ export function checkScadParameter (name: string, value: unknown): void {
   if (value.length > MAX_VALUE) throw new ScadParameterError(name, `the value is longer than ${MAX_VALUE} characters`)
   if (!isScadLiteral(value)) {
     throw new ScadParameterError(name, `${JSON.stringify(value.slice(0, 80))} is not a number, true/false, a "quoted string" or a [vector, of, numbers]`)
+  }
+  // A design may hand a string parameter to import() or an extrude; it never needs one outside its job.
+  if (value.startsWith('"') && isOutsidePath(JSON.parse(value) as string)) {
+    throw new ScadParameterError(name, `${value.slice(0, 80)} is a path outside the job's folder`)
   }
 }
 

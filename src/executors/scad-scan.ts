@@ -2,6 +2,12 @@ import { UnsafeDesignError } from './errors.js'
 
 /** Built-ins that read a file named by an argument. */
 const FILE_READERS = new Set(['import', 'surface', 'dxf_dim', 'dxf_cross', 'dxf_linear_extrude', 'dxf_rotate_extrude'])
+/**
+ * Built-ins whose first positional argument is a file when it is a string (OpenSCAD up to 2021 reads a DXF
+ * there) and the height or angle when it is a number. Only a literal string is checked: a computed first
+ * argument is nearly always a height, and the sandbox holds whatever file a computed string would name.
+ */
+const EXTRUDES = new Set(['linear_extrude', 'rotate_extrude'])
 
 type Token =
   | { kind: 'word', text: string }
@@ -11,15 +17,21 @@ type Token =
 
 /**
  * Refuses a design that could read a file other than the job's own: every `include <…>`,
- * `use <…>` and file argument (`import`, `surface`, `file = …`) must be a literal naming one of
- * `jobFiles`. A file name computed at run time cannot be checked, so it is refused too.
+ * `use <…>` and file argument (`import`, `surface`, `file = …`, an extrude's string) must be a literal
+ * naming one of `jobFiles`. A file name computed at run time cannot be checked, so it is refused too.
+ * Returns the job files it includes or uses: OpenSCAD reads those as designs, whatever their extension.
+ * This gives an early, clear error; the sandbox is what keeps the host's files out of reach.
  */
-export function checkDesignReads (source: string, jobFiles: readonly string[]): void {
+export function checkDesignReads (source: string, jobFiles: readonly string[]): string[] {
   const tokens = tokenize(source)
+  const libraries: string[] = []
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]
-    if (token.kind === 'library') checkPath(token.text, jobFiles)
+    if (token.kind === 'library') libraries.push(checkPath(token.text, jobFiles))
     if (token.kind !== 'word') continue
+    if (EXTRUDES.has(token.text) && tokens[i + 1]?.text === '(' && tokens[i + 2]?.kind === 'string') {
+      checkLiteralArgument(tokens[i + 2], `${token.text}(…)`, jobFiles)
+    }
     if (token.text === 'file' && tokens[i + 1]?.text === '=' && tokens[i + 2]?.text !== '=') {
       checkLiteralArgument(tokens[i + 2], 'file =', jobFiles)
     }
@@ -28,6 +40,7 @@ export function checkDesignReads (source: string, jobFiles: readonly string[]): 
       checkFileReaderCall(tokens, i, jobFiles)
     }
   }
+  return libraries
 }
 
 /** The first positional argument is the file unless `file =` names it (checked on its own). */
@@ -58,16 +71,28 @@ function checkLiteralArgument (token: Token | undefined, where: string, jobFiles
   checkPath(token.text, jobFiles)
 }
 
-function checkPath (path: string, jobFiles: readonly string[]): void {
-  const shown = JSON.stringify(path)
-  if (path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path) || path.startsWith('~')) {
-    throw new UnsafeDesignError(`design reads ${path}, outside its job directory`)
-  }
+/** The job file a path names, or the error that it names none. */
+function checkPath (path: string, jobFiles: readonly string[]): string {
+  if (isRooted(path)) throw new UnsafeDesignError(`design reads ${path}, outside its job directory`)
+  if (climbsOut(path)) throw new UnsafeDesignError(`design reads ${JSON.stringify(path)}, outside its job directory`)
   const name = path.replace(/^(\.\/)+/, '')
-  if (name.split(/[/\\]/).includes('..')) throw new UnsafeDesignError(`design reads ${shown}, outside its job directory`)
   if (!jobFiles.includes(name)) {
-    throw new UnsafeDesignError(`design reads ${shown}, which is not one of the job's files (${jobFiles.join(', ')})`)
+    throw new UnsafeDesignError(`design reads ${JSON.stringify(path)}, which is not one of the job's files (${jobFiles.join(', ')})`)
   }
+  return name
+}
+
+/** A path that leads out of the job folder whatever the folder: rooted, or climbing with `..`. */
+export function isOutsidePath (path: string): boolean {
+  return isRooted(path) || climbsOut(path)
+}
+
+function isRooted (path: string): boolean {
+  return path.startsWith('/') || path.startsWith('\\') || /^[A-Za-z]:/.test(path) || path.startsWith('~')
+}
+
+function climbsOut (path: string): boolean {
+  return path.split(/[/\\]/).includes('..')
 }
 
 /** Just enough of OpenSCAD's lexer that comments and strings cannot hide a file read. */

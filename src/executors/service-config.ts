@@ -28,11 +28,13 @@ export interface ToolsConfig {
   embedded: { openscad: boolean, cura: boolean }
   /** Folders of extra slicer profiles (`<name>.json` plus its `.ini`), beside the bundled ones. */
   profileDirs: string[]
+  /** False runs native tools with the node's own view of the machine: only for a node whose every job is trusted. */
+  sandbox: boolean
 }
 
 export const PLACEHOLDERS = ['{input}', '{output}'] as const
 const SERVICE_FIELDS = ['name', 'command', 'args', 'outputExtension', 'timeoutSec', 'inputExtensions'] as const
-const TOOLS_FIELDS = ['openscad', 'prusaSlicer', 'slic3r', 'curaEngine', 'embedded', 'profileDirs'] as const
+const TOOLS_FIELDS = ['openscad', 'prusaSlicer', 'slic3r', 'curaEngine', 'embedded', 'profileDirs', 'sandbox'] as const
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/
 const EXTENSION = /^[a-z0-9]{1,10}$/
 const RESERVED_STAGES = ['scad', 'slice', 'print']
@@ -72,7 +74,8 @@ export function parseToolsConfig (raw: unknown, field: string): ToolsConfig {
       openscad: optBoolean(embedded, 'openscad', join(field, 'embedded')) ?? true,
       cura: optBoolean(embedded, 'cura', join(field, 'embedded')) ?? true
     },
-    profileDirs: optStringArray(obj, 'profileDirs', field, 32) ?? []
+    profileDirs: optStringArray(obj, 'profileDirs', field, 32) ?? [],
+    sandbox: optBoolean(obj, 'sandbox', field) ?? true
   }
 }
 

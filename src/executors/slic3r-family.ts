@@ -5,6 +5,7 @@ import { runTool } from './run-tool.js'
 import { prepareSliceRun } from './slicer-job.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
+import type { ToolConfinement } from './sandbox.js'
 
 /** PrusaSlicer and its ancestor Slic3r: one `--load profile.ini`, G-code out. */
 interface Flavour {
@@ -24,9 +25,11 @@ export class Slic3rFamilyExecutor implements Executor {
   readonly tool: ToolInfo
   private readonly flavour: Flavour
   private readonly profiles: ProfileBook
+  private readonly confinement: ToolConfinement
 
-  constructor (flavour: Flavour, path: string, version: string, profiles: ProfileBook) {
+  constructor (flavour: Flavour, path: string, version: string, profiles: ProfileBook, confinement: ToolConfinement) {
     this.flavour = flavour
+    this.confinement = confinement
     this.profiles = profiles
     this.tool = { stage: SLICE_STAGE, name: flavour.name, version, embedded: false, path, profiles: profiles.summary() }
   }
@@ -43,6 +46,9 @@ export class Slic3rFamilyExecutor implements Executor {
       file: this.tool.path ?? this.flavour.name,
       args,
       env: headlessEnv(),
+      confinement: this.confinement,
+      readOnly: [profile.prusaIni],
+      output: output.path,
       onLine: line => {
         const match = PROGRESS.exec(line)
         // Its stages are numbered out of order ("70 => Infilling" comes before "30 => Preparing infill").

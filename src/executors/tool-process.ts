@@ -45,9 +45,12 @@ async function findSetpriv (): Promise<string | undefined> {
   return undefined
 }
 
-/** setpriv's own failure to start the tool, e.g. `setpriv: failed to execute slic3r: No such file or directory`. */
+/**
+ * A wrapper's own failure to start the tool: `setpriv: failed to execute slic3r: No such file or directory`,
+ * `prlimit: failed to execute …`, or inside the sandbox `bwrap: execvp slic3r: No such file or directory`.
+ */
 export function isMissingProgram (exitCode: number | undefined, lines: readonly string[]): boolean {
-  return exitCode === 127 && lines.some(line => /^setpriv: failed to execute .*No such file/.test(line))
+  return (exitCode === 127 || exitCode === 1) && lines.some(line => /^(setpriv|prlimit): failed to execute .*No such file|^bwrap: execvp .*No such file/.test(line))
 }
 
 /**

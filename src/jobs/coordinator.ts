@@ -7,11 +7,14 @@ import { UNKNOWN_RUN_MS } from '../market/bid-strategies.js'
 import { decodeGossip } from '../market/codec.js'
 import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
+import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
+import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
+import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import { BlobNotFoundError } from '../blobs/errors.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -25,13 +28,6 @@ import type { JobStore } from '../store/job-store.js'
 
 const log = logger('meshnode:jobs')
 
-export interface SubmitRequest {
-  files: string[]
-  extra: string[]
-  pipeline?: string[]
-  options: JobOptions
-}
-
 /** A file already in this node's blob store, with the name it was uploaded under. */
 export interface StoredFile {
   hash: string
@@ -44,6 +40,8 @@ export interface StoredSubmitRequest {
   extra: StoredFile[]
   pipeline?: string[]
   options: JobOptions
+  /** The same on every retry of one upload: a retry makes only the jobs that are missing. */
+  requestId?: string
 }
 
 type NewEvent = Omit<JobEvent, 'seq' | 'at'>
@@ -97,6 +95,10 @@ const FIRST_PROBE_MS = 2000
 const MAX_WAIT_MS = 8000
 /** However it waits, a stage asks again at least this often, should a wake-up go missing. */
 const LONGEST_WAIT_MS = 60_000
+/** Unclean stops of this node with a job at the same stage, after which the job fails rather than resumes. */
+const MAX_CRASHES = 2
+/** Writes tried per job when the node starts or stops, should a stage's step race them. */
+const CONFLICT_ATTEMPTS = 5
 
 /**
  * The requester: owns the jobs submitted here. Each stage is announced, bid for, awarded with a fencing token
@@ -111,6 +113,7 @@ export class Coordinator extends EventTarget {
   private readonly channel: DirectChannel
   private readonly capabilities: CapabilityService
   private readonly work: WorkQueue
+  private readonly profiles: () => ProfileMakeUp[]
   private readonly config: () => NodeConfig
   private readonly self: string
   private readonly bids = new Map<string, BidRound>()
@@ -139,9 +142,10 @@ export class Coordinator extends EventTarget {
    * given the work it knew of; the stages awarded to it after the round opened come on top (see `pickWinner`).
    */
   private readonly awardsTo = new Map<string, number>()
+  private readonly requests: SubmitRequests
   private stopped = false
 
-  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue }, config: () => NodeConfig) {
+  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue, profiles?: () => ProfileMakeUp[] }, config: () => NodeConfig) {
     super()
     this.libp2p = components.libp2p
     this.store = components.store
@@ -150,8 +154,10 @@ export class Coordinator extends EventTarget {
     this.channel = components.channel
     this.capabilities = components.capabilities
     this.work = components.work
+    this.profiles = components.profiles ?? (() => [])
     this.config = config
     this.self = components.libp2p.peerId.toString()
+    this.requests = new SubmitRequests(components.store)
   }
 
   async start (): Promise<void> {
@@ -161,9 +167,14 @@ export class Coordinator extends EventTarget {
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.addEventListener('peer:updated', this.onPeerChanged)
-    for (const job of await this.store.list()) {
-      if (!TERMINAL_JOB_STATES.includes(job.state)) this.drive(job.id)
-    }
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => {
+      const resumed = await this.onFresh(job.id, async fresh => this.resume(fresh)).catch((err) => {
+        log.error('could not record taking job %s up %e', job.id, err)
+        return true
+      })
+      if (resumed === true) this.drive(job.id)
+    }))
   }
 
   async stop (): Promise<void> {
@@ -173,6 +184,69 @@ export class Coordinator extends EventTarget {
     this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
     clearTimeout(this.probeTimer)
     for (const wake of this.wakers.values()) wake()
+    const open = (await this.store.list()).filter(job => !TERMINAL_JOB_STATES.includes(job.state))
+    await Promise.all(open.map(async job => this.onFresh(job.id, async fresh => this.noteCleanStop(fresh))))
+  }
+
+  /**
+   * Runs `act` on the job as stored now, again on a fresh read if a stage's step was written meanwhile (a
+   * result from this node's own work queue can land while it starts or stops). Nothing, if the job has ended.
+   */
+  private async onFresh<T> (id: string, act: (job: JobRecord) => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const job = await this.mustGet(id)
+      if (TERMINAL_JOB_STATES.includes(job.state)) return undefined
+      try {
+        return await act(job)
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= CONFLICT_ATTEMPTS) throw err
+      }
+    }
+  }
+
+  /**
+   * Records, before the job is driven again, that this start takes it up. A job this node died with twice
+   * (a crash, an out-of-memory kill, kill -9) while a stage of it was awarded or running, and no stage
+   * finished in between, fails here instead, saying why: what killed the node may be the job itself (its
+   * input served to the executor), and a node that took it up again would die on every start. A stage that
+   * only waited for a peer, or a result being pulled, counts no crash: a node killed often for other reasons
+   * (test/e2e/faults/crash-loop.test.ts) finds its jobs there, and must still finish them.
+   */
+  private async resume (job: JobRecord): Promise<boolean> {
+    const current = job.stages.find(stage => stage.state !== 'done')
+    // A print waiting for an operator runs nothing here.
+    if (current?.state === 'interrupted') return true
+    const stagesDone = job.stages.filter(stage => stage.state === 'done').length
+    const underWay = current?.state === 'awarded' || current?.state === 'running'
+    const crashed = job.resume?.stoppedCleanly !== true && underWay
+    const crashes = (job.resume?.stagesDone === stagesDone ? job.resume.crashes : 0) + (crashed ? 1 : 0)
+    if (crashes >= MAX_CRASHES) {
+      await this.failCrashed(job)
+      return false
+    }
+    await this.update(job, j => { j.resume = { stoppedCleanly: false, stagesDone, crashes } },
+      crashed ? [{ type: 'resumed', message: `resumed after this node stopped without shutting down (${crashes} of ${MAX_CRASHES}: at ${MAX_CRASHES} before a stage finishes, the job fails)` }] : [])
+    return true
+  }
+
+  private async failCrashed (job: JobRecord): Promise<void> {
+    const stage = job.stages.find(s => s.state !== 'done') as StageRecord
+    const where = `stage ${stage.index + 1} of ${job.stages.length} (${stage.kind}) was ${stage.state}${stage.peerName != null ? ` on ${stage.peerName}` : ''}`
+    const error = `the node crashed twice while running this job; not retrying it: both times ${where}. See this node's log for the cause, then submit the file again`
+    const failed = await this.update(job, j => {
+      j.state = 'failed'
+      j.error = error
+      // The executor's next renewal is then refused, and it stops.
+      for (const s of j.stages) if (!TERMINAL_STAGE_STATES.includes(s.state)) Object.assign(s, { state: 'failed', error: 'not finished: the requester crashed twice during the job' })
+    }, [{ type: 'failed', message: error }])
+    await this.notify(failed)
+  }
+
+  /** Marks an unfinished job as left by a clean stop, so the next start does not count a crash against it. */
+  private async noteCleanStop (job: JobRecord): Promise<void> {
+    if (job.resume?.stoppedCleanly === true) return
+    const resume = { stagesDone: 0, crashes: 0, ...job.resume, stoppedCleanly: true }
+    await this.store.update(job.id, job.rev, j => { j.resume = resume })
   }
 
   /** Wakes the stage that has waited longest for capacity, once the probe's delay has passed. */
@@ -218,9 +292,14 @@ export class Coordinator extends EventTarget {
   /**
    * Stores one job per file. Every file's pipeline is worked out, and every distinct file imported once (a few
    * at a time), before any job is written, so a batch with one bad file makes no jobs; the jobs start once all
-   * are stored.
+   * are stored. A retried request (the same request id) gets the jobs its earlier attempts stored and makes
+   * only the missing ones.
    */
   async submit (request: SubmitRequest): Promise<JobRecord[]> {
+    return await this.requests.run(request, async attempt => this.storeJobs(request, attempt))
+  }
+
+  private async storeJobs (request: SubmitRequest, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
     const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
     const importing = new Limit(IMPORTS_AT_ONCE)
     const imports = new Map<string, Promise<FileRef>>()
@@ -230,16 +309,18 @@ export class Coordinator extends EventTarget {
       imports.set(key, started)
       return started
     }
+    const allStored = earlier.size === request.files.length
     const [extra, inputs] = await Promise.all([
-      Promise.all(request.extra.map(async path => importOnce(path, true))),
-      Promise.all(request.files.map(async path => importOnce(path, false)))
+      Promise.all((allStored ? [] : request.extra).map(async path => importOnce(path, true))),
+      Promise.all(request.files.map(async (path, i) => earlier.has(i) ? undefined : importOnce(path, false)))
     ])
-    return this.createJobs(inputs, extra, pipelines, request.options)
+    return this.createJobs(inputs, extra, pipelines, request.options, { earlier, originOf })
   }
 
   /**
    * Stores one job per file that is already in this node's blob store (an HTTP upload streams there): nothing
-   * is read from a path. Names are display names only, refused when they could not be a plain file name.
+   * is read from a path. Names are display names only, refused when they could not be a plain file name. A
+   * request id makes it idempotent as submit() is: the request is known by the files' hashes and names.
    */
   async submitStored (request: StoredSubmitRequest): Promise<JobRecord[]> {
     const ref = async (file: StoredFile): Promise<FileRef> => {
@@ -248,14 +329,22 @@ export class Coordinator extends EventTarget {
       if (stat?.size !== file.size) throw new BlobNotFoundError(`cannot submit ${file.name}: its content is not in this node's blob store`)
       return { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
     }
-    const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
-    const inputs = await Promise.all(request.files.map(ref))
-    const extra = await Promise.all(request.extra.map(ref))
-    return this.createJobs(inputs, extra, pipelines, request.options)
+    const known = (files: StoredFile[]): string[] => files.map(f => `${f.hash}/${f.name}`)
+    const asRequest: SubmitRequest = { files: known(request.files), extra: known(request.extra), pipeline: request.pipeline, options: request.options, requestId: request.requestId }
+    return await this.requests.run(asRequest, async attempt => {
+      const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
+      const inputs = await Promise.all(request.files.map(async (file, i) => attempt.earlier.has(i) ? undefined : ref(file)))
+      const extra = await Promise.all(request.extra.map(ref))
+      return this.createJobs(inputs, extra, pipelines, request.options, attempt)
+    })
   }
 
-  private async createJobs (inputs: FileRef[], extra: FileRef[], pipelines: string[][], options: JobOptions): Promise<JobRecord[]> {
-    const written = await Promise.allSettled(inputs.map(async (input, i): Promise<JobRecord> => {
+  /** Writes the jobs of one submit, those an earlier attempt did not, then starts them all. */
+  private async createJobs (inputs: Array<FileRef | undefined>, extra: FileRef[], pipelines: string[][], options: JobOptions, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
+    const written = await Promise.allSettled(inputs.map(async (ref, i): Promise<JobRecord> => {
+      const stored = earlier.get(i)
+      if (stored != null) return await this.mustGet(stored)
+      const input = ref as FileRef
       const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
@@ -271,7 +360,7 @@ export class Coordinator extends EventTarget {
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }
-      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` })
+      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` }, originOf(i))
       return { ...job, rev: 1 }
     }))
     const jobs = written.flatMap(w => w.status === 'fulfilled' ? [w.value] : [])
@@ -304,7 +393,9 @@ export class Coordinator extends EventTarget {
     if (mustBePlain) checkFileName(name)
     try {
       const stored = await this.blobStore.importFile(path)
-      return { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      const ref: FileRef = { hash: stored.hash, size: stored.size, name, holders: [this.self] }
+      if (isGcode(name)) ref.gcode = await readGcodeFileFacts(path)
+      return ref
     } catch (err: any) {
       // In a batch, which file it was is half the message.
       throw new Error(`cannot submit ${path}: ${err.message}`, { cause: err })
@@ -349,12 +440,19 @@ export class Coordinator extends EventTarget {
       input: stage.input,
       extra: job.extra,
       params: new Map(Object.entries(job.options.params)),
-      profile: job.options.profile ?? '',
+      profile: job.options.profile ?? this.profileForPrint(job, stage),
       printer: job.options.printer ?? '',
       material: job.options.material ?? '',
       requester: this.self,
       requesterName: job.requesterName
     }
+  }
+
+  /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
+  private profileForPrint (job: JobRecord, stage: StageRecord): string {
+    if (stage.kind !== 'slice' || job.stages[stage.index + 1]?.kind !== 'print') return ''
+    const printers = [this.capabilities.local(), ...this.capabilities.peers().map(p => p.record)].flatMap(r => r.printers)
+    return profileForPrinters(printers, this.profiles())?.name ?? ''
   }
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
@@ -400,7 +498,16 @@ export class Coordinator extends EventTarget {
           }, [{ type: 'waiting', stage: stage.index, message: `waiting for a peer to take ${stage.kind}: ${why}` }])
           lastWhy = why
         }
-      } else if (++empty >= MAX_EMPTY_ROUNDS) {
+      } else if (++empty < MAX_EMPTY_ROUNDS) {
+        // Every peer refused for good (trust, material, no tool): the submitter reads why at once, while the
+        // stage asks again for a while in case a peer that would take it is still joining.
+        if (why !== lastWhy) {
+          current = await this.update(current, j => {
+            j.stages[stage.index].bids = [...j.stages[stage.index].bids.filter(b => b.attempt !== stage.attempt), ...bids]
+          }, [{ type: 'refused', stage: stage.index, message: `no peer takes ${stage.kind} yet: ${why}` }])
+          lastWhy = why
+        }
+      } else {
         await this.update(current, j => {
           const s = j.stages[stage.index]
           s.state = 'failed'
@@ -479,23 +586,34 @@ export class Coordinator extends EventTarget {
 
   private async offer (job: JobRecord, stage: StageRecord): Promise<void> {
     const peerId = stage.peerId as string
-    let reason: string
+    let response: MarketResponse
     try {
       // Small inputs held here travel inside the offer: the executor need not fetch them.
       const inline = peerId === this.self ? [] : await inlineFiles(this.blobStore, [stage.input, ...job.extra].filter(f => f != null))
-      const response = await this.channel.send(peerId, this.offerRequest(job, stage, inline))
-      if (response.status === MarketResponse.Status.OK) {
-        this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
-        await this.update(job, j => {
-          Object.assign(j.stages[stage.index], { state: 'running', startedAt: Date.now() })
-        }, [{ type: 'confirmed', stage: stage.index, peerId, message: `${stage.peerName} confirmed ${stage.kind}` }])
-        return
-      }
-      reason = `${stage.peerName} declined: ${response.message}`
+      response = await this.channel.send(peerId, this.offerRequest(job, stage, inline))
     } catch (err: any) {
-      reason = `${stage.peerName} unreachable: ${err.message}`
+      return await this.retry(job, stage, `${stage.peerName} unreachable: ${err.message}`)
     }
-    await this.retry(job, stage, reason)
+    if (response.status !== MarketResponse.Status.OK) return await this.declined(job, stage, response.message)
+    this.leases.set(`${job.id}:${stage.index}`, { until: Date.now() + this.config().market.leaseMs, started: false })
+    await this.update(job, j => {
+      Object.assign(j.stages[stage.index], { state: 'running', startedAt: Date.now() })
+    }, [{ type: 'confirmed', stage: stage.index, peerId, message: `${stage.peerName} confirmed ${stage.kind}` }])
+  }
+
+  /**
+   * The winner refused its award (its printer was taken meanwhile, its queue filled, or it made no such bid): its
+   * bid in the attempt becomes that refusal, which `meshnode job ID` lists, and the stage goes back to bidding.
+   */
+  private async declined (job: JobRecord, stage: StageRecord, message: string): Promise<void> {
+    const current = await this.update(job, j => {
+      const bids = j.stages[stage.index].bids
+      const bid = bids.find(b => b.attempt === stage.attempt && b.peerId === stage.peerId)
+      const refusal = { accept: false, reason: `declined the award: ${message}`, busy: true, etaMs: 0, cached: false }
+      if (bid != null) Object.assign(bid, refusal)
+      else bids.push({ attempt: stage.attempt, peerId: stage.peerId as string, peerName: stage.peerName ?? '', holdsInput: false, ...refusal })
+    }, [])
+    await this.retry(current, stage, `${stage.peerName} declined: ${message}`)
   }
 
   private async watch (job: JobRecord, stage: StageRecord): Promise<void> {
@@ -717,7 +835,8 @@ export class Coordinator extends EventTarget {
 
 /** What decides whether a peer can take a stage at all: peers busy for one market may be free for another. */
 function marketOf (spec: StageSpec): string {
-  return JSON.stringify([spec.kind, spec.printer, spec.material])
+  const gcode = spec.input?.gcode
+  return JSON.stringify([spec.kind, spec.printer, spec.material, gcode?.material, gcode?.nozzleMm, gcode?.extentXMm, gcode?.extentYMm, gcode?.extentZMm])
 }
 
 /**

@@ -1,5 +1,7 @@
 /** A job as its requester keeps it: the pipeline, every stage's award and outcome, and its history. */
 
+import type { GcodeFacts } from '../../protocols/market.js'
+
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
 
 export type StageState = 'pending' | 'bidding' | 'awarded' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -11,6 +13,8 @@ export interface FileRef {
   name: string
   /** Peer ids that hold the file and serve it. */
   holders: string[]
+  /** A G-code's needs, read once by the peer that made or submitted it: they travel to the printers' bids. */
+  gcode?: GcodeFacts
 }
 
 export interface BidRecord {
@@ -75,8 +79,19 @@ export interface JobRecord {
   /** Where the final output was written on the requester, once pulled. */
   result?: FileRef
   error?: string
+  /** How this node last took the job up: what stops a job that kills the node from doing so on every start. */
+  resume?: ResumeRecord
   /** Grows with every stored change: updates are conditional on it. */
   rev: number
+}
+
+export interface ResumeRecord {
+  /** Set when this node stopped cleanly while the job ran; a start that finds it unset follows a crash. */
+  stoppedCleanly: boolean
+  /** Stages done when the node last took the job up. */
+  stagesDone: number
+  /** Crashes of the node with a stage of the job under way, since the job last finished a stage. */
+  crashes: number
 }
 
 export interface JobEvent {

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises'
-import { ANY_PEER, type NodeConfig } from '../config/node-config.js'
+import { ANY_PEER, printTrust, type NodeConfig } from '../config/node-config.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../executors/executor.js'
 
@@ -40,17 +40,17 @@ export function hasTool (executors: () => Executor[], printers: () => string[]):
 }
 
 /**
- * Compute stages come from any mesh member by default; prints only from peers the config trusts. A trust list
+ * Compute stages come from any mesh member by default; prints from the peers `printTrust` names. A trust list
  * names peers by peer id, or by name as pinned to the peer id first seen with it.
  */
 export function trustsRequester (config: () => NodeConfig, self: string, pinnedPeer: (name: string) => string | undefined = () => undefined): SemanticStrategy {
   return (spec) => {
     if (spec.requester === self) return null
-    const trust = config().trust
-    const allowed = spec.kind === 'print' ? trust.print : trust.submit
+    const allowed = spec.kind === 'print' ? printTrust(config()) : config().trust.submit
     if (allowed.includes(ANY_PEER) || allowed.includes(spec.requester)) return null
     if (allowed.some(entry => pinnedPeer(entry) === spec.requester)) return null
-    return { reason: spec.kind === 'print' ? 'takes prints only from peers its config trusts' : 'does not take jobs from this peer' }
+    const who = spec.requesterName !== '' ? `${spec.requesterName} (${spec.requester})` : spec.requester
+    return { reason: spec.kind === 'print' ? `does not take prints from ${who} (see trust.print, --trust-print)` : `does not take jobs from ${who} (see trust.submit, --trust-submit)` }
   }
 }
 

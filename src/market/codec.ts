@@ -1,4 +1,5 @@
-import { GossipMessage, MarketRequest, MarketResponse } from '../../protocols/market.js'
+import { GossipMessage, MarketRequest, MarketResponse, type BlobRef } from '../../protocols/market.js'
+import { FACT_NAME, MAX_EXTENT_MM, NOZZLE_RANGE_MM, TEMPERATURE_RANGE_C } from '../printer/gcode-facts.js'
 import { MAX_INLINE_BYTES, MAX_INLINE_FILES, MAX_INLINE_TOTAL_BYTES, MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from './constants.js'
 
 export class MalformedMessageError extends Error {
@@ -43,6 +44,7 @@ export function decodeRequest (bytes: Uint8Array): MarketRequest {
   if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
   checkStage(msg.stage)
   if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')
+  if (msg.output != null) checkGcodeFacts(msg.output)
   let inlined = 0
   for (const file of msg.inline) {
     if (!HASH.test(file.hash)) throw new MalformedMessageError('inline file with an invalid hash')
@@ -62,5 +64,17 @@ function checkStage (stage: NonNullable<GossipMessage['announce']>): void {
   if (!KIND.test(stage.kind)) throw new MalformedMessageError('stage with an invalid kind')
   for (const ref of [stage.input, ...stage.extra]) {
     if (ref == null || !HASH.test(ref.hash)) throw new MalformedMessageError('stage input with an invalid hash')
+    checkGcodeFacts(ref)
   }
+}
+
+/** A printer acts on these: each is unknown (0, "") or within what a reader of a G-code could have found. */
+function checkGcodeFacts (ref: BlobRef): void {
+  const facts = ref.gcode
+  if (facts == null) return
+  const within = (value: number, [min, max]: readonly [number, number]): boolean => value === 0 || (Number.isFinite(value) && value >= min && value <= max)
+  const named = (value: string): boolean => value === '' || FACT_NAME.test(value)
+  const ok = within(facts.nozzleMm, NOZZLE_RANGE_MM) && within(facts.hotendC, TEMPERATURE_RANGE_C) && within(facts.bedC, TEMPERATURE_RANGE_C) &&
+    [facts.extentXMm, facts.extentYMm, facts.extentZMm].every(mm => within(mm, [0, MAX_EXTENT_MM])) && named(facts.material) && named(facts.printerModel)
+  if (!ok) throw new MalformedMessageError(`G-code facts of ${ref.name} out of range`)
 }

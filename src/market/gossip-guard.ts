@@ -2,6 +2,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
+import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
 import { decodeGossip } from './codec.js'
 import { JOBS_TOPIC } from './constants.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
@@ -49,11 +50,16 @@ export class GossipGuard {
       if (msg.type !== 'signed') throw new Error('unsigned capability announcement')
       await openRecord(msg.data, msg.from.toString())
     }))
+    validators.set(PRINTER_STATE_TOPIC, async (peer, msg) => this.judge(peer, () => {
+      if (msg.type !== 'signed') throw new Error('unsigned printer state')
+      decodePrinterState(msg.data)
+    }))
   }
 
   stop (): void {
     this.libp2p.services.pubsub.topicValidators.delete(JOBS_TOPIC)
     this.libp2p.services.pubsub.topicValidators.delete(CAPABILITY_TOPIC)
+    this.libp2p.services.pubsub.topicValidators.delete(PRINTER_STATE_TOPIC)
   }
 
   private async judge (peer: PeerId, check: () => void | Promise<void>): Promise<TopicValidatorResult> {

@@ -1,14 +1,17 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { LevelCheckpointJournal } from '../printer/checkpoint-journal.js'
+import { GcodePolicy } from '../printer/gcode-policy.js'
+import { screenGcodeFile } from '../printer/gcode-screen.js'
 import { PrinterController } from '../printer/printer-controller.js'
-import { printerRefusal } from '../printer/printer-refusal.js'
+import { PrinterLoads } from '../printer/printer-loads.js'
+import { printerRefusal, printRequirements, type PrintRequirements } from '../printer/printer-refusal.js'
 import type { Refusal } from './bid-strategies.js'
 import type { Printer } from '../../protocols/capability.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor, StageResult, StageRun } from '../executors/executor.js'
 import type { MeshDb } from '../node/open-db.js'
-import type { PrintEnd } from '../printer/printer-controller.js'
+import type { PrintEnd, PrinterLoad } from '../printer/printer-controller.js'
 import type { PrinterConfig } from '../printer/printer-config.js'
 
 export class PrintInterruptedError extends Error {
@@ -24,8 +27,19 @@ export class PrintInterruptedError extends Error {
  */
 export class PrintDesk {
   readonly controllers: PrinterController[]
+  /** Printer name -> the stage it is held for: see `reserve`. */
+  private readonly reservations = new Map<string, { stage: string, jobId: string, until: number }>()
+  private readonly self: string
+  private readonly loads: PrinterLoads
+  /** Each printer as its config file says, before any `load`. */
+  private readonly configured: Map<string, PrinterConfig>
+  private seq = 0
 
-  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void) {
+  /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
+  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
+    this.self = self
+    this.loads = new PrinterLoads(db)
+    this.configured = new Map(printers.map(p => [p.name, p]))
     const journal = new LevelCheckpointJournal(db.sublevel<string, any>('printer', { valueEncoding: 'json' }))
     this.controllers = printers.map(config => {
       const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
@@ -33,12 +47,23 @@ export class PrintDesk {
         : config
       const controller = new PrinterController({ config: withRecord, journal })
       controller.on('printer:state', onChange)
+      controller.on('printer:loaded', onChange)
       return controller
     })
   }
 
   async start (): Promise<void> {
+    for (const controller of this.controllers) {
+      const kept = await this.loads.read(this.configuredOf(controller))
+      if (kept !== undefined) controller.load(kept)
+    }
     await Promise.all(this.controllers.map(async c => c.start()))
+  }
+
+  /** An operator loaded a filament or fitted a nozzle: kept for restarts, and advertised at once. */
+  async load (controller: PrinterController, load: PrinterLoad): Promise<void> {
+    await this.loads.write(this.configuredOf(controller), load)
+    controller.load(load)
   }
 
   async stop (): Promise<void> {
@@ -51,21 +76,46 @@ export class PrintDesk {
 
   /**
    * Null when some printer here can take the print now; otherwise why not. A printer that matches but is busy,
-   * offline or holds a part refuses for now: the stage waits for it. When none matches, the reason is the first
-   * printer's make-up (material, nozzle, build volume): clearing its bed would not make it take the job.
+   * offline, holds a part or is reserved for another stage refuses for now: the stage waits for it. When none
+   * matches, the reason names every printer's make-up that does not fit (material, nozzle, build volume):
+   * clearing a bed would not make it take the job.
    */
   refusal (spec: StageSpec): Refusal | null {
     const candidates = this.candidates(spec)
     if (candidates.length === 0) return { reason: spec.printer !== '' ? `has no printer named ${spec.printer}` : 'has no printer' }
-    if (candidates.some(c => c.refusal(needs(spec)) == null)) return null
+    if (candidates.some(c => this.available(c, spec))) return null
     const matching = candidates.find(c => printerRefusal(c.config, needs(spec)) == null)
-    if (matching != null) return { reason: matching.refusal(needs(spec)) as string, busy: true }
-    return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
+    if (matching != null) return { reason: matching.refusal(needs(spec)) ?? this.reservedRefusal(matching), busy: true }
+    if (candidates.length === 1) return { reason: printerRefusal(candidates[0].config, needs(spec)) as string }
+    return { reason: candidates.map(c => `${c.config.name}: ${printerRefusal(c.config, needs(spec)) as string}`).join('; ') }
   }
 
+  /**
+   * Holds a printer for the stage until `release`, or until `until` (ms since the epoch): from its bid for the bid
+   * window, from its award until it ends. Two prints bid for or awarded to one printer at once were both taken,
+   * and the second failed at the printer. Asked again for a stage that holds one, it keeps it, for the longer of
+   * the two terms; null once held.
+   */
+  reserve (spec: StageSpec, until = Infinity): Refusal | null {
+    const held = this.held(spec) ?? this.candidates(spec).find(c => this.available(c, spec))
+    if (held == null) return this.refusal(spec) ?? { reason: 'has no printer for this print', busy: true }
+    const kept = this.reservations.get(held.config.name)
+    const longest = kept?.stage === stageKey(spec) ? Math.max(kept.until, until) : until
+    this.reservations.set(held.config.name, { stage: stageKey(spec), jobId: spec.jobId, until: longest })
+    return null
+  }
+
+  /** Lets go of the printer the stage holds, if any. */
+  release (spec: Pick<StageSpec, 'jobId' | 'index'>): void {
+    const key = stageKey(spec)
+    for (const [name, reservation] of this.reservations) if (reservation.stage === key) this.reservations.delete(name)
+  }
+
+  /** The printer the stage holds, or else one that could take it now. */
   executorFor (spec: StageSpec): Executor | undefined {
-    const controller = this.candidates(spec).find(c => c.refusal(needs(spec)) == null)
-    return controller == null ? undefined : printExecutor(controller, spec.jobId)
+    const controller = this.held(spec) ?? this.candidates(spec).find(c => this.available(c, spec))
+    if (controller == null) return undefined
+    return printExecutor(controller, spec.jobId, spec.requester === this.self ? null : new GcodePolicy(controller.config.gcodePolicy))
   }
 
   records (): Printer[] {
@@ -82,22 +132,59 @@ export class PrintDesk {
         currentJob: s.currentJob ?? '',
         progress: s.progress ?? 0,
         hotendC: s.temperatures.T?.actual ?? 0,
-        bedC: s.temperatures.B?.actual ?? 0
+        bedC: s.temperatures.B?.actual ?? 0,
+        stateSeq: this.stamp()
       }
     })
+  }
+
+  /**
+   * Orders every snapshot of these printers, whether it goes out as an event or in the capability record.
+   * Seeded from the clock, so the seqs of a restarted node carry on above those of its last run.
+   */
+  private stamp (): number {
+    this.seq = Math.max(this.seq + 1, Date.now())
+    return this.seq
+  }
+
+  private configuredOf (controller: PrinterController): PrinterConfig {
+    return this.configured.get(controller.config.name) ?? controller.config
   }
 
   private candidates (spec: StageSpec): PrinterController[] {
     return this.controllers.filter(c => spec.printer === '' || c.config.name === spec.printer)
   }
+
+  private held (spec: StageSpec): PrinterController | undefined {
+    const key = stageKey(spec)
+    return this.candidates(spec).find(c => this.reservations.get(c.config.name)?.stage === key)
+  }
+
+  /** Ready for the print, and held for no other stage. */
+  private available (controller: PrinterController, spec: StageSpec): boolean {
+    if (controller.refusal(needs(spec)) != null) return false
+    const reservation = this.reservations.get(controller.config.name)
+    return reservation == null || reservation.stage === stageKey(spec) || reservation.until < Date.now()
+  }
+
+  private reservedRefusal (controller: PrinterController): string {
+    return `printer ${controller.config.name} is reserved for job ${this.reservations.get(controller.config.name)?.jobId ?? '?'}`
+  }
 }
 
-function needs (spec: StageSpec): { material?: string } {
-  return spec.material !== '' ? { material: spec.material } : {}
+function stageKey (spec: Pick<StageSpec, 'jobId' | 'index'>): string {
+  return `${spec.jobId}:${spec.index}`
 }
 
-/** The print stage: stream the G-code, and report how the print went as the stage's output. */
-function printExecutor (controller: PrinterController, jobId: string): Executor {
+function needs (spec: StageSpec): PrintRequirements {
+  return printRequirements(spec.material, spec.input?.gcode)
+}
+
+/**
+ * The print stage: screen the G-code against `policy` (null: a print of this node's own), stream it, and
+ * report how the print went as the stage's output.
+ */
+function printExecutor (controller: PrinterController, jobId: string, policy: GcodePolicy | null): Executor {
   const name = controller.config.name
   return {
     tool: { stage: 'print', name: `printer ${name}`, version: controller.config.port === 'virtual' ? 'virtual' : controller.config.port, embedded: controller.config.port === 'virtual' },
@@ -110,6 +197,7 @@ function printExecutor (controller: PrinterController, jobId: string): Executor 
       run.signal.addEventListener('abort', onAbort)
       let end: PrintEnd
       try {
+        if (policy != null) await screenGcodeFile(run.input.path, policy, name)
         end = await controller.print(jobId, run.input.path)
       } finally {
         controller.off('printer:progress', onProgress)

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { StageSpec } from '../../protocols/market.js'
+import type { GcodeFacts, StageSpec } from '../../protocols/market.js'
 import type { ToolInfo } from '../executors/executor.js'
 import { nameAfter, suffixAfter } from '../jobs/file-names.js'
 import type { FileRef } from '../jobs/job.js'
@@ -17,6 +17,7 @@ interface CacheEntry {
   hash: string
   size: number
   suffix: string
+  gcode?: GcodeFacts
 }
 
 /**
@@ -38,12 +39,14 @@ export class StageCache {
     const hit = await this.entries.get(cacheKey(spec, tool))
     // An entry stored before entries kept a suffix (it held the first job's whole name) is a miss, replaced by the next run.
     if (hit === undefined || typeof hit.suffix !== 'string' || !(await this.store.has(hit.hash))) return undefined
-    return { hash: hit.hash, size: hit.size, name: nameAfter(spec.input.name, hit.suffix), holders: [] }
+    const ref: FileRef = { hash: hit.hash, size: hit.size, name: nameAfter(spec.input.name, hit.suffix), holders: [] }
+    if (hit.gcode != null) ref.gcode = hit.gcode
+    return ref
   }
 
   async remember (spec: StageSpec, tool: ToolInfo, output: FileRef): Promise<void> {
     if (!DETERMINISTIC.has(spec.kind) || spec.input == null) return
-    await this.entries.put(cacheKey(spec, tool), { hash: output.hash, size: output.size, suffix: suffixAfter(spec.input.name, output.name) })
+    await this.entries.put(cacheKey(spec, tool), { hash: output.hash, size: output.size, suffix: suffixAfter(spec.input.name, output.name), gcode: output.gcode })
   }
 }
 

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { checkFileName, outputName, safeExtension } from '../jobs/file-names.js'
+import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import type { BlobRef, StageSpec } from '../../protocols/market.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -26,6 +27,7 @@ export interface StageRunInit {
   store: BlobStore
   self: string
   timeoutMs: number
+  limits: StageRun['limits']
   signal: AbortSignal
   /** Called as the inputs are fetched; the tool starts once both are done, and not if it throws. */
   beforeRun?: () => Promise<void>
@@ -75,15 +77,16 @@ export async function runStage (init: StageRunInit): Promise<StageOutcome> {
       profile: spec.profile === '' ? undefined : spec.profile,
       signal: init.signal,
       timeoutMs: init.timeoutMs,
+      limits: init.limits,
       onLog: init.onLog,
       onProgress: init.onProgress,
       onSpawn: init.onSpawn
     }))
     const stored = await store.importFile(result.outputPath)
-    return {
-      output: { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] },
-      command: result.command
-    }
+    const output: FileRef = { hash: stored.hash, size: stored.size, name: outputName(input.name, result.outputName), holders: [init.self] }
+    // Read here, once, while the file is at hand: the printers bid on what the G-code needs.
+    if (isGcode(output.name)) output.gcode = await readGcodeFileFacts(result.outputPath)
+    return { output, command: result.command }
   } finally {
     await dropToolFiles(init.workDir, [inputName, ...extraFiles.map(f => f.name)])
   }

@@ -2,7 +2,7 @@ import { lstat, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
-import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
+import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type Refusal, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
 import type { Answer, DirectChannel } from './direct.js'
@@ -11,7 +11,7 @@ import { endLeftoverTools, type ToolStamp } from '../executors/tool-process.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
-import type { NodeConfig } from '../config/node-config.js'
+import { toolLimits, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import type { FileRef } from '../jobs/job.js'
 import type { MeshDb } from '../node/open-db.js'
@@ -19,12 +19,19 @@ import { Limit } from '../jobs/limit.js'
 import { RecentMap } from '../store/recent-map.js'
 
 const log = logger('meshnode:market:work')
-const STAGE_TIMEOUT_MS = 30 * 60_000
 /** Reported awards remembered, to answer an offer repeated after its result was taken. */
 const REPORTED_MEMORY = 4096
 /** How long a stopping node waits for its stages to end: those whose tool has ended keep the output and write it down. */
 const STOP_WAIT_MS = 15_000
-const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError'])
+const INPUT_ERRORS = new Set(['ToolFailedError', 'ScadParameterError', 'UnsafeDesignError', 'UnsafeFileNameError', 'UnknownProfileError', 'UnsupportedInputError', 'GcodeRefusedError'])
+/** Errors a tool throws before it does anything: the stage did not start, though its tool slot was taken. */
+const NOT_STARTED_ERRORS = new Set(['PrinterNotReadyError'])
+/**
+ * How long an accepting bid answers an award. It counts as queued work for two bid windows only, but the award
+ * comes after the requester's window (up to a minute) and its own writes, and an award that answers no bid of
+ * this node is refused.
+ */
+const BID_ANSWERS_MS = 90_000
 /** What this node names the entries of <dataDir>/work: a stage's folder, a resumed print's report. */
 const WORK_ENTRY = /^[A-Za-z0-9-]{1,64}-(\d+-\d+|resumed-report\.json)$/
 
@@ -41,6 +48,7 @@ interface WorkRecord {
   command?: string[]
   tool?: string
   cached?: boolean
+  /** The tool began its work: a print that started and did not finish waits for an operator. */
   started?: boolean
   retryable?: boolean
   /** The requester wants the output itself (the last stage): it goes inline in the result if small. */
@@ -58,6 +66,12 @@ export interface WorkQueueInit {
   /** The executor this node would use for a stage, or undefined when it has none. */
   executorFor(spec: StageSpec): Executor | undefined
   semantic: SemanticStrategy[]
+  /**
+   * Holds what a stage needs to itself (a printer) until `until` (ms since the epoch, Infinity by default) or
+   * `release`: null once held, or why not. A bid holds it for the bid window, an award until the stage ends.
+   */
+  reserve(spec: StageSpec, until?: number): Refusal | null
+  release(spec: Pick<StageSpec, 'jobId' | 'index'>): void
 }
 
 interface Running {
@@ -104,8 +118,8 @@ export class WorkQueue {
   /** The work folders of the stages this node holds (queued, running, or an interrupted print): all others go. */
   private readonly folders = new Set<string>()
   private stopped = false
-  /** Accepting bids not yet awarded or lost, by stage, with when they were made and to whom. */
-  private readonly bidsOut = new Map<string, { at: number, requester: string }>()
+  /** Accepting bids not yet awarded or lost, by stage, with when they were made, to whom, and for which attempt. */
+  private readonly bidsOut = new Map<string, { at: number, requester: string, attempt: number }>()
   /**
    * Awards whose result the requester has taken (key -> token), the latest REPORTED_MEMORY of them. Their work
    * records are gone, so without this an offer repeated while the result was on its way (the requester asks
@@ -191,33 +205,56 @@ export class WorkQueue {
   /** The semantic strategies first, then the resource ones; a cached identical run bids to finish at once. */
   async bid (spec: StageSpec): Promise<Bid> {
     const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: this.init.selfName, holdsInput: false, cached: false, etaMs: 0, etaKnown: false, busy: false }
-    const refusal = firstRefusal(this.init.semantic, spec)
-    if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy === true }
-    const executor = this.init.executorFor(spec)
-    if (executor == null) return { ...base, accept: false, reason: `has no tool for ${spec.kind}` }
-    const { market } = this.init.config()
-    const load = this.load()
-    const atSize = this.history.typicalAtSize(spec.kind, spec.input?.size ?? 0)
-    const verdict = resourceVerdict({ ...load, queued: load.queued + this.promised(spec) }, market.maxConcurrent, atSize ?? this.history.typicalMs(spec.kind))
-    if (!verdict.accept) return { ...base, accept: false, reason: verdict.reason, busy: true }
-    // Promised before the checks below wait on the thread pool: bids for a burst of announcements are made side
-    // by side, and each would otherwise still see the queue as it was before any of them (a peer that queues 4
-    // stages took 24).
     const key = `${spec.jobId}:${spec.index}`
-    this.bidsOut.set(key, { at: Date.now(), requester: spec.requester })
+    const admitted = this.admit(spec, key)
+    if ('reason' in admitted) return { ...base, accept: false, reason: admitted.reason, busy: admitted.busy === true }
+    // Promised before the checks below wait on the thread pool: bids for a burst of announcements are made side
+    // by side, and each would otherwise still see the queue (and the printer) as it was before any of them (a
+    // peer that queues 4 stages took 24).
+    this.bidsOut.set(key, { at: Date.now(), requester: spec.requester, attempt: spec.attempt })
+    this.init.reserve(spec, Date.now() + 2 * this.init.config().market.bidWindowMs)
     // Asked together: each is a trip to the thread pool, and the requester waits for this answer.
-    const [free, cached, holdsInput] = await Promise.all([
-      // A file system that cannot say how full it is must not stop the node from working.
-      freeDiskBytes(this.init.dataDir).catch((err: Error) => { log('reading the free space of %s failed %e', this.init.dataDir, err); return Infinity }),
-      this.cache.lookup(spec, executor.tool).then(hit => hit != null),
+    const [lowDisk, cached, holdsInput] = await Promise.all([
+      this.diskRefusal(spec),
+      this.cache.lookup(spec, admitted.executor.tool).then(hit => hit != null),
       spec.input != null ? this.store.has(spec.input.hash) : false
     ])
-    const lowDisk = diskRefusal(free, market.minFreeDiskBytes, spec.input?.size ?? 0)
     if (lowDisk != null) {
-      this.bidsOut.delete(key)
+      this.dropBid(key, spec)
       return { ...base, accept: false, reason: lowDisk.reason, busy: true }
     }
-    return { ...base, accept: true, reason: `${executor.tool.name} ${executor.tool.version}`, etaMs: cached ? 0 : verdict.etaMs, etaKnown: !cached && atSize != null, holdsInput, cached }
+    return { ...base, accept: true, reason: `${admitted.executor.tool.name} ${admitted.executor.tool.version}`, etaMs: cached ? 0 : admitted.etaMs, etaKnown: !cached && admitted.etaKnown, holdsInput, cached }
+  }
+
+  /**
+   * What a bid and an award must both pass, so that neither door lets in what the other would not: the semantic
+   * strategies (trust, tool, printer), a tool to run it, and the queue cap counting the bids still open. A stage
+   * held here already takes no more room when it is awarded again.
+   */
+  private admit (spec: StageSpec, key: string): Refusal | { executor: Executor, etaMs: number, etaKnown: boolean } {
+    const refusal = firstRefusal(this.init.semantic, spec)
+    if (refusal != null) return refusal
+    const executor = this.init.executorFor(spec)
+    if (executor == null) return { reason: `has no tool for ${spec.kind}` }
+    const load = this.load()
+    const queued = Math.max(0, load.queued - (this.held.has(key) ? 1 : 0)) + this.promised(spec)
+    const atSize = this.history.typicalAtSize(spec.kind, spec.input?.size ?? 0)
+    const verdict = resourceVerdict({ ...load, queued }, this.init.config().market.maxConcurrent, atSize ?? this.history.typicalMs(spec.kind))
+    if (!verdict.accept) return { reason: verdict.reason, busy: true }
+    return { executor, etaMs: verdict.etaMs, etaKnown: atSize != null }
+  }
+
+  /** The disk check of `admit`, apart because it waits on the thread pool. */
+  private async diskRefusal (spec: StageSpec): Promise<Refusal | null> {
+    // A file system that cannot say how full it is must not stop the node from working.
+    const free = await freeDiskBytes(this.init.dataDir).catch((err: Error) => { log('reading the free space of %s failed %e', this.init.dataDir, err); return Infinity })
+    return diskRefusal(free, this.init.config().market.minFreeDiskBytes, spec.input?.size ?? 0)
+  }
+
+  /** A bid that no longer stands: it stops counting as queued work, and lets go of what it held, unless the stage is held here. */
+  private dropBid (key: string, spec: Pick<StageSpec, 'jobId' | 'index'>): void {
+    this.bidsOut.delete(key)
+    if (!this.held.has(key)) this.init.release(spec)
   }
 
   /**
@@ -227,7 +264,7 @@ export class WorkQueue {
    */
   settleBid (award: Pick<Award, 'jobId' | 'index' | 'winner'>, from: string): void {
     const key = `${award.jobId}:${award.index}`
-    if (award.winner !== this.init.self && this.bidsOut.get(key)?.requester === from) this.bidsOut.delete(key)
+    if (award.winner !== this.init.self && this.bidsOut.get(key)?.requester === from) this.dropBid(key, award)
   }
 
   /**
@@ -235,9 +272,14 @@ export class WorkQueue {
    * without this each would see itself idle and accept them all.
    */
   private promised (spec: StageSpec): number {
-    const since = Date.now() - 2 * this.init.config().market.bidWindowMs
-    for (const [key, bid] of this.bidsOut) if (bid.at < since) this.bidsOut.delete(key)
-    return [...this.bidsOut.keys()].filter(key => key !== `${spec.jobId}:${spec.index}`).length
+    const now = Date.now()
+    const since = now - 2 * this.init.config().market.bidWindowMs
+    let open = 0
+    for (const [key, bid] of this.bidsOut) {
+      if (bid.at < now - BID_ANSWERS_MS) this.bidsOut.delete(key)
+      else if (bid.at >= since && key !== `${spec.jobId}:${spec.index}`) open++
+    }
+    return open
   }
 
   /**
@@ -250,14 +292,24 @@ export class WorkQueue {
     try {
       return await this.takeOffer(request, from, spec, key)
     } finally {
-      if (this.bidsOut.get(key)?.requester === from) this.bidsOut.delete(key)
+      if (this.bidsOut.get(key)?.requester === from) this.dropBid(key, spec)
     }
   }
 
+  /**
+   * An award passes the admission a bid passes, and answers a bid of this node to that requester (or supersedes
+   * an award of the stage it holds here): a mesh member that offers work it never announced is refused before
+   * anything is read or written, and a flood of offers queues nothing.
+   */
   private async takeOffer (request: MarketRequest, from: string, spec: StageSpec, key: string): Promise<Answer> {
     if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester can award its stages' }
     if (this.reported.get(key) === request.token) return { status: MarketResponse.Status.OK, message: 'already finished and reported' }
+    const bid = this.bidsOut.get(key)
+    if (!(bid?.requester === from && bid.attempt === spec.attempt) && !this.newest.has(key)) {
+      return { status: MarketResponse.Status.FORBIDDEN, message: `no bid of ${this.init.selfName} answers this award (attempt ${spec.attempt})` }
+    }
     const existing = await this.work.get(key)
+    if (existing != null && existing.spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'the stage is another requester\'s' }
     if (existing != null && existing.token === request.token) {
       // The requester asks again when renewals were late: say whether this award is still being worked on.
       return existing.state === 'revoked'
@@ -265,9 +317,9 @@ export class WorkQueue {
         : { status: MarketResponse.Status.OK, message: 'already accepted' }
     }
     if (existing != null && existing.token > request.token) return { status: MarketResponse.Status.REVOKED, message: 'a newer award exists' }
-    const refusal = firstRefusal(this.init.semantic, spec)
+    const admitted = this.admit(spec, key)
+    const refusal = 'reason' in admitted ? admitted : await this.diskRefusal(spec) ?? this.init.reserve(spec)
     if (refusal != null) return { status: MarketResponse.Status.DECLINED, message: refusal.reason }
-    if (this.init.executorFor(spec) == null) return { status: MarketResponse.Status.DECLINED, message: `has no tool for ${spec.kind}` }
     const superseded = this.held.get(key)
     superseded?.running.abort.abort(new Error('superseded by a newer award'))
     if (superseded != null) this.release(key, superseded.running)
@@ -317,6 +369,9 @@ export class WorkQueue {
     try {
       // Revoked (or superseded) while it waited in the queue.
       running.abort.signal.throwIfAborted()
+      // Held since the award; asked again for a stage taken back in after a restart.
+      const taken = this.init.reserve(spec)
+      if (taken != null) throw new Error(taken.reason)
       const executor = this.init.executorFor(spec)
       if (executor == null) throw new Error(`this node no longer has a tool for ${spec.kind}`)
       record.tool = `${executor.tool.name} ${executor.tool.version}`
@@ -331,7 +386,8 @@ export class WorkQueue {
           blobs: this.blobs,
           store: this.store,
           self: this.init.self,
-          timeoutMs: STAGE_TIMEOUT_MS,
+          timeoutMs: this.init.config().market.toolTimeoutSec * 1000,
+          limits: toolLimits(this.init.config()),
           signal: running.abort.signal,
           // An offer whose answer was lost (a cut link) is awarded again elsewhere; the tool must not run here too.
           beforeRun: async () => this.held.get(record.key)?.lease.confirm(),
@@ -341,6 +397,7 @@ export class WorkQueue {
           inToolSlot: async (tool) => this.toolSlots.run(async () => {
             running.abort.signal.throwIfAborted()
             running.started = true
+            record.started = true
             record.state = 'running'
             await Promise.all([this.save(record), spec.kind === 'print' ? this.held.get(record.key)?.lease.confirm() : undefined])
             const result = await tool()
@@ -360,15 +417,23 @@ export class WorkQueue {
       }
     } catch (err: any) {
       const revoked = running.abort.signal.aborted
+      // A printer that refused the print had printed nothing: the stage goes back to bidding, not to an operator.
+      const started = record.started === true && !NOT_STARTED_ERRORS.has(err.name)
+      // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
+      const retryable = !INPUT_ERRORS.has(err.name)
+      // The requester takes any print that started and may be retried as interrupted (half a part is on the bed),
+      // so this node must hold it as interrupted too, or the operator's resume and abandon find nothing to act on.
+      const interrupted = err.name === 'PrintInterruptedError' || (spec.kind === 'print' && started && retryable && !String(err.message).includes('cancelled'))
       Object.assign(record, {
-        state: revoked ? 'revoked' : err.name === 'PrintInterruptedError' ? 'interrupted' : 'failed',
+        state: revoked ? 'revoked' : interrupted ? 'interrupted' : 'failed',
+        started,
         error: revoked ? String(running.abort.signal.reason?.message ?? 'revoked') : err.message,
-        // A tool that rejects its input would reject it anywhere; anything else may succeed on another attempt.
-        retryable: !INPUT_ERRORS.has(err.name)
+        retryable
       })
     } finally {
       record.tools = undefined
       this.release(record.key, running)
+      if (!this.held.has(record.key)) this.init.release(spec)
       if (this.running.get(record.key) === running) this.running.delete(record.key)
       this.pump()
     }
@@ -534,7 +599,7 @@ export class WorkQueue {
           command: record.command ?? [],
           cached: record.cached ?? false,
           tool: record.tool ?? '',
-          started: true,
+          started: record.started === true || record.state === 'interrupted',
           retryable: record.retryable ?? true,
           inline,
           wantOutput: false

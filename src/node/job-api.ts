@@ -1,5 +1,6 @@
 import { basename, isAbsolute } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { checkRequestId } from '../api/request-id.js'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
 import { checkNotifyUrl } from '../jobs/notify.js'
 import { BUILT_IN_STAGES, checkStages, fileStage, pipelineFor, type StageDirectory } from '../jobs/pipeline.js'
@@ -37,7 +38,9 @@ export function registerJobApi (node: MeshNode): void {
     checkPipelines(files, params.pipeline)
     const options = params.options ?? {}
     if (options.notify != null) checkNotifyUrl(options.notify)
-    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify } })
+    // The same id on a retry gets the jobs the first attempt stored, not new ones (see SubmitRequest.requestId).
+    const requestId = checkRequestId(params.requestId)
+    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify }, requestId })
   })
 
   api.register('watch', async (params, ctx) => {

@@ -3,7 +3,6 @@ import { gossipsub } from '@libp2p/gossipsub'
 import { createTopicScoreParams } from '@libp2p/gossipsub/score'
 import { identify } from '@libp2p/identify'
 import { mdns } from '@libp2p/mdns'
-import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
@@ -12,8 +11,10 @@ import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { JOBS_TOPIC } from '../market/constants.js'
+import { PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
 import { fastMessageId } from './fast-message-id.js'
 import { heartbeat, type Heartbeat } from './heartbeat.js'
+import { meshKeyProtector } from './mesh-key-protector.js'
 import { noiseCrypto } from './noise-crypto.js'
 import { quietDiscovery } from './quiet-discovery.js'
 
@@ -44,7 +45,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
     transports: [tcp()],
     connectionEncrypters: [noise({ crypto: noiseCrypto() })],
     streamMuxers: [yamux()],
-    connectionProtector: init.meshKey != null ? preSharedKey({ psk: init.meshKey }) : undefined,
+    connectionProtector: init.meshKey != null ? meshKeyProtector({ psk: init.meshKey }) : undefined,
     peerDiscovery: init.mdns.enabled ? [quietDiscovery(mdns({ interval: init.mdns.intervalMs }))] : [],
     // The heartbeat service does its job (a cut link drops within 10 s) on a kept stream, for a tenth of the CPU.
     connectionMonitor: { enabled: false },
@@ -67,7 +68,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
         Dhi: 3,
         Dout: 0,
         // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
-        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic() } },
+        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic(), [PRINTER_STATE_TOPIC]: guardedTopic() } },
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
       })
     }

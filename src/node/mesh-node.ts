@@ -7,6 +7,7 @@ import { MethodTable } from '../api/method-table.js'
 import { METHODS } from '../api/methods.js'
 import { CapabilityService } from '../capabilities/capability-service.js'
 import { ToolDetection, type ToolProbeReport } from '../capabilities/tools.js'
+import { loadProfiles } from '../executors/profiles.js'
 import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../jobs/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
@@ -14,6 +15,7 @@ import { DirectChannel } from '../market/direct.js'
 import { GossipGuard } from '../market/gossip-guard.js'
 import { NamePins } from '../market/name-pins.js'
 import { PrintDesk } from '../market/print-desk.js'
+import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
@@ -24,10 +26,12 @@ import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
 import { explainListenFailure } from './listen-failure.js'
 import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
-import { readMeshKey } from './mesh-key.js'
+import { meshKeyFor, type MeshKey } from './mesh-key.js'
+import { Invites } from '../net/invites.js'
+import { registerInviteApi } from './invite-api.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
-import type { NodeConfig } from '../config/node-config.js'
+import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 
 const log = logger('meshnode:node')
@@ -51,6 +55,9 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The mesh key this peer runs with; undefined in an open mesh. */
+  meshKey: MeshKey | undefined
+  invites: Invites
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -66,12 +73,12 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
   }
   try {
     const privateKey = await loadOrCreatePeerKey(config.dataDir)
-    const meshKey = config.meshKeyFile != null ? await readMeshKey(config.meshKeyFile) : undefined
+    const meshKey = await meshKeyFor(config)
     // Tools are probed while libp2p starts; a failed start waits for the probes before it removes a new data dir.
-    const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json') })
+    const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json'), offered: stage => isOffered(config, stage) })
     const probed = detecting.then(() => {}, () => {})
     cleanup.push(async () => probed)
-    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey })
+    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key })
     cleanup.push(async () => libp2p.stop())
     let tools = await detecting
     cleanup.push(() => { tools.stop() })
@@ -86,7 +93,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
     const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
-    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh)
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
@@ -108,10 +115,13 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     capabilities.addEventListener('peer:joined', (evt) => {
       const { name, peerId } = (evt as CustomEvent<{ name: string, peerId: string }>).detail
       const trust = current.trust
-      if ([...trust.submit, ...trust.print, ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
+      if ([...trust.submit, ...printTrust(current), ...trust.admin].includes(name)) pins.sighted(name, peerId).catch(err => log.error('pinning %s failed %e', name, err))
     })
     await printers.start()
     cleanup.push(async () => printers.stop())
+    const printerStates = new PrinterStatePublisher(libp2p, { snapshots: () => printers.records() })
+    printerStates.start()
+    cleanup.push(() => { printerStates.stop() })
 
     const blobStore = await BlobStore.open(join(config.dataDir, 'blobs'), { maxBlobBytes: config.blobs.maxBlobBytes })
     const blobs = new BlobService(libp2p, { store: blobStore })
@@ -127,6 +137,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       dataDir: config.dataDir,
       config: () => current,
       executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
+      reserve: (spec, until) => spec.kind === 'print' ? printers.reserve(spec, until) : null,
+      release: (spec) => { printers.release(spec) },
       semantic: [
         offersStage(() => current),
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
@@ -138,11 +150,17 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const workQueue = work
     cleanup.push(async () => workQueue.stop())
     const jobStore = new LevelJobStore(db)
-    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work }, () => current)
+    // The requester's own profiles name the ones a job with none is sliced with: the bundled ones are every peer's.
+    const profiles = (await loadProfiles(config.tools.profileDirs)).all()
+    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
+
+    const invites = new Invites({ db, meshKey: meshKey?.key, addresses: () => libp2p.getMultiaddrs(), listen: config.listen })
+    await invites.start()
+    cleanup.push(async () => invites.stop())
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
@@ -160,12 +178,14 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       jobs,
       jobStore,
       printers,
+      meshKey,
+      invites,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
           current = next
           tools.stop()
-          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json') })
+          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
           executors = tools.executors()
           tools.retryFailed(toolFound)
           node.config = next
@@ -177,6 +197,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerNodeApi(node)
     registerJobApi(node)
     registerPrinterApi(node)
+    registerInviteApi(node)
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,
@@ -211,7 +232,7 @@ function registerNodeApi (node: MeshNode): void {
       offers: record.offers,
       tools: record.tools,
       toolProbes: node.toolProbes(),
-      printers: record.printers,
+      printers: node.printers.records(),
       uptimeMs: Date.now() - node.startedAt,
       load: loadavg()[0] / availableParallelism(),
       peers: node.capabilities.peers().length

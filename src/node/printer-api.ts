@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { parsePrinterLoad } from '../printer/printer-loads.js'
 import type { MeshNode } from './mesh-node.js'
 
 class NoSuchPrinterError extends Error {
@@ -27,6 +28,11 @@ export function registerPrinterApi (node: MeshNode): void {
 
   api.register('printer.clear', async (params) => {
     await printer(params.name).clearBed()
+    return printer(params.name).status()
+  })
+
+  api.register('printer.load', async (params) => {
+    await printers.load(printer(params.name), parsePrinterLoad(params.material, params.nozzleMm))
     return printer(params.name).status()
   })
 

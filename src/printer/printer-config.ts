@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config-error.js'
 import { expectObject, join, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from '../config/fields.js'
+import { parseGcodePolicy, type GcodePolicyConfig } from './gcode-policy.js'
 import { parseFaultSpec, FaultSpecError, type VirtualFault } from './virtual/fault-spec.js'
 
 /** Options of the in-process virtual printer behind port "virtual". */
@@ -25,13 +26,15 @@ export interface PrinterConfig {
   parkGcode?: string[]
   resumeGcode?: string[]
   cancelGcode?: string[]
+  /** What prints from other peers may not carry, beyond or short of the default deny-list. */
+  gcodePolicy?: GcodePolicyConfig
   virtual?: VirtualPrinterConfig
 }
 
 export const BAUD_RATES = [9600, 19200, 38400, 57600, 115200, 230400, 250000, 460800, 500000, 921600, 1000000] as const
 
-const FIELDS = ['name', 'port', 'baud', 'bed', 'nozzleMm', 'material', 'bedClearsItself', 'parkGcode', 'resumeGcode', 'cancelGcode', 'virtual']
-const PRINTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+const FIELDS = ['name', 'port', 'baud', 'bed', 'nozzleMm', 'material', 'bedClearsItself', 'parkGcode', 'resumeGcode', 'cancelGcode', 'gcodePolicy', 'virtual']
+export const PRINTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 /** Defaults for what the `--printer NAME=PATH[:BAUD]` flag cannot say. */
 const FLAG_DEFAULTS = { bed: { x: 220, y: 220, z: 250 }, nozzleMm: 0.4, material: 'PLA' }
@@ -53,6 +56,7 @@ export function parsePrinterConfig (raw: unknown, field: string): PrinterConfig 
     const lines = optStringArray(obj, key, field)
     if (lines !== undefined) config[key] = lines
   }
+  if (obj.gcodePolicy !== undefined) config.gcodePolicy = parseGcodePolicy(obj.gcodePolicy, join(field, 'gcodePolicy'))
   if (obj.virtual !== undefined) config.virtual = parseVirtual(obj.virtual, join(field, 'virtual'))
   return config
 }

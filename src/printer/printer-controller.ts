@@ -51,8 +51,15 @@ export interface PrinterStatus {
   interrupted?: PrintCheckpoint
 }
 
+/** What an operator changes on a printer without a restart: the filament loaded, the nozzle fitted. */
+export interface PrinterLoad {
+  material?: string
+  nozzleMm?: number
+}
+
 interface PrinterEvents {
   'printer:state': [PrinterState]
+  'printer:loaded': [PrinterLoad]
   'printer:progress': [string, PrintProgress]
   'printer:print-end': [PrintEnd]
 }
@@ -64,7 +71,7 @@ const log = logger('meshnode:printer')
  * time, journals checkpoints, and holds the bed interlock between prints.
  */
 export class PrinterController extends EventEmitter<PrinterEvents> {
-  readonly config: PrinterConfig
+  private current: PrinterConfig
   private readonly journal: CheckpointJournal
   private readonly openLink: (config: PrinterConfig) => Promise<PrinterTransport>
   private readonly pollMs: number
@@ -82,12 +89,20 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
 
   constructor (init: PrinterControllerInit) {
     super()
-    this.config = init.config
+    this.current = init.config
     this.journal = init.journal
     this.openLink = init.openLink ?? (async (config) => await this.defaultLink(config))
     this.pollMs = init.pollMs ?? 2000
     this.checkpointEveryMs = init.checkpointEveryMs ?? 3000
     this.senderOptions = init.senderOptions ?? {}
+  }
+
+  get config (): PrinterConfig { return this.current }
+
+  /** The operator loaded another filament or fitted another nozzle: the printer takes and refuses prints by it at once. */
+  load (change: PrinterLoad): void {
+    this.current = { ...this.current, ...change }
+    this.emit('printer:loaded', change)
   }
 
   /** Whether the link to the printer is up, whatever the state of its prints. */

@@ -199,9 +199,9 @@ test('after the daemon stops, a client\'s pending and later calls fail instead o
   const entered = Promise.withResolvers<void>()
   daemon.methods.register('hang', async () => { entered.resolve(); return new Promise(() => {}) })
   const c = await client(t, daemon.dataDir)
-  const pending = assert.rejects(c.call('hang'))
+  const pending = assert.rejects(c.call('hang'), { name: 'ConnectionLostError' })
   await entered.promise
   await daemon.server.stop()
   await pending
-  await assert.rejects(c.call('echo'))
+  await assert.rejects(c.call('echo'), { name: 'ConnectionLostError' })
 })

@@ -14,7 +14,7 @@ function record (peerId: string): CapabilityRecord {
     issuedAt: 1_700_000_000_000,
     offers: ['print'],
     tools: [{ stage: 'slice', name: 'cura-wasm', version: '5.0', embedded: true }],
-    printers: [{ name: 'mk3', state: 'idle', material: 'PLA', nozzleMm: 0.4, bedXMm: 250, bedYMm: 210, bedZMm: 210, currentJob: '', progress: 0, hotendC: 21, bedC: 20 }],
+    printers: [{ name: 'mk3', state: 'idle', material: 'PLA', nozzleMm: 0.4, bedXMm: 250, bedYMm: 210, bedZMm: 210, currentJob: '', progress: 0, hotendC: 21, bedC: 20, stateSeq: 1 }],
     load: 0.25,
     queue: 1,
     startedAt: 1_699_999_000_000

@@ -23,10 +23,11 @@ test('a native tool too slow to answer its first probes is offered once it answe
   await chmod(tool, 0o755)
   const config = join(dir, 'node.json')
   await writeFile(config, JSON.stringify({ tools: { openscad: tool, prusaSlicer: false, slic3r: false, curaEngine: false, embedded: { openscad: false, cura: false } } }))
+  // Open meshes: two data dirs would otherwise make two keys, and this test is about the tool, not the key.
   const renderer = join(dir, 'renderer')
-  const { address } = await startDaemon(t, ['--config', config, '--data-dir', renderer, '--name', 'renderer'])
+  const { address } = await startDaemon(t, ['--config', config, '--data-dir', renderer, '--name', 'renderer', '--open'])
   const other = join(dir, 'other')
-  await startDaemon(t, ['--data-dir', other, '--name', 'other', '--offer', 'none', '--peer', address])
+  await startDaemon(t, ['--data-dir', other, '--name', 'other', '--offer', 'none', '--peer', address, '--open'])
   const status = async (): Promise<Status> => {
     const result = await meshnode(['status', '--json', '--data-dir', renderer])
     assert.equal(result.code, 0, result.stderr)

@@ -43,3 +43,19 @@ test('a stage that moves to another peer is printed again', async () => {
   ])
   assert.deepEqual(lines, ['j1  1. scad   running on node-1', 'j1  1. scad   running on node-2'])
 })
+
+test('a bidding stage prints the refusals of its attempt once, in peer order, and again only when they change', async () => {
+  const view = await stageProgress(1, false)
+  const bid = (peerName: string, reason: string, attempt = 1): object => ({ peerId: peerName, peerName, accept: false, reason, attempt, etaMs: 0, cached: false, busy: false, holdsInput: false })
+  const lines = printed(view, [
+    [job('j1', [{ kind: 'print', state: 'bidding', bids: [] }])],
+    [job('j1', [{ kind: 'print', state: 'bidding', bids: [bid('pi', 'does not take prints from laptop'), bid('old', 'stale', 0)] as any }])],
+    [job('j1', [{ kind: 'print', state: 'bidding', bids: [bid('ws', 'has no printer'), bid('pi', 'does not take prints from laptop')] as any }])],
+    [job('j1', [{ kind: 'print', state: 'bidding', bids: [bid('pi', 'does not take prints from laptop'), bid('ws', 'has no printer')] as any }])]
+  ])
+  assert.deepEqual(lines, [
+    'j1  1. print  bidding',
+    'j1  1. print  bidding: refused by pi: does not take prints from laptop',
+    'j1  1. print  bidding: refused by pi: does not take prints from laptop; ws: has no printer'
+  ])
+})

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { test } from 'node:test'
-import { loadConfigFile, parseConfig, parseOffers } from '../../src/config/load-config.js'
-import { ANY_PEER } from '../../src/config/node-config.js'
+import { loadConfigFile, parseConfig, parseOffers, parseTrustList } from '../../src/config/load-config.js'
+import { ANY_PEER, toolLimits } from '../../src/config/node-config.js'
+import { buildConfig } from '../../src/cli/start-config.js'
 import { packageRoot } from '../../src/paths.js'
 
 const PRINTER = { name: 'mk3', port: '/dev/ttyUSB0', bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA' }
@@ -22,11 +23,16 @@ test('an empty config takes the defaults: mDNS on, compute from anyone, prints f
   const config = parseConfig({}, '/base')
   assert.equal(config.mdns.enabled, true)
   assert.deepEqual(config.trust.submit, [ANY_PEER])
-  assert.deepEqual(config.trust.print, [])
+  assert.deepEqual(config.trust.print, undefined, 'unset: printTrust decides by whether the mesh has a key')
   assert.deepEqual(config.printers, [])
   assert.equal(config.offers, undefined)
   assert.ok(config.market.maxConcurrent >= 1)
   assert.equal(config.market.minFreeDiskBytes, 512 * 1024 * 1024, 'a node keeps 512 MiB free unless told')
+  assert.equal(config.tools.sandbox, true, 'native tools run in the sandbox unless told')
+  assert.equal(config.market.toolMemoryMiB, Math.floor(totalmem() / 2 / 1024 / 1024), 'a tool may use half the machine\'s memory')
+  assert.equal(config.market.toolCpuSec, undefined, 'no CPU limit beyond the wall time unless told')
+  assert.equal(config.market.maxOutputMiB, 1024)
+  assert.equal(config.market.toolTimeoutSec, 1800)
 })
 
 test('relative paths resolve against the config file\'s folder, absolute ones stay', () => {
@@ -45,7 +51,8 @@ test('every section is read into the config', () => {
     printers: [PRINTER],
     trust: { print: ['12D3KooWExample'] },
     blobs: { maxBlobMiB: 2 },
-    market: { maxConcurrent: 3, bidWindowMs: 100, minFreeDiskMiB: 2048 }
+    tools: { sandbox: false },
+    market: { maxConcurrent: 3, bidWindowMs: 100, minFreeDiskMiB: 2048, toolMemoryMiB: 512, toolCpuSec: 600, maxOutputMiB: 64, toolTimeoutSec: 90 }
   }, '/base')
   assert.equal(config.name, 'pi-1')
   assert.deepEqual(config.listen, ['/ip4/127.0.0.1/tcp/4001'])
@@ -59,6 +66,9 @@ test('every section is read into the config', () => {
   assert.equal(config.market.maxConcurrent, 3)
   assert.equal(config.market.bidWindowMs, 100)
   assert.equal(config.market.minFreeDiskBytes, 2048 * 1024 * 1024)
+  assert.equal(config.tools.sandbox, false)
+  assert.deepEqual(toolLimits(config), { memoryMiB: 512, cpuSec: 600, outputMiB: 64 })
+  assert.equal(config.market.toolTimeoutSec, 90)
 })
 
 test('a bad value is refused with the field that holds it', () => {
@@ -85,7 +95,13 @@ test('a bad value is refused with the field that holds it', () => {
     [{ blobs: { maxBlobMiB: 0 } }, 'blobs.maxBlobMiB'],
     [{ market: { maxConcurrent: Number.NaN } }, 'market.maxConcurrent'],
     [{ market: { leaseMs: 10 } }, 'market.leaseMs'],
-    [{ market: { minFreeDiskMiB: -1 } }, 'market.minFreeDiskMiB']
+    [{ market: { minFreeDiskMiB: -1 } }, 'market.minFreeDiskMiB'],
+    [{ market: { toolMemoryMiB: 8 } }, 'market.toolMemoryMiB'],
+    [{ market: { toolMemoryMiB: 512.5 } }, 'market.toolMemoryMiB'],
+    [{ market: { toolCpuSec: 0 } }, 'market.toolCpuSec'],
+    [{ market: { maxOutputMiB: '1G' } }, 'market.maxOutputMiB'],
+    [{ market: { toolTimeoutSec: 0 } }, 'market.toolTimeoutSec'],
+    [{ tools: { sandbox: 'off' } }, 'tools.sandbox']
   ]
   for (const [raw, field] of cases) rejects(raw, field)
 })
@@ -106,6 +122,14 @@ test('parseOffers splits comma lists, trims, and "none" offers nothing', () => {
   assert.deepEqual(parseOffers(['none'], '--offer'), [])
   assert.deepEqual(parseOffers([' , '], '--offer'), [])
   assert.throws(() => parseOffers(['scad,../x'], '--offer'), (err: any) => err.name === 'ConfigError' && err.field === '--offer[1]')
+})
+
+test('parseTrustList reads --trust-print and --trust-submit: names, peer ids, "*", or "none"', () => {
+  assert.deepEqual(parseTrustList('*', '--trust-print'), [ANY_PEER])
+  assert.deepEqual(parseTrustList(' ws1, 12D3KooWExample ', '--trust-print'), ['ws1', '12D3KooWExample'])
+  assert.deepEqual(parseTrustList('none', '--trust-print'), [])
+  assert.throws(() => parseTrustList('', '--trust-print'), (err: any) => err.name === 'ConfigError' && err.field === '--trust-print')
+  assert.throws(() => parseTrustList('ws1,../x', '--trust-submit'), (err: any) => err.name === 'ConfigError' && err.field === '--trust-submit[1]')
 })
 
 test('loadConfigFile: a missing file and a file that is not JSON name the file, not a field', async (t) => {
@@ -139,4 +163,13 @@ test('every example config in node-configs/ loads', async (t) => {
       assert.ok(config.name.length > 0)
     })
   }
+})
+
+test('a mesh is private unless the config asks for an open one, and cannot be both', async () => {
+  assert.equal(parseConfig({}, '/srv/node').open, false, 'no key named: the node makes its own, not an open mesh')
+  assert.equal(parseConfig({ open: true }, '/srv/node').open, true)
+  assert.throws(() => parseConfig({ open: true, meshKeyFile: 'mesh.key' }, '/srv/node'), { name: 'ConfigError', message: /open/ })
+  assert.throws(() => parseConfig({ open: 'yes' }, '/srv/node'), { name: 'ConfigError', message: /open/ })
+  await assert.rejects(buildConfig({ open: true, meshKey: 'mesh.key' }), { name: 'ConfigError', message: /--open/ })
+  assert.equal((await buildConfig({ open: true, dataDir: '/tmp/x' })).open, true)
 })

@@ -8,18 +8,6 @@ import { packageRoot } from '../../src/paths.js'
 
 const README = readFileSync(join(packageRoot(), 'README.md'), 'utf8')
 
-/**
- * The README with its "A real workshop mesh" section blanked (its lines kept, so line numbers still point into
- * the README): that section's steps are tested as written elsewhere, and are rewritten on their own.
- */
-function outsideWorkshop (text: string): string {
-  const start = text.indexOf('\n## A real workshop mesh')
-  if (start < 0) return text
-  const end = text.indexOf('\n## ', start + 1)
-  const section = text.slice(start, end < 0 ? text.length : end)
-  return text.slice(0, start) + section.replace(/[^\n]/g, '') + (end < 0 ? '' : text.slice(end))
-}
-
 /** The code in a markdown text: fenced blocks, indented blocks and inline spans, with the line each starts on. */
 function codeOf (text: string): Array<{ line: number, code: string }> {
   const found: Array<{ line: number, code: string }> = []
@@ -35,10 +23,10 @@ function codeOf (text: string): Array<{ line: number, code: string }> {
   return found
 }
 
-test('every README command line outside the workshop section runs meshnode through npx', () => {
+test('every README command line runs meshnode through npx', () => {
   const words = [...new Set(COMMANDS.map(c => c.name.split(' ')[0])), 'help', '<command>']
   const command = new RegExp(`(^|[^\\w/:.-])(npx )?meshnode (${words.join('|')})(?![\\w-])`, 'g')
-  const code = codeOf(outsideWorkshop(README))
+  const code = codeOf(README)
   const bare = code.flatMap(({ line, code }) => [...code.matchAll(command)].filter(m => m[2] == null).map(() => `line ${line}: ${code.trim()}`))
   assert.deepEqual(bare, [], 'these run "meshnode" where only "npx meshnode" works after npm ci')
   const uses = code.filter(({ code }) => [...code.matchAll(command)].length > 0).length

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { CustomServiceExecutor } from '../../src/executors/custom-service.js'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
+import { sandbox } from './confinement.js'
 import { makeJob } from './job-dir.js'
+import { alive, hostPid } from './sandboxed-pids.js'
+import { waitFor } from '../lan/wait.js'
+
+const confinement = await sandbox()
 
 /** A service whose program is Node running a small script given inline. */
 function nodeService (script: string, extra: object = {}): CustomServiceExecutor {
@@ -14,7 +21,7 @@ function nodeService (script: string, extra: object = {}): CustomServiceExecutor
     outputExtension: 'txt',
     timeoutSec: 60,
     ...extra
-  }, 'services[0]'))
+  }, 'services[0]'), confinement)
 }
 
 const UPPERCASE = `
@@ -67,11 +74,25 @@ test('cancel kills the service process; its own timeout stops it too', async (t)
   const started = Promise.withResolvers<void>()
   const run = nodeService(hang).run({ ...job, onLog: line => { if (line === 'started') started.resolve() } })
   await Promise.race([started.promise, run.catch(() => {})])
+  // The sandboxed service knows itself by its pid namespace's number.
+  const pid = hostPid(Number(await readFile(pidFile, 'utf8')), job.workDir) ?? -1
+  assert.ok(pid > 0, 'the service process is found on the host')
   job.abort.abort()
   await assert.rejects(run, { name: 'ToolCancelledError' })
-  const pid = Number(await readFile(pidFile, 'utf8'))
-  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the service process is gone')
+  await waitFor(async () => !alive(pid), { timeoutMs: 5000, intervalMs: 20, what: 'the service process to be gone' })
 
   const timed = await makeJob(t, { 'note.md': 'x' })
   await assert.rejects(nodeService('setInterval(() => {}, 1000)', { timeoutSec: 1 }).run(timed), { name: 'ToolTimeoutError' })
+})
+
+test('a service named by a command on the node\'s PATH, outside /usr, is found and runs in the sandbox', async (t) => {
+  const job = await makeJob(t, { 'note.md': 'on the path' })
+  const bin = await mkdtemp(join(tmpdir(), 'meshnode-bin-'))
+  const path = process.env.PATH
+  t.after(async () => { process.env.PATH = path; await rm(bin, { recursive: true, force: true }) })
+  await writeFile(join(bin, 'meshnode-upper'), '#!/bin/sh\ntr a-z A-Z < "$1" > "$2"\n')
+  await chmod(join(bin, 'meshnode-upper'), 0o755)
+  process.env.PATH = `${bin}:${path ?? ''}`
+  const service = new CustomServiceExecutor(parseServiceConfig({ name: 'upper', command: 'meshnode-upper', args: ['{input}', '{output}'], outputExtension: 'txt', timeoutSec: 60 }, 'services[0]'), confinement)
+  assert.equal(await readFile((await service.run(job)).outputPath, 'utf8'), 'ON THE PATH')
 })

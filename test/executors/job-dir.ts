@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packageRoot } from '../../src/paths.js'
+import { TEST_LIMITS } from './confinement.js'
 import type { TestContext } from 'node:test'
 import type { JobFile, StageRun } from '../../src/executors/executor.js'
 
@@ -30,6 +31,7 @@ export async function makeJob (t: TestContext, files: Record<string, string | Bu
     params: {},
     signal: abort.signal,
     timeoutMs: 120_000,
+    limits: TEST_LIMITS,
     onLog: line => logs.push(line),
     onProgress: percent => progress.push(percent),
     ...options,

@@ -28,8 +28,19 @@ test('reads outside the job directory are refused with the path named', () => {
     'import("other.stl");', 'import("\\x2fetc\\x2fpasswd");', 'f = "/etc/passwd"; import(f);', 'import(str("/etc", "/passwd"));',
     'import(file = f);', 'import(convexity = 2, f);', 'm = import; m("/etc/passwd");', 'import /* hidden */ ("/etc/passwd");',
     's = "//"; import("/etc/passwd");', 'dxf_linear_extrude(file = "/etc/passwd");', 'rotate_extrude(file = "/etc/passwd");',
-    'import(("/etc/passwd"));', 'import();', 'dxf_dim(file="../a.dxf", name="w");'
+    'import(("/etc/passwd"));', 'import();', 'dxf_dim(file="../a.dxf", name="w");',
+    'linear_extrude("/etc/passwd");', 'rotate_extrude("/etc/passwd");', 'linear_extrude( "../x.dxf", height = 2);',
+    'rotate_extrude("other.dxf");', 'linear_extrude(file = "/etc/passwd", height = 1);'
   ]) refused(source)
+})
+
+test('an extrude\'s first argument is checked when it is a string, and is a height or an angle otherwise', () => {
+  checkDesignReads('linear_extrude(10) square(2); linear_extrude(h) square(2); rotate_extrude(360) square(1); linear_extrude("logo.dxf");', JOB_FILES)
+  assert.throws(() => checkDesignReads('linear_extrude("/etc/passwd");', JOB_FILES), /design reads \/etc\/passwd, outside its job directory/)
+})
+
+test('the scan names the job files a design includes or uses, whatever their extension: OpenSCAD reads them as designs', () => {
+  assert.deepEqual(checkDesignReads('include <lib.scad>\nuse <./height.dat>\nimport("logo.dxf");', JOB_FILES), ['lib.scad', 'height.dat'])
 })
 
 const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/)
@@ -48,11 +59,13 @@ const reader = fc.tuple(outsidePath, space, comment).map(([path, ws, c]) => [
   `import${ws}(${ws}"${path}"${ws});`,
   `surface(${ws}file${ws}=${ws}"${path}", center = true);`,
   `import(convexity = 3, file = "${path}");`,
-  `${c}x = 1;${ws}import("${path}");`
+  `${c}x = 1;${ws}import("${path}");`,
+  `linear_extrude${ws}(${ws}"${path}"${ws}, height = 2);`,
+  `rotate_extrude("${path}");`
 ])
 
-test('property: no include/use/import/surface form lets a path outside the job through', () => {
-  fc.assert(fc.property(reader, fc.nat(5), fc.constantFrom('', 'cube(1);\n', 's = "//";\n', '/* x */\n'), (forms, pick, prefix) => {
+test('property: no include/use/import/surface/extrude form lets a path outside the job through', () => {
+  fc.assert(fc.property(reader, fc.nat(7), fc.constantFrom('', 'cube(1);\n', 's = "//";\n', '/* x */\n'), (forms, pick, prefix) => {
     refused(prefix + forms[pick])
   }), { numRuns: 3000 })
 })

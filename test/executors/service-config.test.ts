@@ -32,9 +32,9 @@ test('a bad service section names the bad field', () => {
   }
 })
 
-test('the tools section defaults to PATH lookups with both embedded engines on', () => {
+test('the tools section defaults to PATH lookups with both embedded engines on, and the sandbox on', () => {
   assert.deepEqual(parseToolsConfig({}, 'tools'), {
-    openscad: 'openscad', prusaSlicer: 'prusa-slicer', slic3r: 'slic3r', curaEngine: 'CuraEngine', embedded: { openscad: true, cura: true }, profileDirs: []
+    openscad: 'openscad', prusaSlicer: 'prusa-slicer', slic3r: 'slic3r', curaEngine: 'CuraEngine', embedded: { openscad: true, cura: true }, profileDirs: [], sandbox: true
   })
   const custom = parseToolsConfig({ openscad: '/opt/openscad/bin/openscad', curaEngine: false, embedded: { cura: false }, profileDirs: ['/etc/meshnode/profiles'] }, 'tools')
   assert.equal(custom.openscad, '/opt/openscad/bin/openscad')

@@ -67,11 +67,15 @@ test('every bundled profile names its material and what each slicer needs', () =
 test('a node config adds profiles from its own folder; a broken profile file is named', async (t) => {
   const extra = await makeJob(t, {
     'abs-0.3mm.json': JSON.stringify({ material: 'ABS', prusa: 'abs-0.3mm.ini', cura: { machine: 'creality_ender3', settings: { layer_height: '0.3' } } }),
-    'abs-0.3mm.ini': 'layer_height = 0.3\n'
+    'abs-0.3mm.ini': 'layer_height = 0.3\n',
+    'abs-0.6mm.json': JSON.stringify({ material: 'ABS', prusa: 'abs-0.6mm.ini', cura: { machine: 'creality_ender3', settings: { layer_height: '0.3' } } }),
+    'abs-0.6mm.ini': 'layer_height = 0.3\nnozzle_diameter = 0.6,0.6\n'
   })
   const book = await loadProfiles([extra.workDir])
-  assert.deepEqual(book.names(), ['abs-0.3mm', 'petg-0.2mm', 'pla-0.2mm'])
+  assert.deepEqual(book.names(), ['abs-0.3mm', 'abs-0.6mm', 'petg-0.2mm', 'pla-0.2mm'])
   assert.equal(book.resolve('abs-0.3mm').material, 'ABS')
+  assert.equal(book.resolve('abs-0.3mm').nozzleMm, 0.4, 'PrusaSlicer\'s default nozzle when the ini names none')
+  assert.equal(book.resolve('abs-0.6mm').nozzleMm, 0.6)
   const broken = await makeJob(t, { 'nylon.json': JSON.stringify({ prusa: 'x.ini', cura: { machine: 'creality_ender3' } }) })
   await assert.rejects(loadProfiles([broken.workDir]), { name: 'ProfileFileError', message: /nylon\.json: "material"/ })
 })

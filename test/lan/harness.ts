@@ -54,6 +54,12 @@ export interface MeshNodeOptions {
   mdnsIntervalMs?: number
   /** Further `meshnode start` flags, e.g. ['--offer', 'scad', '--mesh-key', file]. */
   args?: string[]
+  /**
+   * Which mesh the node is in. `open` (the default: most tests are about something else) starts it with
+   * `--open`; `own` passes nothing, so the node makes its own key at its first start (or uses one `meshnode
+   * join` wrote), as a workshop's machines do. A `--mesh-key` or `--open` in `args` wins over both.
+   */
+  mesh?: 'open' | 'own'
   /** Environment for the daemon (e.g. DEBUG); the test's own environment unless told. */
   env?: NodeJS.ProcessEnv
 }
@@ -162,7 +168,9 @@ export class Lan {
     const startArgs = ['start', '--data-dir', dataDir, '--name', name, '--listen', listen]
     if (options.mdns === false) startArgs.push('--no-mdns')
     if (options.mdnsIntervalMs !== undefined) startArgs.push('--mdns-interval', String(options.mdnsIntervalMs))
-    startArgs.push(...(options.args ?? []))
+    const args = options.args ?? []
+    if ((options.mesh ?? 'open') === 'open' && !args.includes('--mesh-key') && !args.includes('--open')) startArgs.push('--open')
+    startArgs.push(...args)
     const node: MeshNode = {
       index, name, ns, dataDir, listen, startArgs, env: options.env, peerId: undefined,
       process: this.spawn(index, name, [process.execPath, meshnodeBin, ...startArgs], options.env)

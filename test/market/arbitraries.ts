@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { GossipMessage, MarketRequest, MarketResponse, type Award, type Bid, type BlobRef, type StageSpec } from '../../protocols/market.js'
+import { GossipMessage, MarketRequest, MarketResponse, type Award, type Bid, type BlobRef, type GcodeFacts, type StageSpec } from '../../protocols/market.js'
 
 /** Arbitraries for market messages a well-behaved peer sends: every field within what the codec accepts. */
 
@@ -12,12 +12,26 @@ const kind = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/)
 /** fc.record makes objects without a prototype; decoded messages are plain objects. */
 const plain = <T extends object>(arb: fc.Arbitrary<T>): fc.Arbitrary<T> => arb.map(r => ({ ...r }))
 
-export const blobRef: fc.Arbitrary<BlobRef> = plain(fc.record({
+const factName = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 +._-]{0,63}$/))
+/** A G-code's facts as the reader finds them: each unknown (0, "") or in range. */
+export const gcodeFacts: fc.Arbitrary<GcodeFacts> = plain(fc.record({
+  nozzleMm: fc.oneof(fc.constant(0), fc.double({ min: 0.05, max: 5, noNaN: true })),
+  material: factName,
+  extentXMm: fc.double({ min: 0, max: 10000, noNaN: true }),
+  extentYMm: fc.double({ min: 0, max: 10000, noNaN: true }),
+  extentZMm: fc.double({ min: 0, max: 10000, noNaN: true }),
+  hotendC: fc.double({ min: 0, max: 500, noNaN: true }),
+  bedC: fc.double({ min: 0, max: 500, noNaN: true }),
+  printerModel: factName
+}))
+
+export const blobRef: fc.Arbitrary<BlobRef> = fc.record({
   hash,
   size: fc.maxSafeNat(),
   name: text,
-  holders: fc.array(text, { maxLength: 16 })
-}))
+  holders: fc.array(text, { maxLength: 16 }),
+  gcode: fc.option(gcodeFacts, { nil: undefined })
+}).map(({ gcode, ...ref }) => gcode === undefined ? { ...ref } : { ...ref, gcode })
 
 export const stageSpec: fc.Arbitrary<StageSpec> = plain(fc.record({
   jobId,

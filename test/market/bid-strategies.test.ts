@@ -20,8 +20,10 @@ function executor (stage: string): Executor {
   return { tool: { stage, name: `${stage}-tool`, version: '1.0', embedded: false }, run: async () => { throw new Error('not run in these tests') } }
 }
 
+/** An open mesh's config unless `change` keys it: open, a printer takes prints from itself alone. */
 function config (change: (c: NodeConfig) => void = () => {}): NodeConfig {
   const c = defaultConfig()
+  c.open = true
   change(c)
   return c
 }
@@ -57,13 +59,22 @@ test('tools: a stage needs an executor for it; a print needs a printer', () => {
   refused(strategy([], ['mk3'])(spec('stl-repair')))
 })
 
-test('trust by default: compute stages from anyone, prints from no other peer, everything from itself', () => {
+test('trust by default in an open mesh: compute stages from anyone, prints from no other peer, everything from itself', () => {
   const trust = trustsRequester(() => config(), SELF)
   assert.equal(trust(spec('scad', STRANGER)), null)
   assert.equal(trust(spec('slice', STRANGER)), null)
   assert.equal(trust(spec('stl-repair', STRANGER)), null)
   refused(trust(spec('print', STRANGER)))
   assert.equal(trust(spec('print', SELF)), null)
+})
+
+test('trust by default in a keyed mesh: prints from any member, and a config or --trust-print list still decides', () => {
+  const keyed = trustsRequester(() => config(c => { c.open = false }), SELF)
+  assert.equal(keyed(spec('print', STRANGER)), null)
+  const refusal = trustsRequester(() => config(c => { c.open = false; c.trust.print = [FRIEND] }), SELF)(spec('print', STRANGER))
+  refused(refusal)
+  assert.equal(refusal?.reason, `does not take prints from ${STRANGER} (${STRANGER}) (see trust.print, --trust-print)`)
+  refused(trustsRequester(() => config(c => { c.open = false; c.trust.print = [] }), SELF)(spec('print', STRANGER)))
 })
 
 test('trust from config: named print peers, "*" for anyone, and a closed submit list', () => {

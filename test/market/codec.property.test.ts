@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { GossipMessage, MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { decodeGossip, decodeRequest, decodeResponse } from '../../src/market/codec.js'
 import { MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from '../../src/market/constants.js'
-import { blobRef, gossipMessage, hash, marketRequest, marketResponse, stageSpec } from './arbitraries.js'
+import { blobRef, gcodeFacts, gossipMessage, hash, marketRequest, marketResponse, stageSpec } from './arbitraries.js'
 
 const RUNS = { numRuns: 200 }
 const DECODERS: Array<(bytes: Uint8Array) => unknown> = [decodeGossip, decodeRequest, decodeResponse]
@@ -36,6 +36,11 @@ function checkGossipInvariants (msg: GossipMessage): void {
   if (msg.announce != null) {
     assert.match(msg.announce.input?.hash ?? '', HASH)
     for (const ref of msg.announce.extra) assert.match(ref.hash, HASH)
+    for (const facts of [msg.announce.input?.gcode, ...msg.announce.extra.map(r => r.gcode)]) {
+      if (facts == null) continue
+      for (const mm of [facts.nozzleMm, facts.extentXMm, facts.extentYMm, facts.extentZMm, facts.hotendC, facts.bedC]) assert.ok(Number.isFinite(mm) && mm >= 0 && mm <= 10000)
+      for (const name of [facts.material, facts.printerModel]) assert.ok(!name.includes('/'))
+    }
   }
 }
 
@@ -142,6 +147,20 @@ test('fields a receiver acts on are checked: job id, kind, input and extra hashe
   // A kind with no body to go with it.
   malformed(decodeGossip, GossipMessage.encode({ kind: GossipMessage.Kind.BID, award: { jobId: 'j1', index: 0, attempt: 1, winner: 'x', token: 1 } }))
   malformed(decodeGossip, GossipMessage.encode({ kind: GossipMessage.Kind.ANNOUNCE }))
+})
+
+test('G-code facts a printer acts on are checked: a nozzle, temperature or extent out of range, or a name with a path in it, is dropped', () => {
+  const wild = fc.oneof(fc.double({ min: -1e9, max: -1e-6 }), fc.double({ min: 10001, max: 1e300 }), fc.constant(Number.NaN), fc.constant(Infinity))
+  const badName = fc.oneof(fc.constant('../etc/passwd'), fc.string({ maxLength: 70 }).filter(s => s !== '' && !/^[A-Za-z0-9][A-Za-z0-9 +._-]{0,63}$/.test(s)))
+  const field = fc.constantFrom('nozzleMm', 'extentXMm', 'extentYMm', 'extentZMm', 'hotendC', 'bedC')
+  fc.assert(fc.property(stageSpec, blobRef, gcodeFacts, wild, badName, field, (spec, ref, facts, value, name, key) => {
+    const announce = (input: typeof ref): Uint8Array => GossipMessage.encode({ kind: GossipMessage.Kind.ANNOUNCE, announce: { ...spec, input } })
+    assert.deepEqual(decodeGossip(announce({ ...ref, gcode: facts })).announce?.input?.gcode, facts, 'facts in range pass')
+    malformed(decodeGossip, announce({ ...ref, gcode: { ...facts, [key]: value } }))
+    malformed(decodeGossip, announce({ ...ref, gcode: { ...facts, material: name } }))
+    const request = { kind: MarketRequest.Kind.RESULT, stage: spec, token: 1, progress: 0, log: [], ok: true, error: '', command: [], cached: false, tool: '', started: false, retryable: false }
+    malformed(decodeRequest, MarketRequest.encode({ ...request, output: { ...ref, gcode: { ...facts, printerModel: name } } }))
+  }), RUNS)
 })
 
 test('repeated fields are capped: extras, params, holders, log lines', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { jobEnded, slowService, startPeer, stopPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, stopPeer, tempDir, unsandboxed } from './mesh-fixture.js'
 import { waitFor } from '../lan/wait.js'
 import type { StoredBlob } from '../../src/blobs/blob-store.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
@@ -13,7 +13,7 @@ test('an executor stopped and started again mid-batch runs its stages under the 
   const dir = await tempDir(t, 'meshnode-restart-')
   const slow = await slowService(dir, 0.5)
   const requester = await startPeer(t, dir, 'requester', c => { c.services = [slow]; c.offers = [] })
-  const executorConfig = (c: Parameters<NonNullable<Parameters<typeof startPeer>[3]>>[0]): void => { c.services = [slow]; c.market.maxConcurrent = 1 }
+  const executorConfig = (c: Parameters<NonNullable<Parameters<typeof startPeer>[3]>>[0]): void => { c.services = [slow]; c.market.maxConcurrent = 1; unsandboxed(c) }
   const meet = async (executor: MeshNode): Promise<void> => {
     await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
     await waitFor(async () => requester.capabilities.peers().some(p => p.peerId === executor.libp2p.peerId.toString() && p.record.offers.includes('slow')), { timeoutMs: 10_000, what: 'the requester to see the executor' })
@@ -46,7 +46,7 @@ test('an executor stopped while it keeps a finished stage\'s output writes that 
   const dir = await tempDir(t, 'meshnode-restart-')
   const slow = await slowService(dir, 0.1)
   const requester = await startPeer(t, dir, 'requester', c => { c.services = [slow]; c.offers = [] })
-  const executorConfig = (c: Parameters<NonNullable<Parameters<typeof startPeer>[3]>>[0]): void => { c.services = [slow] }
+  const executorConfig = (c: Parameters<NonNullable<Parameters<typeof startPeer>[3]>>[0]): void => { c.services = [slow]; unsandboxed(c) }
   const meet = async (executor: MeshNode): Promise<void> => {
     await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
     await waitFor(async () => requester.capabilities.peers().some(p => p.peerId === executor.libp2p.peerId.toString() && p.record.offers.includes('slow')), { timeoutMs: 10_000, what: 'the requester to see the executor' })

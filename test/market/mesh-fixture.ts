@@ -37,13 +37,19 @@ export async function tempDir (t: TestContext, prefix: string): Promise<string> 
 
 /**
  * A custom service `slow` that waits `seconds` and copies its input: a stage that takes a while. Each run
- * adds its input's path (in the run's work folder) as a line to `dir/slow.runs`.
+ * adds its input's path (in the run's work folder) as a line to `dir/slow.runs`; a peer must run it with
+ * `unsandboxed` for that line to reach the test, outside the job folder a sandboxed tool sees.
  */
 export async function slowService (dir: string, seconds: number): Promise<NodeConfig['services'][number]> {
   const script = join(dir, 'slow.sh')
   await writeFile(script, `#!/bin/sh\necho "$1" >> "${join(dir, 'slow.runs')}"\nsleep ${seconds}\ncp "$1" "$2"\n`)
   await chmod(script, 0o755)
   return parseServiceConfig({ name: 'slow', command: script, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
+}
+
+/** For a peer whose test watches its tools from outside their job folders: no sandbox for its tools. */
+export function unsandboxed (config: NodeConfig): void {
+  config.tools = { ...config.tools, sandbox: false }
 }
 
 /** The job's record once it has ended (done, failed or cancelled), as `node` keeps it. */
@@ -54,10 +60,14 @@ export async function jobEnded (node: MeshNode, id: string, timeoutMs = 30_000):
   }, { timeoutMs, intervalMs: 50, what: `job ${id} to end` })
 }
 
-/** A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. */
+/**
+ * A real meshnode peer in this process, on 127.0.0.1 with mDNS off, stopped after the test. Its mesh is open:
+ * these tests are about the market, and some attach a plain libp2p node as a member gone bad (the mesh key
+ * has its own tests in test/lan/).
+ */
 export async function startPeer (t: TestContext, dir: string, name: string, change: (config: NodeConfig) => void | Promise<void> = () => {}): Promise<MeshNode> {
   const config = defaultConfig()
-  Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'] })
+  Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'], open: true })
   config.mdns.enabled = false
   // Many peers share this machine: each HTTP API on a free port of its own.
   config.http = { listen: '127.0.0.1:0' }
@@ -76,7 +86,7 @@ export async function startPeer (t: TestContext, dir: string, name: string, chan
 export async function startRequesterAndExecutor (t: TestContext, dir: string): Promise<{ requester: MeshNode, executor: MeshNode }> {
   const copy = await slowService(dir, 0)
   const requester = await startPeer(t, dir, 'requester', c => { c.services = [copy]; c.offers = [] })
-  const executor = await startPeer(t, dir, 'executor', c => { c.services = [copy] })
+  const executor = await startPeer(t, dir, 'executor', c => { c.services = [copy]; unsandboxed(c) })
   await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
   await waitFor(async () => {
     if (!requester.capabilities.peers().some(p => p.record.offers.includes('slow'))) throw new Error('executor not listed yet')

@@ -3,7 +3,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
-import { jobEnded, startPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, startPeer, tempDir, unsandboxed } from './mesh-fixture.js'
 import { waitFor } from '../lan/wait.js'
 
 const JOBS = 4
@@ -11,7 +11,7 @@ const JOBS = 4
 test('a peer runs no more tools than its slots, and readies its next stage (folder, input, confirmation) while a tool runs', async (t) => {
   const dir = await tempDir(t, 'meshnode-slots-')
   // The tool notes two tools at once (mkdir is atomic), and, as it ends, which other stages' folders hold their
-  // input by then.
+  // input by then: it looks outside its own job folder, so it runs without the sandbox.
   const script = join(dir, 'probe.sh')
   await writeFile(script, [
     '#!/bin/sh',
@@ -24,7 +24,7 @@ test('a peer runs no more tools than its slots, and readies its next stage (fold
   await chmod(script, 0o755)
   const probe = parseServiceConfig({ name: 'probe', command: script, args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
   const requester = await startPeer(t, dir, 'requester', c => { c.services = [probe]; c.offers = [] })
-  const executor = await startPeer(t, dir, 'executor', c => { c.services = [probe]; c.market.maxConcurrent = 1 })
+  const executor = await startPeer(t, dir, 'executor', c => { c.services = [probe]; c.market.maxConcurrent = 1; unsandboxed(c) })
   await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
   await waitFor(async () => requester.capabilities.peers().some(p => p.record.offers.includes('probe')), { timeoutMs: 10_000, what: 'the requester to see the executor' })
 

@@ -8,7 +8,7 @@ import { packageRoot } from '../../src/paths.js'
 import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { sampleGcode } from '../e2e/print/printer-record.js'
 import { waitFor } from '../lan/wait.js'
-import { jobEnded, slowService, startPeer, stopPeer, tempDir } from './mesh-fixture.js'
+import { jobEnded, slowService, startPeer, stopPeer, tempDir, unsandboxed } from './mesh-fixture.js'
 import type { JobRecord } from '../../src/jobs/job.js'
 import type { NodeConfig } from '../../src/config/node-config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
@@ -25,6 +25,7 @@ async function requesterAndRenderer (t: TestContext, dir: string, seconds: numbe
   const renderer = (c: NodeConfig): void => {
     c.services = [slow]
     c.tools = { ...c.tools, openscad: false, embedded: { openscad: true, cura: false } }
+    unsandboxed(c)
   }
   const executor = await startPeer(t, dir, 'executor', renderer)
   const restartExecutor = async (): Promise<MeshNode> => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { JobRecord } from '../../src/jobs/job.js'
-import type { JobStore } from '../../src/store/job-store.js'
+import type { JobStore, SubmitOrigin, SubmittedJob } from '../../src/store/job-store.js'
 
 /** How the contract reaches one JobStore implementation: a fresh store, and the same store after a restart. */
 export interface StoreFixture {
@@ -168,5 +168,45 @@ export function jobStoreContract (name: string, open: OpenStore): void {
     assert.equal(next.rev, 3)
     assert.deepEqual((await store.events('j-1')).map(e => e.seq), [1, 2, 3])
     await assert.rejects(store.create(job('j-2'), { type: 'submitted', message: 'again' }), { name: 'ConflictError' })
+  })
+
+  test(`${name}: a job stored for a submit request is found by its request id, and one file of a request makes one job`, async (t) => {
+    const fixture = await open(t)
+    const origin = (index: number): SubmitOrigin => ({ requestId: 'req-aaaaaaaaaaaaaaaa', index, digest: 'd1' })
+    await fixture.store.create(job('j-0'), { type: 'submitted', message: 'file 0' }, origin(0))
+    await fixture.store.create(job('j-1'), { type: 'submitted', message: 'file 1' }, origin(1))
+    // A request id that the first one is a prefix of is another request.
+    await fixture.store.create(job('j-x'), { type: 'submitted', message: 'other' }, { requestId: 'req-aaaaaaaaaaaaaaaab', index: 0, digest: 'd2' })
+    // Nor is one that holds the separator.
+    await fixture.store.create(job('j-bang'), { type: 'submitted', message: 'bang' }, { requestId: 'req-aaaaaaaaaaaaaaaa!0', index: 0, digest: 'd3' })
+    await fixture.store.create(job('j-plain'), { type: 'submitted', message: 'no request id' })
+    const found = (records: SubmittedJob[]): string[] => records.map(r => `${r.index}:${r.jobId}:${r.digest}`).sort()
+    assert.deepEqual(found(await fixture.store.submittedFor('req-aaaaaaaaaaaaaaaa')), ['0:j-0:d1', '1:j-1:d1'])
+
+    const results = await Promise.allSettled(['j-a', 'j-b', 'j-c'].map(async id => fixture.store.create(job(id), { type: 'submitted', message: id }, origin(2))))
+    assert.equal(results.filter(r => r.status === 'fulfilled').length, 1, 'only one job is stored for file 2 of the request')
+    assert.ok(results.every(r => r.status === 'fulfilled' || r.reason.name === 'ConflictError'))
+    await assert.rejects(fixture.store.create(job('j-again'), { type: 'submitted', message: 'again' }, origin(0)), { name: 'ConflictError' })
+    assert.equal(await fixture.store.get('j-again'), undefined, 'a refused job is not stored either')
+    assert.equal((await fixture.store.list()).length, 6)
+
+    const store = await fixture.reopen()
+    assert.equal((await store.submittedFor('req-aaaaaaaaaaaaaaaa')).length, 3, 'request ids outlive a restart')
+  })
+
+  test(`${name}: request ids stored before a time are forgotten; their jobs stay`, async (t) => {
+    const { store } = await open(t)
+    for (let i = 0; i < 5; i++) await store.create(job(`j-old-${i}`), { type: 'submitted', message: 'old' }, { requestId: `old-request-${i}-xxxxxxx`, index: 0, digest: 'd' })
+    await new Promise(resolve => setTimeout(resolve, 5))
+    const cut = Date.now()
+    await new Promise(resolve => setTimeout(resolve, 5))
+    await store.create(job('j-new'), { type: 'submitted', message: 'new' }, { requestId: 'new-request-xxxxxxxx', index: 0, digest: 'd' })
+    assert.equal(await store.forgetSubmitsBefore(cut), 5)
+    assert.equal(await store.forgetSubmitsBefore(cut), 0)
+    assert.deepEqual(await store.submittedFor('old-request-0-xxxxxxx'), [])
+    assert.equal((await store.submittedFor('new-request-xxxxxxxx')).length, 1)
+    assert.equal((await store.list()).length, 6)
+    // Forgotten, the id is free again.
+    await store.create(job('j-reused'), { type: 'submitted', message: 'reused' }, { requestId: 'old-request-0-xxxxxxx', index: 0, digest: 'd' })
   })
 }

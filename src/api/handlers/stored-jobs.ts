@@ -3,6 +3,7 @@ import { checkNotifyUrl } from '../../jobs/notify.js'
 import { checkStages, fileStage, pipelineFor, type StageDirectory } from '../../jobs/pipeline.js'
 import { JobNotFoundError } from '../../store/job-store.js'
 import { BadRequestError } from '../api-errors.js'
+import { checkRequestId } from '../request-id.js'
 import { submitterOf } from '../caller.js'
 import type { BlobService } from '../../blobs/blob-service.js'
 import type { BlobStore } from '../../blobs/blob-store.js'
@@ -42,7 +43,7 @@ export function registerStoredJobs (methods: MethodTable, components: StoredJobs
     for (const file of params.files) checkStages(pipelineFor(file.name, params.pipeline), mesh)
     const options = params.options ?? {}
     if (options.notify != null) checkNotifyUrl(options.notify)
-    const jobs = await coordinator.submitStored({ files: params.files, extra: params.extra ?? [], pipeline: params.pipeline, options: { ...options, params: options.params ?? {} } })
+    const jobs = await coordinator.submitStored({ files: params.files, extra: params.extra ?? [], pipeline: params.pipeline, options: { ...options, params: options.params ?? {} }, requestId: checkRequestId(params.requestId) })
     const submitter = submitterOf(ctx.caller)
     if (submitter != null) for (const job of jobs) await submitters.record(job.id, submitter)
     return jobs

@@ -39,11 +39,12 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
         profile: Type.Optional(Type.String()),
         material: Type.Optional(Type.String()),
         printer: Type.Optional(Type.String()),
-        notify: Type.Optional(Type.String())
+        notify: Type.Optional(Type.String()),
+        requestId: Type.Optional(Type.String())
       }),
       response: { 201: spec.result },
       consumes: ['multipart/form-data'],
-      description: 'Multipart form: file (repeatable, one job each), with (files they include), pipeline ("scad,slice"), D (repeatable NAME=VALUE), profile, material, printer, notify. Needs scope submit.'
+      description: 'Multipart form: file (repeatable, one job each), with (files they include), pipeline ("scad,slice"), D (repeatable NAME=VALUE), profile, material, printer, notify, requestId (or the Idempotency-Key header: a retry with the same id gets the jobs the first attempt made). Needs scope submit.'
     }
   }, async (request, reply) => {
     const caller = callerOf(request)
@@ -55,6 +56,7 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
     const params: Record<string, string> = {}
     const options: Record<string, string> = {}
     let pipeline: string[] | undefined
+    let requestId = single(request.headers['idempotency-key'])
     // preservePath: the name as the client sent it, so a path in it is refused rather than quietly cut off.
     // The parser cuts a file one byte past the blob limit, so the blob store sees it is too large and refuses
     // it (a file cut at the limit itself would look whole).
@@ -70,6 +72,7 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
       const value = String(part.value)
       switch (part.fieldname) {
         case 'pipeline': pipeline = value.split(',').map(s => s.trim()).filter(s => s !== ''); break
+        case 'requestId': requestId = value; break
         case 'D': {
           const eq = value.indexOf('=')
           if (eq <= 0 || eq > MAX_PARAM_NAME) throw new BadRequestError(`D takes NAME=VALUE, not "${value.slice(0, 40)}"`, 'D')
@@ -84,9 +87,13 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
       }
     }
     if (files.length === 0) throw new BadRequestError('the form has no "file" field: give the design to make', 'file')
-    const jobs = await methods.call('jobs.create', { files, extra, pipeline, options: { ...options, params } }, { caller, signal: requestSignal(reply), emit: () => {} })
+    const jobs = await methods.call('jobs.create', { files, extra, pipeline, options: { ...options, params }, requestId }, { caller, signal: requestSignal(reply), emit: () => {} })
     return reply.code(201).send(jobs)
   })
+}
+
+function single (header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header
 }
 
 /** The multipart parser's own complaints about the body (plain Errors, no code) as the client's mistake. */

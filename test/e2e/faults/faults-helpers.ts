@@ -32,7 +32,7 @@ export function slowService (dir: string, seconds: number): ServiceEntry {
 }
 
 /** Writes a node config with these services (and market settings) and returns its path. */
-export function writeConfig (dir: string, name: string, config: { services: ServiceEntry[], market?: Record<string, number> }): string {
+export function writeConfig (dir: string, name: string, config: { services: ServiceEntry[], market?: Record<string, number>, tools?: { sandbox: boolean } }): string {
   const path = join(dir, `${name}.json`)
   writeFileSync(path, JSON.stringify(config))
   return path

@@ -55,9 +55,12 @@ export interface VirtualPrinterOptions {
   faults?: string[]
   seed?: number
   baud?: number
+  speedUp?: number
+  /** `trust.print` of the node config; null leaves it out (the default, or a --trust-print flag, decides). */
+  trustPrint?: string[] | null
 }
 
-/** A node config with one virtual printer that takes prints from any peer, written into `dir`. */
+/** A node config with one virtual printer that takes prints from any peer unless told, written into `dir`. */
 export function writePrinterConfig (dir: string, options: VirtualPrinterOptions = {}): VirtualPrinterNode {
   const printerName = options.name ?? 'mk3'
   const recordFile = join(dir, `${printerName}.record.gcode`)
@@ -71,9 +74,9 @@ export function writePrinterConfig (dir: string, options: VirtualPrinterOptions 
       nozzleMm: 0.4,
       material: options.material ?? 'PLA',
       bedClearsItself: options.bedClearsItself ?? false,
-      virtual: { speedUp: 50, faults: options.faults ?? [], recordFile, ...(options.seed !== undefined ? { seed: options.seed } : {}) }
+      virtual: { speedUp: options.speedUp ?? 50, faults: options.faults ?? [], recordFile, ...(options.seed !== undefined ? { seed: options.seed } : {}) }
     }],
-    trust: { print: ['*'] }
+    ...(options.trustPrint === null ? {} : { trust: { print: options.trustPrint ?? ['*'] } })
   }
   writeFileSync(configFile, JSON.stringify(config, null, 2) + '\n')
   return { configFile, recordFile, printerName }
