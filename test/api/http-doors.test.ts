@@ -51,10 +51,10 @@ test('who may come in: tokens, scopes and their own jobs', async (t) => {
   assert.equal(refused.body.error, 'ForbiddenError')
   assert.equal((await request(`${api}/jobs/jffffffffffff/cancel`, { method: 'POST', token: reader })).status, 403)
 
-  const made = await curlUpload(`${api}/jobs`, alice, [`file=@${design}`, 'pipeline=slow', 'requestId=upload-1'])
+  const made = await curlUpload(`${api}/jobs`, alice, [`file=@${design}`, 'pipeline=slow', 'requestId=upload-0000000000001'])
   assert.equal(made.status, 201, JSON.stringify(made.body))
   const id = made.body[0].id
-  const retried = await curlUpload(`${api}/jobs`, alice, [`file=@${design}`, 'pipeline=slow', 'requestId=upload-1'])
+  const retried = await curlUpload(`${api}/jobs`, alice, [`file=@${design}`, 'pipeline=slow', 'requestId=upload-0000000000001'])
   assert.deepEqual(retried.body.map((j: any) => j.id), [id], 'a retried upload with the same request id gets the same job')
   const bobs = await request(`${api}/jobs/${id as string}/cancel`, { method: 'POST', token: bob })
   assert.equal(bobs.status, 403, 'a submit token cancels only its own jobs')
