@@ -3,47 +3,31 @@ import { chmod, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { OWNER } from './caller.js'
 import { SOCKET_FILE, TOKEN_FILE } from './constants.js'
 import { onJsonLines } from './line-reader.js'
+import type { MethodTable } from './method-table.js'
 
 const log = logger('meshnode:api')
-
-export interface CallContext {
-  /** Sends a progress event to the caller before the final result (for --follow and live progress). */
-  emit(event: unknown): void
-  /** Aborted when the caller goes away. */
-  signal: AbortSignal
-}
 
 /** A connection must present its token this soon or be closed. */
 const AUTH_TIMEOUT_MS = 5000
 
-export type Handler = (params: any, ctx: CallContext) => Promise<unknown>
-
-export class UnknownMethodError extends Error {
-  constructor (method: string) {
-    super(`unknown control method "${method}"`)
-    this.name = 'UnknownMethodError'
-  }
-}
-
 /**
  * The daemon's local control channel: a unix socket in the data dir (mode 0600, in a 0700 dir), and a token
  * file only the owner can read that every connection must present first. Nothing on the LAN can reach it.
+ * One transport of the method table: every call on it is the owner's.
  */
 export class ControlServer {
   private readonly dataDir: string
-  private readonly handlers = new Map<string, Handler>()
+  private readonly methods: MethodTable
   private server?: Server
   private token = Buffer.alloc(0)
   private readonly sockets = new Set<Socket>()
 
-  constructor (dataDir: string) {
+  constructor (dataDir: string, methods: MethodTable) {
     this.dataDir = dataDir
-  }
-
-  register (method: string, handler: Handler): void {
-    this.handlers.set(method, handler)
+    this.methods = methods
   }
 
   async start (): Promise<void> {
@@ -86,11 +70,7 @@ export class ControlServer {
         return
       }
       const { id, method, params } = message ?? {}
-      const handler = this.handlers.get(method)
-      const reply = handler == null
-        ? Promise.reject(new UnknownMethodError(String(method)))
-        : handler(params ?? {}, { emit: (event) => { send({ id, event }) }, signal: closed.signal })
-      reply.then(
+      this.methods.call(String(method), params ?? {}, { emit: (event) => { send({ id, event }) }, signal: closed.signal, caller: OWNER }).then(
         result => { send({ id, result: result ?? null }) },
         (err: Error) => {
           log('%s failed %e', method, err)

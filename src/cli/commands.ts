@@ -29,6 +29,9 @@ export const COMMANDS: Entry[] = [
   { name: 'virtual-printer', summary: 'serve a simulated Marlin printer on a PTY (made with socat) until interrupted', load: async () => (await import('./virtual-printer.js')).virtualPrinter },
   { name: 'invite', summary: 'print a code (and a QR code) that lets one more machine join this mesh, once, before it expires', load: async () => (await import('./invite.js')).invite },
   { name: 'join', summary: 'join a mesh with a code from "meshnode invite": writes the mesh\'s key into this machine\'s data dir', load: async () => (await import('./join.js')).join },
+  { name: 'token create', summary: 'make a token for the HTTP API (scope read, submit or operator); printed once, only its hash is kept', load: async () => (await import('./token.js')).tokenCreate },
+  { name: 'token list', summary: 'list the HTTP API\'s tokens: names, scopes, when made (never the tokens)', load: async () => (await import('./token.js')).tokenList },
+  { name: 'token revoke', summary: 'revoke an HTTP API token: it stops working at once', load: async () => (await import('./token.js')).tokenRevoke },
   { name: 'keygen', summary: 'write a mesh key to a file, for peers started with --mesh-key FILE (invite and join do this for you)', load: async () => (await import('./keygen.js')).keygen },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
 ]

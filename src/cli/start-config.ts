@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
-import { checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
+import { checkHttpListen, checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
@@ -19,6 +19,7 @@ export interface StartFlags {
   trustPrint?: string
   trustSubmit?: string
   open?: boolean
+  http?: string
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -37,6 +38,7 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
+  if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
   if (flags.open === true) config.open = true

@@ -13,6 +13,7 @@ export const status: Command = {
     out('peer id', node.peerId)
     for (const address of node.addresses) out('address', address)
     out('data dir', node.dataDir)
+    out('HTTP API', node.http ?? 'off')
     out('offers', node.offers.join(', ') || 'nothing (submit only)')
     for (const tool of node.tools) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded === true ? ' (embedded)' : ''}`)
     for (const probe of node.toolProbes as ToolProbeReport[]) if (probe.state !== 'found' && probe.state !== 'off') out('no tool', describeProbe(probe))

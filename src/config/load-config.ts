@@ -3,11 +3,12 @@ import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
+import { parseHttpListen } from '../api/http/listen-address.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
-import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type NodeConfig } from './node-config.js'
+import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -77,6 +78,7 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
     config.blobs.maxAgeMs = (optNumber(blobs, 'maxAgeHours', 'blobs', 0.01, 24 * 3650) ?? config.blobs.maxAgeMs / 3600_000) * 3600_000
     config.blobs.maxTotalBytes = (optNumber(blobs, 'maxTotalMiB', 'blobs', 1, 1024 * 1024 * 1024) ?? config.blobs.maxTotalBytes / mib) * mib
   }
+  if (obj.http !== undefined) config.http = parseHttpConfig(obj.http)
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
     rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')
@@ -134,4 +136,23 @@ function checkUnique (names: string[], field: string, key: string): void {
     if (seen.has(n)) throw new ConfigError(join(`${field}[${i}]`, key), `"${n}" is used twice`)
     seen.add(n)
   })
+}
+
+/** `http: { listen: "HOST:PORT" }`, or `listen: null` for no HTTP API. */
+function parseHttpConfig (raw: unknown): HttpConfig {
+  const http = expectObject(raw, 'http')
+  rejectUnknown(http, ['listen'], 'http')
+  if (http.listen === null) return {}
+  const listen = optString(http, 'listen', 'http', 64)
+  if (listen === undefined) return {}
+  return { listen: checkHttpListen(listen, 'http.listen') }
+}
+
+export function checkHttpListen (address: string, field: string): string {
+  try {
+    parseHttpListen(address)
+  } catch (err: any) {
+    throw new ConfigError(field, err.message)
+  }
+  return address
 }

@@ -1,6 +1,7 @@
 import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
+import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
 import type { ToolLimits } from '../executors/tool-limits.js'
 
@@ -27,6 +28,12 @@ export interface NodeConfig {
   trust: TrustConfig
   blobs: BlobsConfig
   market: MarketConfig
+  http: HttpConfig
+}
+
+export interface HttpConfig {
+  /** HOST:PORT of the HTTP API; undefined turns it off. */
+  listen?: string
 }
 
 /** Peer ids (or "*" for any mesh member) allowed to do each kind of thing on this node. */
@@ -80,6 +87,7 @@ export function defaultConfig (): NodeConfig {
     services: [],
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
+    http: { listen: DEFAULT_HTTP_LISTEN },
     market: {
       maxConcurrent: 2,
       bidWindowMs: 400,

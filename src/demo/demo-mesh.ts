@@ -120,7 +120,7 @@ export class DemoMesh {
     if (this.stopping) throw new DemoStoppedError()
     const others = this.peers.filter(p => p !== peer).map(p => ['--peer', p.address]).flat()
     const log = createWriteStream(peer.log)
-    const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, '--mesh-key', this.meshKey, ...others], {
+    const child = spawn(process.execPath, [meshnodeBin, 'start', '--config', peer.config, '--data-dir', peer.dataDir, '--listen', peer.address, '--mesh-key', this.meshKey, '--http', '127.0.0.1:0', ...others], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
     child.stdout.pipe(log)

@@ -9,12 +9,13 @@ import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
 import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobRecord, type StageRecord } from './job.js'
+import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
 import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
+import { BlobNotFoundError } from '../blobs/errors.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService, KnownPeer } from '../capabilities/capability-service.js'
@@ -26,6 +27,22 @@ import type { MeshLibp2p } from '../node/libp2p.js'
 import type { JobStore } from '../store/job-store.js'
 
 const log = logger('meshnode:jobs')
+
+/** A file already in this node's blob store, with the name it was uploaded under. */
+export interface StoredFile {
+  hash: string
+  size: number
+  name: string
+}
+
+export interface StoredSubmitRequest {
+  files: StoredFile[]
+  extra: StoredFile[]
+  pipeline?: string[]
+  options: JobOptions
+  /** The same on every retry of one upload: a retry makes only the jobs that are missing. */
+  requestId?: string
+}
 
 type NewEvent = Omit<JobEvent, 'seq' | 'at'>
 
@@ -297,10 +314,37 @@ export class Coordinator extends EventTarget {
       Promise.all((allStored ? [] : request.extra).map(async path => importOnce(path, true))),
       Promise.all(request.files.map(async (path, i) => earlier.has(i) ? undefined : importOnce(path, false)))
     ])
-    const written = await Promise.allSettled(request.files.map(async (path, i): Promise<JobRecord> => {
+    return this.createJobs(inputs, extra, pipelines, request.options, { earlier, originOf })
+  }
+
+  /**
+   * Stores one job per file that is already in this node's blob store (an HTTP upload streams there): nothing
+   * is read from a path. Names are display names only, refused when they could not be a plain file name. A
+   * request id makes it idempotent as submit() is: the request is known by the files' hashes and names.
+   */
+  async submitStored (request: StoredSubmitRequest): Promise<JobRecord[]> {
+    const ref = async (file: StoredFile): Promise<FileRef> => {
+      checkFileName(file.name)
+      const stat = await this.blobStore.stat(file.hash)
+      if (stat?.size !== file.size) throw new BlobNotFoundError(`cannot submit ${file.name}: its content is not in this node's blob store`)
+      return { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
+    }
+    const known = (files: StoredFile[]): string[] => files.map(f => `${f.hash}/${f.name}`)
+    const asRequest: SubmitRequest = { files: known(request.files), extra: known(request.extra), pipeline: request.pipeline, options: request.options, requestId: request.requestId }
+    return await this.requests.run(asRequest, async attempt => {
+      const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
+      const inputs = await Promise.all(request.files.map(async (file, i) => attempt.earlier.has(i) ? undefined : ref(file)))
+      const extra = await Promise.all(request.extra.map(ref))
+      return this.createJobs(inputs, extra, pipelines, request.options, attempt)
+    })
+  }
+
+  /** Writes the jobs of one submit, those an earlier attempt did not, then starts them all. */
+  private async createJobs (inputs: Array<FileRef | undefined>, extra: FileRef[], pipelines: string[][], options: JobOptions, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
+    const written = await Promise.allSettled(inputs.map(async (ref, i): Promise<JobRecord> => {
       const stored = earlier.get(i)
       if (stored != null) return await this.mustGet(stored)
-      const input = inputs[i] as FileRef
+      const input = ref as FileRef
       const stages = pipelines[i]
       const now = Date.now()
       const job: JobRecord = {
@@ -312,7 +356,7 @@ export class Coordinator extends EventTarget {
         state: 'running',
         input,
         extra,
-        options: request.options,
+        options,
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }

@@ -117,7 +117,7 @@ export function registerJobApi (node: MeshNode): void {
  * Stage names this node has heard of (built in, a tool in any peer's record or its own, a service in its config)
  * and those some peer, or this node, offers right now.
  */
-function stageDirectory (node: MeshNode): StageDirectory {
+export function stageDirectory (node: MeshNode): StageDirectory {
   const peers = node.capabilities.peers().map(p => p.record)
   const records = [node.capabilities.local(), ...peers]
   const offered = new Set(records.flatMap(r => r.offers))

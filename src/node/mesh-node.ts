@@ -1,7 +1,10 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { ControlServer } from '../api/control-server.js'
+import { openDoors } from '../api/doors.js'
+import { JobSubmitters } from '../api/job-submitters.js'
+import { MethodTable } from '../api/method-table.js'
+import { METHODS } from '../api/methods.js'
 import { CapabilityService } from '../capabilities/capability-service.js'
 import { ToolDetection, type ToolProbeReport } from '../capabilities/tools.js'
 import { loadProfiles } from '../executors/profiles.js'
@@ -17,7 +20,7 @@ import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
 import { startBlobGc } from './blob-gc.js'
-import { registerJobApi } from './job-api.js'
+import { registerJobApi, stageDirectory } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
@@ -39,7 +42,10 @@ export interface MeshNode {
   libp2p: MeshLibp2p
   db: MeshDb
   capabilities: CapabilityService
-  api: ControlServer
+  /** Every method of the node; the unix socket and HTTP call them. */
+  api: MethodTable
+  /** Where the HTTP API listens, once it does. */
+  http?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -156,7 +162,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await invites.start()
     cleanup.push(async () => invites.stop())
 
-    const api = new ControlServer(config.dataDir)
+    const submitters = new JobSubmitters(db)
+    const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
     const node: MeshNode = {
       config,
       libp2p,
@@ -191,8 +198,20 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerInviteApi(node)
-    await api.start()
-    cleanup.push(async () => api.stop())
+    const doors = await openDoors({
+      dataDir: config.dataDir,
+      httpListen: config.http.listen,
+      methods: api,
+      coordinator: jobs,
+      jobStore,
+      blobStore,
+      blobs,
+      submitters,
+      stages: () => stageDirectory(node),
+      events: { jobs, peers: capabilities, printers: printers.controllers }
+    })
+    node.http = doors.http
+    cleanup.push(async () => doors.stop())
     return node
   } catch (err) {
     await stopAll()
@@ -209,6 +228,7 @@ function registerNodeApi (node: MeshNode): void {
       name: record.name,
       addresses: node.libp2p.getMultiaddrs().map(a => a.toString()),
       dataDir: node.config.dataDir,
+      http: node.http?.url,
       offers: record.offers,
       tools: record.tools,
       toolProbes: node.toolProbes(),

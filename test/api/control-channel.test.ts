@@ -5,28 +5,38 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
+import Type from 'typebox'
 import { MAX_LINE_BYTES, SOCKET_FILE, TOKEN_FILE } from '../../src/api/constants.js'
 import { ControlClient } from '../../src/api/control-client.js'
 import { ControlServer } from '../../src/api/control-server.js'
+import { MethodTable } from '../../src/api/method-table.js'
+import type { MethodSpec } from '../../src/api/method.js'
+
+/** Test methods: any params, any result; the socket transport is what is under test here. */
+const TEST_METHODS: MethodSpec[] = ['echo', 'count', 'fail', 'wait', 'hang'].map(name => ({
+  name, summary: name, access: 'read', params: Type.Object({}, { additionalProperties: true }), result: Type.Unknown()
+}))
 
 interface Daemon {
   dataDir: string
   server: ControlServer
+  methods: MethodTable
   /** Every call a handler received, so a test can tell that a refused connection ran nothing. */
   calls: string[]
 }
 
 async function startDaemon (t: TestContext): Promise<Daemon> {
   const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-api-'))
-  const server = new ControlServer(dataDir)
+  const methods = new MethodTable(TEST_METHODS)
+  const server = new ControlServer(dataDir, methods)
   const calls: string[] = []
-  server.register('echo', async (params) => { calls.push('echo'); return params })
-  server.register('count', async (params, ctx) => {
+  methods.register('echo', async (params) => { calls.push('echo'); return params })
+  methods.register('count', async (params, ctx) => {
     calls.push('count')
     for (let i = 1; i <= params.to; i++) ctx.emit({ n: i })
     return { done: params.to }
   })
-  server.register('fail', async () => {
+  methods.register('fail', async () => {
     calls.push('fail')
     const err = new Error('the printer is on fire')
     err.name = 'PrinterOnFireError'
@@ -37,7 +47,7 @@ async function startDaemon (t: TestContext): Promise<Daemon> {
     await server.stop()
     await rm(dataDir, { recursive: true, force: true })
   })
-  return { dataDir, server, calls }
+  return { dataDir, server, methods, calls }
 }
 
 async function client (t: TestContext, dataDir: string): Promise<ControlClient> {
@@ -100,10 +110,10 @@ test('a handler\'s error reaches the client under its own name; an unknown metho
 })
 
 test('the handler\'s signal aborts when the caller goes away', async (t) => {
-  const { dataDir, server } = await startDaemon(t)
+  const { dataDir, methods } = await startDaemon(t)
   const entered = Promise.withResolvers<void>()
   const aborted = Promise.withResolvers<void>()
-  server.register('wait', async (_params, ctx) => {
+  methods.register('wait', async (_params, ctx) => {
     entered.resolve()
     await new Promise<void>(resolve => { ctx.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
     aborted.resolve()
@@ -187,7 +197,7 @@ test('ControlClient.connect throws NoDaemonError on a dir with no daemon, and on
 test('after the daemon stops, a client\'s pending and later calls fail instead of hanging', async (t) => {
   const daemon = await startDaemon(t)
   const entered = Promise.withResolvers<void>()
-  daemon.server.register('hang', async () => { entered.resolve(); return new Promise(() => {}) })
+  daemon.methods.register('hang', async () => { entered.resolve(); return new Promise(() => {}) })
   const c = await client(t, daemon.dataDir)
   const pending = assert.rejects(c.call('hang'), { name: 'ConnectionLostError' })
   await entered.promise

@@ -26,7 +26,7 @@ export async function meshnode (args: string[], timeoutMs = 30_000): Promise<Cli
  * by its pid) when the test ends. Its first listen address comes from the banner.
  */
 export async function startDaemon (t: TestContext, args: string[], timeoutMs = 60_000): Promise<{ run: NodeRun, address: string }> {
-  const run = runNode([meshnodeBin, 'start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', ...args], { timeoutMs: 10 * 60_000, untilStdout: 'ready' })
+  const run = runNode([meshnodeBin, 'start', '--no-mdns', '--listen', '/ip4/127.0.0.1/tcp/0', '--http', '127.0.0.1:0', ...args], { timeoutMs: 10 * 60_000, untilStdout: 'ready' })
   t.after(async () => {
     if (run.child.exitCode != null || run.child.signalCode != null) return
     run.child.kill('SIGTERM')

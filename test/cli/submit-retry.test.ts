@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { ControlServer } from '../../src/api/control-server.js'
+import { MethodTable } from '../../src/api/method-table.js'
+import { METHODS } from '../../src/api/methods.js'
 import { meshnodeBin } from '../../src/paths.js'
 
 /**
@@ -16,12 +18,13 @@ async function droppingDaemon (t: TestContext, drops: number, method = 'submit')
   const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-submit-retry-'))
   const design = join(dataDir, 'part.scad')
   await writeFile(design, 'cube(1);\n')
-  const server = new ControlServer(dataDir)
+  const methods = new MethodTable(METHODS)
+  const server = new ControlServer(dataDir, methods)
   const requests: any[] = []
   // The CLI may be gone before the server is back: the test stops it only after that.
   let restarted = Promise.resolve()
   const job = { id: 'j0123456789ab', input: { name: 'part.scad' } }
-  server.register(method, async (params) => {
+  methods.register(method, async (params) => {
     requests.push(params)
     if (requests.length <= drops) {
       restarted = server.stop().then(async () => server.start())
@@ -30,9 +33,9 @@ async function droppingDaemon (t: TestContext, drops: number, method = 'submit')
     }
     return [job]
   })
-  if (method !== 'submit') server.register('submit', async () => [job])
+  if (method !== 'submit') methods.register('submit', async () => [job])
   // Every stage is known and offered: the check before the submit lets it through.
-  server.register('check-pipeline', async () => ({ unoffered: [] }))
+  methods.register('check-pipeline', async () => ({ unoffered: [] }))
   await server.start()
   t.after(async () => {
     await restarted

@@ -69,6 +69,8 @@ export async function startPeer (t: TestContext, dir: string, name: string, chan
   const config = defaultConfig()
   Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'], open: true })
   config.mdns.enabled = false
+  // Many peers share this machine: each HTTP API on a free port of its own.
+  config.http = { listen: '127.0.0.1:0' }
   config.tools = { ...config.tools, embedded: { openscad: false, cura: false } }
   await change(config)
   const node = await startMeshNode(config)

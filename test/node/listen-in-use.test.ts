@@ -17,7 +17,7 @@ test('a listen port in use: one line naming the address and the flag, exit 1, an
   })
   const address = `/ip4/127.0.0.1/tcp/${(busy.address() as AddressInfo).port}`
   const start = async (dataDir: string): Promise<{ code: number, stdout: string, stderr: string }> =>
-    meshnode(['start', '--no-mdns', '--offer', 'none', '--data-dir', dataDir, '--listen', address])
+    meshnode(['start', '--no-mdns', '--offer', 'none', '--data-dir', dataDir, '--listen', address, '--http', '127.0.0.1:0'])
 
   const fresh = join(dir, 'new', 'data')
   const failed = await start(fresh)

@@ -1,0 +1,59 @@
+import { ControlServer } from './control-server.js'
+import { EventLog, type EventSources } from './event-log.js'
+import { registerEvents } from './handlers/events.js'
+import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored-jobs.js'
+import { registerTokens } from './handlers/tokens.js'
+import { HttpApi } from './http/http-api.js'
+import { TokenStore } from './token-store.js'
+import type { BlobStore } from '../blobs/blob-store.js'
+import type { MethodTable } from './method-table.js'
+
+export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
+  dataDir: string
+  /** HOST:PORT of the HTTP API, or undefined for none. */
+  httpListen?: string
+  methods: MethodTable
+  blobStore: BlobStore
+  events: EventSources
+}
+
+/** The ways into a running node, open: the unix socket always, HTTP when configured. */
+export interface Doors {
+  control: ControlServer
+  http?: HttpApi
+  stop(): Promise<void>
+}
+
+/**
+ * Attaches the handlers that live in the API itself (uploaded jobs, outputs, tokens, events) to the method
+ * table, then opens the unix socket and the HTTP listener onto it. Closed again if either cannot open.
+ */
+export async function openDoors (init: DoorsInit): Promise<Doors> {
+  const { methods } = init
+  const tokens = await TokenStore.open(init.dataDir)
+  const log = new EventLog()
+  const unwatch = log.watch(init.events)
+  registerStoredJobs(methods, init)
+  registerTokens(methods, tokens)
+  registerEvents(methods, log)
+  const control = new ControlServer(init.dataDir, methods)
+  const http = init.httpListen == null ? undefined : new HttpApi({ listen: init.httpListen, methods, tokens, blobStore: init.blobStore })
+  try {
+    // HTTP first: a busy port or a refused listener stops the start before the socket says the node is up.
+    await http?.start()
+    await control.start()
+  } catch (err) {
+    await http?.stop().catch(() => {})
+    unwatch()
+    throw err
+  }
+  return {
+    control,
+    http,
+    async stop () {
+      await control.stop()
+      await http?.stop()
+      unwatch()
+    }
+  }
+}

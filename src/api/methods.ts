@@ -1,0 +1,94 @@
+import Type from 'typebox'
+import { SCOPES } from './caller.js'
+import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, Printer, Status, TokenInfo } from './schemas.js'
+import type { MethodSpec } from './method.js'
+
+const strict = { additionalProperties: false }
+const Paths = Type.Array(Type.String())
+const RequestId = Type.String({ description: 'the same on every retry of one submit: a retry gets the jobs the first attempt made' })
+const Pipeline = Type.Array(Type.String(), { description: 'stage names in order, e.g. ["scad", "slice"]' })
+const Name = Type.Object({ name: Type.String({ description: 'the printer\'s name' }) }, strict)
+const ById = Type.Object({ id: JobId }, strict)
+const PrinterCommand = (verb: string, summary: string): MethodSpec => ({
+  name: `printer.${verb}`, summary, access: 'operator', params: Name, result: Printer, http: { verb: 'POST', path: `/printers/:name/${verb}` }
+})
+
+/** Job options as submitted: -D parameters and the choices a stage may use. */
+export const JobOptionsSchema = Type.Object({
+  params: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'OpenSCAD -D parameters, name to value' })),
+  profile: Type.Optional(Type.String()),
+  printer: Type.Optional(Type.String()),
+  material: Type.Optional(Type.String()),
+  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' }))
+}, strict)
+
+/**
+ * The node's methods: the single source of the unix socket's method names, the HTTP routes and the OpenAPI
+ * document. A handler is attached to each by the part of the node that serves it.
+ */
+export const METHODS: readonly MethodSpec[] = [
+  { name: 'status', summary: 'this node: identity, addresses, what it offers, its tools and printers', access: 'read', params: NoParams, result: Status, http: { verb: 'GET', path: '/status' } },
+  { name: 'peers', summary: 'the peers this node knows and what each offers', access: 'read', params: NoParams, result: Type.Array(Peer), http: { verb: 'GET', path: '/peers' } },
+  {
+    name: 'jobs',
+    summary: 'jobs this node submitted: running ones and those ended in the last day (all with all=true)',
+    access: 'read',
+    params: Type.Object({ all: Type.Optional(Type.Boolean()) }, strict),
+    result: Type.Array(Job),
+    http: { verb: 'GET', path: '/jobs' }
+  },
+  { name: 'job', summary: 'one job and its history', access: 'read', params: ById, result: JobWithHistory, http: { verb: 'GET', path: '/jobs/:id' } },
+  {
+    name: 'logs',
+    summary: 'a job\'s events, tool output included; with follow, streamed until it ends (socket only)',
+    access: 'read',
+    params: Type.Object({ id: JobId, follow: Type.Optional(Type.Boolean()) }, strict),
+    result: Type.Object({ state: Type.String(), events: Type.Optional(Type.Array(Anything, { description: 'over HTTP: the events the socket streams' })) }),
+    http: { verb: 'GET', path: '/jobs/:id/logs' }
+  },
+  { name: 'cancel', summary: 'cancels a job; a submit token cancels only its own', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/cancel' } },
+  {
+    name: 'output',
+    summary: 'where a job\'s output is (the last file stage\'s, or stage N\'s), fetched into this node\'s blob store',
+    access: 'read',
+    params: Type.Object({ id: JobId, stage: Type.Optional(Type.Integer({ minimum: 0 })) }, strict),
+    result: Type.Object({ hash: Type.String(), size: Type.Integer(), name: Type.String(), stage: Type.Integer() })
+  },
+  {
+    name: 'jobs.create',
+    summary: 'creates jobs from files already in this node\'s blob store (an HTTP upload lands there first)',
+    access: 'submit',
+    params: Type.Object({
+      files: Type.Array(Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }), name: Type.String() }, strict), { minItems: 1 }),
+      extra: Type.Optional(Type.Array(Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }), size: Type.Integer({ minimum: 0 }), name: Type.String() }, strict))),
+      pipeline: Type.Optional(Pipeline),
+      options: Type.Optional(JobOptionsSchema),
+      requestId: Type.Optional(RequestId)
+    }, strict),
+    result: Type.Array(Job)
+  },
+  { name: 'events', summary: 'live events: jobs, stages, progress, printers, peers (Server-Sent Events over HTTP)', access: 'read', params: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, strict), result: Anything },
+  { name: 'printers', summary: 'every printer in the mesh and its state', access: 'read', params: NoParams, result: Type.Array(Printer), http: { verb: 'GET', path: '/printers' } },
+  PrinterCommand('clear', 'the operator cleared the bed: the printer may start the next print'),
+  {
+    name: 'printer.load',
+    summary: 'the filament and nozzle now on a printer',
+    access: 'operator',
+    params: Type.Object({ name: Type.String(), material: Type.Optional(Type.String()), nozzleMm: Type.Optional(Type.Union([Type.String(), Type.Number()])) }, strict),
+    result: Printer,
+    http: { verb: 'POST', path: '/printers/:name/load' }
+  },
+  PrinterCommand('pause', 'pauses the print under way'),
+  PrinterCommand('resume', 'resumes a paused print'),
+  PrinterCommand('cancel', 'cancels the print under way'),
+  { name: 'print.abandon', summary: 'gives up an interrupted print', access: 'operator', params: Type.Object({ job: Type.String() }, strict), result: Printer },
+  { name: 'print.resume', summary: 'resumes an interrupted print from a G-code line', access: 'operator', params: Type.Object({ job: Type.String(), fromLine: Type.Integer({ minimum: 1 }) }, strict), result: Printer },
+  { name: 'check-pipeline', summary: 'checks the stages local files would go through', access: 'owner', params: Type.Object({ files: Paths, pipeline: Type.Optional(Pipeline) }, strict), result: Type.Object({ unoffered: Type.Array(Type.String()) }) },
+  { name: 'submit', summary: 'submits local files (paths on this machine), one job per file', access: 'owner', params: Type.Object({ files: Paths, extra: Type.Optional(Paths), pipeline: Type.Optional(Pipeline), options: Type.Optional(JobOptionsSchema), requestId: Type.Optional(RequestId) }, strict), result: Type.Array(Job) },
+  { name: 'watch', summary: 'streams jobs\' progress until they end', access: 'read', params: Type.Object({ ids: Type.Array(Type.String()), progress: Type.Optional(Type.Boolean()) }, strict), result: Type.Array(Job) },
+  { name: 'get', summary: 'writes a job\'s output to a local path', access: 'owner', params: Type.Object({ id: Type.String(), out: Type.String(), stage: Type.Optional(Type.Integer()) }, strict), result: Type.Object({ path: Type.String(), name: Type.String(), size: Type.Integer(), hash: Type.String(), stage: Type.Integer() }) },
+  { name: 'invite', summary: 'a one-time code that lets one machine join the mesh', access: 'owner', params: Type.Object({ expiresMs: Type.Number({ minimum: 0 }) }, strict), result: Type.Object({ code: Type.String(), expiresAt: Type.Number() }, { additionalProperties: true }) },
+  { name: 'token.create', summary: 'makes an HTTP API token; its secret is shown once', access: 'owner', params: Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), scope: Type.Union(SCOPES.map(s => Type.Literal(s))) }, strict), result: Type.Object({ name: Type.String(), scope: Type.String(), token: Type.String() }) },
+  { name: 'token.list', summary: 'the HTTP API tokens (names and scopes, never secrets)', access: 'owner', params: NoParams, result: Type.Array(TokenInfo) },
+  { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo }
+]

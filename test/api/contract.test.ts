@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { startRequesterAndExecutor, tempDir } from '../market/mesh-fixture.js'
+import { httpUrl, ownerClient, request } from './http-fixture.js'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+
+/** A way to call a peer's methods: failures come back as { error } with the error's name, never thrown. */
+interface Transport {
+  name: string
+  call(method: string, params?: Record<string, unknown>): Promise<{ result?: any, error?: string }>
+}
+
+async function socketTransport (t: TestContext, node: MeshNode): Promise<Transport> {
+  const client = await ownerClient(t, node)
+  return {
+    name: 'unix socket',
+    async call (method, params = {}) {
+      try {
+        return { result: await client.call(method, params) }
+      } catch (err: any) {
+        return { error: err.name }
+      }
+    }
+  }
+}
+
+/** The REST form of each method, as the README documents it. */
+function httpTransport (node: MeshNode): Transport {
+  const base = httpUrl(node) + '/api/v1'
+  const routes: Record<string, (p: Record<string, any>) => [string, string]> = {
+    status: () => ['GET', '/status'],
+    peers: () => ['GET', '/peers'],
+    jobs: (p) => ['GET', p.all === true ? '/jobs?all=true' : '/jobs'],
+    job: (p) => ['GET', `/jobs/${encodeURIComponent(p.id)}`],
+    cancel: (p) => ['POST', `/jobs/${encodeURIComponent(p.id)}/cancel`],
+    printers: () => ['GET', '/printers'],
+    'printer.pause': (p) => ['POST', `/printers/${encodeURIComponent(p.name)}/pause`]
+  }
+  return {
+    name: 'HTTP',
+    async call (method, params = {}) {
+      const [verb, path] = routes[method](params)
+      const answer = await request(base + path, { method: verb })
+      if (answer.status >= 400) return { error: answer.body.error }
+      return { result: answer.body }
+    }
+  }
+}
+
+/**
+ * The same calls through both doors give the same answers: a client may use either and see one node.
+ * A requester (loopback HTTP, no tokens: a local process may do what an operator may) and an executor of a
+ * `slow` service that takes 30 s, so a job is still running when it is cancelled.
+ */
+test('the contract: every method answers the same through the unix socket and HTTP', async (t) => {
+  const dir = await tempDir(t, 'meshnode-contract-')
+  const { requester, executor } = await startRequesterAndExecutor(t, dir)
+  const design = join(dir, 'part.txt')
+  await writeFile(design, 'a part\n')
+  const owner = await ownerClient(t, requester)
+  const jobsFor = async (): Promise<string[]> => {
+    const [a] = await owner.call('submit', { files: [design], pipeline: ['slow'] })
+    const [b] = await owner.call('submit', { files: [design], pipeline: ['slow'] })
+    return [a.id, b.id]
+  }
+  const transports = [await socketTransport(t, requester), httpTransport(requester)]
+
+  for (const door of transports) {
+    await t.test(door.name, async () => {
+      const [first, second] = await jobsFor()
+      const status = await door.call('status')
+      assert.equal(status.result.peerId, requester.libp2p.peerId.toString())
+      assert.equal(status.result.http, httpUrl(requester), 'status says where HTTP listens')
+      assert.equal(status.result.peers, 1)
+
+      const peers = await door.call('peers')
+      assert.deepEqual(peers.result.map((p: any) => p.peerId), [executor.libp2p.peerId.toString()])
+      assert.ok(peers.result[0].offers.includes('slow'))
+
+      const jobs = await door.call('jobs')
+      for (const id of [first, second]) assert.ok(jobs.result.some((j: any) => j.id === id), `jobs lists ${id}`)
+      const all = await door.call('jobs', { all: true })
+      assert.ok(all.result.length >= jobs.result.length)
+
+      const job = await door.call('job', { id: first })
+      assert.equal(job.result.id, first)
+      assert.equal(job.result.input.name, 'part.txt')
+      assert.equal(job.result.events[0].type, 'submitted')
+      assert.deepEqual(await door.call('job', { id: 'jffffffffffff' }), { error: 'JobNotFoundError' })
+
+      const cancelled = await door.call('cancel', { id: second })
+      assert.equal(cancelled.result.state, 'cancelled')
+      assert.equal((await door.call('job', { id: second })).result.state, 'cancelled')
+      assert.deepEqual(await door.call('cancel', { id: 'jffffffffffff' }), { error: 'JobNotFoundError' })
+      await door.call('cancel', { id: first })
+
+      assert.deepEqual(await door.call('printers'), { result: [] })
+      assert.deepEqual(await door.call('printer.pause', { name: 'mk3' }), { error: 'NoSuchPrinterError' })
+    })
+  }
+
+  await t.test('both doors give the same records', async () => {
+    const [socket, http] = transports
+    for (const method of ['peers', 'printers']) {
+      assert.deepEqual((await http.call(method)).result.map((p: any) => p.peerId ?? p.name), (await socket.call(method)).result.map((p: any) => p.peerId ?? p.name), method)
+    }
+    const ids = (await socket.call('jobs', { all: true })).result.map((j: any) => j.id)
+    for (const id of ids) {
+      const [a, b] = [(await socket.call('job', { id })).result, (await http.call('job', { id })).result]
+      assert.deepEqual({ ...a, stages: a.stages.map((s: any) => s.state) }, { ...b, stages: b.stages.map((s: any) => s.state) })
+    }
+  })
+  await t.test('the OpenAPI document lists every HTTP route, made from the methods\' schemas', async () => {
+    const doc = (await request(httpUrl(requester) + '/api/v1/openapi.json')).body
+    assert.match(doc.openapi, /^3\./)
+    for (const [path, verb] of [['/api/v1/status', 'get'], ['/api/v1/jobs/{id}', 'get'], ['/api/v1/jobs', 'post'], ['/api/v1/jobs/{id}/cancel', 'post'], ['/api/v1/jobs/{id}/output', 'get'], ['/api/v1/events', 'get'], ['/api/v1/printers/{name}/pause', 'post']]) {
+      assert.ok(doc.paths[path]?.[verb] != null, `${verb} ${path} is documented`)
+    }
+    assert.deepEqual(doc.paths['/api/v1/jobs'].get.parameters.map((p: any) => [p.name, p.in, p.schema.type]), [['all', 'query', 'boolean']])
+    const jobSchema = JSON.stringify(doc.paths['/api/v1/jobs/{id}'].get.responses['200'])
+    for (const field of ['"stages"', '"events"', '"state"']) assert.ok(jobSchema.includes(field), `the job's answer documents ${field}`)
+  })
+})
