@@ -11,7 +11,8 @@
  *   3. With --baseline BIN (the meshnode.js of a build before this change), the same socket and CLI calls on a
  *      peer of that build, taking turns with this one: the CLI is no slower for the method table.
  *
- *   node dist/bench/http-api.js [--requests 300] [--cli-runs 15] [--size-mib 256] [--runs 3] [--baseline BIN]
+ *   node dist/bench/http-api.js [--requests 300] [--cli-runs 15] [--size-mib 256] [--runs 3] [--baseline BIN] [--smoke]
+ * `--smoke` (20 requests, 2 CLI runs, one 8 MiB upload unless given) checks that the bench works.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
@@ -26,7 +27,17 @@ import { DAEMON_FLAGS } from '../src/node/daemon-flags.js'
 import { meshnodeBin } from '../src/paths.js'
 
 const run = promisify(execFile)
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '300' }, 'cli-runs': { type: 'string', default: '15' }, 'size-mib': { type: 'string', default: '256' }, runs: { type: 'string', default: '3' }, baseline: { type: 'string' } } })
+const smoke = process.argv.includes('--smoke')
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean' },
+    requests: { type: 'string', default: smoke ? '20' : '300' },
+    'cli-runs': { type: 'string', default: smoke ? '2' : '15' },
+    'size-mib': { type: 'string', default: smoke ? '8' : '256' },
+    runs: { type: 'string', default: smoke ? '1' : '3' },
+    baseline: { type: 'string' }
+  }
+})
 const REQUESTS = Number(args.requests)
 const CLI_RUNS = Number(args['cli-runs'])
 const SIZE = Number(args['size-mib']) * 1024 * 1024
