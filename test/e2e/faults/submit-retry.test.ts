@@ -100,10 +100,18 @@ test('two attempts of one request at once make one job per file; a malformed req
   assert.deepEqual(second.map(j => j.id), first.map(j => j.id), 'both attempts get the same jobs')
   assert.deepEqual(first.map(j => j.input.name), ['a.txt', 'b.txt', 'c.txt'])
 
-  for (const bad of ['short-id', 'x'.repeat(129), '../../etc/passwd-0123456', 'with space 0123456789', 'é'.repeat(20), 42, null, {}, ['abcdefghijklmnopq']]) {
+  for (const bad of ['short-id', 'x'.repeat(129), '../../etc/passwd-0123456', 'with space 0123456789', 'é'.repeat(20)]) {
     await assert.rejects(call(node, 'submit', submitParams([files[0]], bad)), (err: Error) => {
       assert.equal(err.name, 'BadRequestIdError', `${JSON.stringify(bad)}: ${err.name}`)
       assert.match(err.message, /^requestId must be 16 to 128 characters of A-Z, a-z, 0-9, "-" and "_"/)
+      return true
+    })
+  }
+  // Not a string at all: the method's schema refuses it before the handler, naming the field.
+  for (const bad of [42, null, {}, ['abcdefghijklmnopq']]) {
+    await assert.rejects(call(node, 'submit', submitParams([files[0]], bad)), (err: Error) => {
+      assert.equal(err.name, 'BadRequestError', `${JSON.stringify(bad)}: ${err.name}`)
+      assert.match(err.message, /^\/?requestId: /)
       return true
     })
   }
