@@ -1,6 +1,6 @@
 /**
  * One large blob between two meshnode peers over /meshnode/blob/1.0.0, in a mesh without a key and in a keyed
- * one (a private network: every byte XSalsa20 under the mesh key, on top of noise), against raw TCP (socat) and
+ * one (a private network: every byte ChaCha20 under keys from the mesh key, on top of noise), against raw TCP (socat) and
  * scp, disk to disk, in the same run; the methods take turns, so a change in the machine's load hits them all.
  * Peers run as separate processes, with the V8 flags `meshnode start` gives a peer, so their peak RSS
  * and CPU are their own. A fourth row moves the same bytes over the same libp2p stream stack from memory

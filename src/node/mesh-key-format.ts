@@ -1,7 +1,7 @@
 /** The first line of a libp2p (and IPFS) private-network key file, version 1. */
 export const MESH_KEY_TAG = '/key/swarm/psk/1.0.0/'
 const CODEC = '/base16/'
-const SECRET_BYTES = 32
+export const SECRET_BYTES = 32
 
 export class InvalidMeshKeyError extends Error {
   constructor (reason: string) {
@@ -22,4 +22,10 @@ export function decodeMeshKey (file: Uint8Array): Uint8Array {
   if (!new RegExp(`^[0-9a-fA-F]{${SECRET_BYTES * 2}}$`).test(hex)) throw new InvalidMeshKeyError(`the third line is not ${SECRET_BYTES * 2} hex digits`)
   if (lines.slice(3).some(line => line.trim() !== '')) throw new InvalidMeshKeyError('there is more after the key')
   return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+/** A key file holding `secret`, as `decodeMeshKey` reads it and @libp2p/pnet's generateKey writes it. */
+export function encodeMeshKey (secret: Uint8Array): Uint8Array {
+  if (secret.byteLength !== SECRET_BYTES) throw new RangeError(`a mesh key's secret is ${SECRET_BYTES} bytes`)
+  return new TextEncoder().encode(`${MESH_KEY_TAG}\n${CODEC}\n${Buffer.from(secret).toString('hex')}`)
 }

@@ -1,18 +1,15 @@
+import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { generateKey } from '@libp2p/pnet'
+import { encodeMeshKey, MESH_KEY_TAG, SECRET_BYTES } from './mesh-key-format.js'
 import type { NodeConfig } from '../config/node-config.js'
 
-const KEY_BYTES = 95
-const KEY_HEADER = '/key/swarm/psk/1.0.0/'
 /** Where a peer keeps its mesh's key when the config names no other file: made at its first start, or by `join`. */
 export const MESH_KEY_FILE = 'mesh.key'
 
-/** A new libp2p private-network key, as its file holds it. */
+/** A new mesh key, as its file holds it (a libp2p private-network key file). */
 export function newMeshKey (): Uint8Array {
-  const key = new Uint8Array(KEY_BYTES)
-  generateKey(key)
-  return key
+  return encodeMeshKey(randomBytes(SECRET_BYTES))
 }
 
 /** Writes a new mesh key; refuses to overwrite one, since every peer must share it. */
@@ -76,7 +73,7 @@ export async function readMeshKey (file: string): Promise<Uint8Array> {
 
 /** A mesh key's bytes, checked for the private-network key format; `source` names where they came from. */
 export function checkMeshKey (key: Uint8Array, source: string): Uint8Array {
-  if (key.length > 1024 || !Buffer.from(key).toString('utf8').startsWith(KEY_HEADER)) {
+  if (key.length > 1024 || !Buffer.from(key).toString('utf8').startsWith(MESH_KEY_TAG)) {
     throw new MeshKeyError(`${source} is not a mesh key (make one with "meshnode keygen FILE" and copy it to every peer)`)
   }
   return new Uint8Array(key)

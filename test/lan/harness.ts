@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { writeMeshKey } from '../../src/node/mesh-key.js'
 import { meshnodeBin } from '../../src/paths.js'
 import { cablesReady, createNetwork, destroyNetwork, setLink } from './netns.js'
 import { signal, spawnInNamespace, tail, terminate, waitExit } from './processes.js'
@@ -55,11 +56,12 @@ export interface MeshNodeOptions {
   /** Further `meshnode start` flags, e.g. ['--offer', 'scad', '--mesh-key', file]. */
   args?: string[]
   /**
-   * Which mesh the node is in. `open` (the default: most tests are about something else) starts it with
-   * `--open`; `own` passes nothing, so the node makes its own key at its first start (or uses one `meshnode
-   * join` wrote), as a workshop's machines do. A `--mesh-key` or `--open` in `args` wins over both.
+   * Which mesh the node is in. `lan` (the default, as a workshop runs) passes `--mesh-key` with the one key
+   * this LAN's nodes share (lan.meshKey); `open` starts it with `--open`; `own` passes nothing, so the node
+   * makes its own key at its first start (or uses one `meshnode join` wrote). A `--mesh-key` or `--open` in
+   * `args` wins over all three.
    */
-  mesh?: 'open' | 'own'
+  mesh?: 'lan' | 'open' | 'own'
   /** Environment for the daemon (e.g. DEBUG); the test's own environment unless told. */
   env?: NodeJS.ProcessEnv
 }
@@ -117,6 +119,8 @@ function installExitHooks (): void {
 export class Lan {
   readonly network: Network
   readonly dir: string
+  /** The mesh key file the LAN's nodes share unless told otherwise (see MeshNodeOptions.mesh). */
+  readonly meshKey: string
   readonly nodes: MeshNode[] = []
   private readonly processes = new Set<LanProcess>()
   /** The latest process of each name, running or not, for log tails. */
@@ -126,6 +130,7 @@ export class Lan {
   constructor (network: Network, dir: string) {
     this.network = network
     this.dir = dir
+    this.meshKey = join(dir, 'lan-mesh.key')
   }
 
   get namespaces (): Namespace[] { return this.network.namespaces }
@@ -169,7 +174,11 @@ export class Lan {
     if (options.mdns === false) startArgs.push('--no-mdns')
     if (options.mdnsIntervalMs !== undefined) startArgs.push('--mdns-interval', String(options.mdnsIntervalMs))
     const args = options.args ?? []
-    if ((options.mesh ?? 'open') === 'open' && !args.includes('--mesh-key') && !args.includes('--open')) startArgs.push('--open')
+    if (!args.includes('--mesh-key') && !args.includes('--open')) {
+      const mesh = options.mesh ?? 'lan'
+      if (mesh === 'lan') startArgs.push('--mesh-key', this.meshKey)
+      if (mesh === 'open') startArgs.push('--open')
+    }
     startArgs.push(...args)
     const node: MeshNode = {
       index, name, ns, dataDir, listen, startArgs, env: options.env, peerId: undefined,
@@ -362,6 +371,7 @@ export async function createLan (t: TestContext | undefined, options: LanOptions
     await lan.close()
   })
   try {
+    await writeMeshKey(lan.meshKey)
     await waitFor(() => cablesReady(network), { timeoutMs: 10_000, intervalMs: 20, what: `the veths of ${tag} to carry traffic` })
   } catch (err) {
     await lan.close()

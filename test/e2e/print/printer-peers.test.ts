@@ -50,9 +50,10 @@ describe('printers on other peers: state events, the G-code policy and print tru
     lan = await createLan(undefined, { size: 3 })
     // trust.print comes from the flag, not the config; speed-up 10 makes a print of some seconds with a visible heat-up.
     printer = writePrinterConfig(lan.dir, { name: 'mk3', speedUp: 10, baud: 115200, trustPrint: null })
+    // An open mesh: its print trust default (only itself) is what the last test is about.
     ;[printerNode, laptop] = await Promise.all([
-      lan.start(0, { name: 'printer-pi', args: ['--config', printer.configFile, '--offer', 'print', '--trust-print', '*', ...peerArgs(lan, 0)] }),
-      lan.start(1, { name: 'laptop', args: ['--offer', 'none', ...peerArgs(lan, 1)] })
+      lan.start(0, { name: 'printer-pi', mesh: 'open', args: ['--config', printer.configFile, '--offer', 'print', '--trust-print', '*', ...peerArgs(lan, 0)] }),
+      lan.start(1, { name: 'laptop', mesh: 'open', args: ['--offer', 'none', ...peerArgs(lan, 1)] })
     ])
     await waitForMesh(lan, [printerNode, laptop])
   })
@@ -145,7 +146,7 @@ describe('printers on other peers: state events, the G-code policy and print tru
     // The record was signed when the print ended, with a hot nozzle; the printer has cooled since.
     await sleep(1000)
     // It has a printer of its own and no trust flag: the last test has it refuse the laptop's print.
-    const late = await lan.start(2, { name: 'open-printer', args: ['--printer', 'vp=virtual', ...peerArgs(lan, 2)] })
+    const late = await lan.start(2, { name: 'open-printer', mesh: 'open', args: ['--printer', 'vp=virtual', ...peerArgs(lan, 2)] })
     await waitForMesh(lan, [printerNode, laptop, late])
     const listed = Date.now()
     const seen = await waitFor(async () => {
