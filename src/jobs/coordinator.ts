@@ -373,12 +373,12 @@ export class Coordinator extends EventTarget {
   }
 
   async cancel (id: string): Promise<JobRecord> {
-    const job = await this.mustGet(id)
-    if (TERMINAL_JOB_STATES.includes(job.state)) return job
-    const next = await this.update(job, j => {
+    // On a fresh read: a stage's step written meanwhile must not turn the user's cancel into a conflict.
+    const next = await this.onFresh(id, async job => this.update(job, j => {
       j.state = 'cancelled'
       for (const stage of j.stages) if (!['done', 'failed'].includes(stage.state)) stage.state = 'cancelled'
-    }, [{ type: 'cancelled', message: 'cancelled by the submitter' }])
+    }, [{ type: 'cancelled', message: 'cancelled by the submitter' }]))
+    if (next == null) return await this.mustGet(id)
     this.wake(id)
     return next
   }

@@ -61,7 +61,8 @@ test('who may come in: tokens, scopes and their own jobs', async (t) => {
   assert.match(bobs.body.message, /only jobs it submitted/)
   assert.equal((await request(`${api}/jobs/${id as string}/cancel`, { method: 'POST', token: alice })).status, 200)
   const other = await curlUpload(`${api}/jobs`, bob, [`file=@${design}`, 'pipeline=slow'])
-  assert.equal((await request(`${api}/jobs/${other.body[0].id as string}/cancel`, { method: 'POST', token: operator })).status, 200, 'an operator cancels any job')
+  const cancelled = await request(`${api}/jobs/${other.body[0].id as string}/cancel`, { method: 'POST', token: operator })
+  assert.equal(cancelled.status, 200, `an operator cancels any job: ${JSON.stringify(cancelled.body)}`)
   assert.equal((await request(`${api}/printers/mk3/pause`, { method: 'POST', token: alice })).status, 403, 'printer commands need operator')
   assert.equal((await request(`${api}/printers/mk3/pause`, { method: 'POST', token: operator })).status, 404)
 
