@@ -2,10 +2,11 @@
  * What the sandbox costs per tool run. One process, the peer's own executors, runs taking turns so a change of
  * the machine's speed hits every variant alike:
  *   - a no-op tool (`cp` as a custom service) and the small part (`cube([10, 10, 5])` in native OpenSCAD),
- *   - each run as before this change (setpriv, the tool), with the limits only (setpriv, prlimit, the tool:
- *     what `tools.sandbox: false` does) and in the sandbox (prlimit, bwrap, the tool: bwrap dies with the
- *     peer by itself).
- * Prints the median and p90 wall time of each, and the sandbox's median cost over the old way.
+ *   - each run as before the sandbox (setpriv, the tool), with the limits only (setpriv, prlimit, the tool:
+ *     what `tools.sandbox: false` does), in the sandbox with a network namespace of its own (as the first
+ *     sandbox did, and still does where there is no seccomp filter for the architecture) and in the sandbox
+ *     as it is (prlimit, bwrap with the seccomp filter, the tool: bwrap dies with the peer by itself).
+ * Prints the median and p90 wall time of each, and each sandbox's median cost over the run without it.
  * Run after `npm run build`:  node dist/bench/sandbox.js [--runs 60] [--smoke]
  * `--smoke` (3 runs unless given) checks that the bench works.
  */
@@ -31,10 +32,16 @@ const asBefore: ToolConfinement = {
 }
 const limitsOnly = await findConfinement(false)
 const sandbox = await findConfinement(true)
-if (!(sandbox instanceof BwrapSandbox)) throw new Error('bubblewrap is needed for this bench')
+const withNetworkNamespace = await findConfinement(true, undefined)
+if (!(sandbox instanceof BwrapSandbox) || !(withNetworkNamespace instanceof BwrapSandbox)) throw new Error('bubblewrap is needed for this bench')
 const openscad = await findExecutable('openscad')
 if (openscad == null) throw new Error('openscad is not installed')
-const variants: Array<[string, ToolConfinement]> = [['before (setpriv)', asBefore], ['limits only (+ prlimit)', limitsOnly], ['sandbox (prlimit, bwrap)', sandbox]]
+const variants: Array<[string, ToolConfinement]> = [
+  ['before (setpriv)', asBefore],
+  ['limits only (+ prlimit)', limitsOnly],
+  ['sandbox, network namespace', withNetworkNamespace],
+  ['sandbox, seccomp filter', sandbox]
+]
 const noop = parseServiceConfig({ name: 'noop', command: '/usr/bin/cp', args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
 const tools: Array<{ name: string, file: string, text: string, make: (c: ToolConfinement) => Executor }> = [
   { name: 'no-op tool (cp)', file: 'part.txt', text: 'a part\n', make: c => new CustomServiceExecutor(noop, c) },
@@ -75,9 +82,11 @@ try {
       for (let v = 0; v < variants.length; v++) times[v].push(await timeRun(executors[v], tool.file, tool.text, index++))
     }
     console.log(`${tool.name}, ${runs} runs each, taking turns:`)
-    variants.forEach(([name], v) => console.log(`  ${name.padEnd(26)} median ${quantile(times[v], 0.5).toFixed(2)} ms, p90 ${quantile(times[v], 0.9).toFixed(2)} ms`))
-    const paired = times[2].map((ms, i) => ms - times[0][i])
-    console.log(`  sandbox - before, median of the paired differences: ${quantile(paired, 0.5).toFixed(2)} ms`)
+    variants.forEach(([name], v) => console.log(`  ${name.padEnd(28)} median ${quantile(times[v], 0.5).toFixed(2)} ms, p90 ${quantile(times[v], 0.9).toFixed(2)} ms`))
+    for (const v of [2, 3]) {
+      const paired = times[v].map((ms, i) => ms - times[0][i])
+      console.log(`  ${variants[v][0]} - before, median of the paired differences: ${quantile(paired, 0.5).toFixed(2)} ms`)
+    }
   }
 } finally {
   await rm(root, { recursive: true, force: true })

@@ -55,9 +55,7 @@ export async function runTool (proc: ToolProcess, run: StageRun): Promise<void> 
     cwd: run.workDir,
     env: { ...confined.env, [TOOL_MARK_VARIABLE]: mark },
     extendEnv: confined.extendEnv,
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
+    stdio: ['ignore', 'pipe', 'pipe', ...(confined.fd3 == null ? [] : [confined.fd3])],
     // Lines are cut here rather than by execa's line transforms, which cost about 1 ms of CPU more per run.
     buffer: false,
     cancelSignal: run.signal,
