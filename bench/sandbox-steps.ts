@@ -2,7 +2,8 @@
  * Where a sandboxed tool run's time goes: a no-op (`/usr/bin/true`) run bare, in a bwrap with only its mount
  * namespace, with each namespace and each other step of the peer's sandbox added alone, and as the peer runs
  * it. One process; every round runs each variant once, in turns, so a change of the machine's speed hits all
- * alike; the bare no-op is the anchor. Prints each variant's median and p90 and its median over the anchor.
+ * alike. Prints each variant's median and p90, and the median of its paired differences (same round) over
+ * the bare no-op, and, for a step added alone, over bwrap with its mount namespace only.
  * Run as root (bwrap then needs no user namespace, so each one can be added alone), after `npm run build`:
  *   node dist/bench/sandbox-steps.js [--runs 60] [--smoke]
  * `--smoke` (3 runs unless given) checks that the bench works.
@@ -39,6 +40,7 @@ const mountOnly = ['--dev-bind', '/', '/']
 /** A variant's command; `filtered` passes the network filter on fd 3, as `--seccomp 3` expects. */
 interface Variant { name: string, file: string, args: string[], filtered?: boolean }
 const inBwrap = (name: string, args: string[], filtered = false): Variant => ({ name, file: bwrap, args: [...args, '--', TRUE], filtered })
+const MOUNT_ONLY = 2
 const variants: Variant[] = [
   { name: 'bare no-op (anchor)', file: TRUE, args: [] },
   { name: 'prlimit, no-op', file: peer.file, args: [...peer.args.slice(0, peer.args.indexOf('--')), '--', TRUE] },
@@ -84,11 +86,11 @@ try {
   for (const variant of variants) timeRun(variant)
   const times = variants.map(() => [] as number[])
   for (let run = 0; run < runs; run++) variants.forEach((variant, v) => times[v].push(timeRun(variant)))
-  const anchor = quantile(times[0], 0.5)
-  console.log(`a no-op, ${runs} runs of each variant, taking turns; median over the bare no-op's median (${anchor.toFixed(2)} ms):`)
+  const over = (v: number, base: number): string => quantile(times[v].map((ms, i) => ms - times[base][i]), 0.5).toFixed(2).padStart(6)
+  console.log(`a no-op, ${runs} runs of each variant, taking turns; medians, and medians of the paired differences:`)
   variants.forEach(({ name }, v) => {
-    const median = quantile(times[v], 0.5)
-    console.log(`  ${name.padEnd(46)} median ${median.toFixed(2).padStart(6)} ms, p90 ${quantile(times[v], 0.9).toFixed(2).padStart(6)} ms, +${(median - anchor).toFixed(2)} ms`)
+    const step = name.startsWith('  +') ? `, ${over(v, MOUNT_ONLY)} ms over the mount namespace only` : ''
+    console.log(`  ${name.padEnd(46)} median ${quantile(times[v], 0.5).toFixed(2).padStart(6)} ms, p90 ${quantile(times[v], 0.9).toFixed(2).padStart(6)} ms, ${over(v, 0)} ms over the bare no-op${step}`)
   })
 } finally {
   rmSync(root, { recursive: true, force: true })
