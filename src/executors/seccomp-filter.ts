@@ -4,8 +4,9 @@ import { constants, endianness } from 'node:os'
  * The seccomp filter that takes the network from a sandboxed tool, as the classic-BPF program bwrap's
  * `--seccomp FD` reads (an array of `struct sock_filter`, 8 bytes each, in the machine's byte order).
  *
- * It stands in for a network namespace per run, which costs about 10 ms of a tool run's time. Every way to
- * the network starts with a socket of one's own: `socket(2)` fails with EACCES for every family. AF_UNIX
+ * It stands in for a network namespace per run, which cost a run 0.5 to 4.5 ms (BENCHMARKS.md, "The
+ * sandbox"), where the filter costs nothing measurable. Every way to the network starts with a socket of the
+ * tool's own (it inherits none: only its pipes): `socket(2)` fails with EACCES for every family. AF_UNIX
  * too: a socket in the abstract namespace is not a file, so the sandbox's file view does not hide the host's
  * (X11's, D-Bus's), and only a network namespace or refusing the socket keeps a tool from them.
  * `socketpair(2)` stays: it only links a tool's own processes. io_uring can make sockets as well
@@ -43,7 +44,7 @@ const ARCH_OFFSET = 4
 
 const INSTRUCTION_BYTES = 8
 
-export interface Instruction {
+interface Instruction {
   code: number
   /** Instructions skipped when a jump's test holds, and when it does not. */
   jt: number
@@ -62,11 +63,14 @@ export function networkFilter (arch: string = process.arch, byteOrder: string = 
 }
 
 /** The program as instructions; a jump counts the instructions it skips. */
-export function networkProgram (arch: Architecture): Instruction[] {
+function networkProgram (arch: Architecture): Instruction[] {
   const { EACCES, EPERM } = constants.errno
-  // The tests come first, the four answers after them: these are the answers' places.
+  // The tests come first, then the four answers: allow (where a call that passes every test falls through
+  // to), refuse the socket, refuse the ring, kill.
   const tests = arch.foreignFrom == null ? 5 : 6
-  const [, refuseSocket, refuseRing, kill] = [tests, tests + 1, tests + 2, tests + 3]
+  const refuseSocket = tests + 1
+  const refuseRing = tests + 2
+  const kill = tests + 3
   const program: Instruction[] = []
   const to = (target: number): number => target - program.length - 1
   program.push(load(ARCH_OFFSET))
@@ -79,7 +83,7 @@ export function networkProgram (arch: Architecture): Instruction[] {
 }
 
 /** `struct sock_filter { __u16 code; __u8 jt; __u8 jf; __u32 k; }`, little-endian. */
-export function encode (program: Instruction[]): Buffer {
+function encode (program: Instruction[]): Buffer {
   const bytes = Buffer.alloc(program.length * INSTRUCTION_BYTES)
   program.forEach(({ code, jt, jf, k }, i) => {
     const at = i * INSTRUCTION_BYTES
