@@ -3,9 +3,9 @@
  * the machine's speed hits every variant alike:
  *   - a no-op tool (`cp` as a custom service) and the small part (`cube([10, 10, 5])` in native OpenSCAD),
  *   - each run as before the sandbox (setpriv, the tool), with the limits only (setpriv, prlimit, the tool:
- *     what `tools.sandbox: false` does), in the sandbox with a network namespace of its own (as the first
+ *     what `tools.sandbox: false` does), in the sandbox with its network namespace alone (as the first
  *     sandbox did, and still does where there is no seccomp filter for the architecture) and in the sandbox
- *     as it is (prlimit, bwrap with the seccomp filter, the tool: bwrap dies with the peer by itself).
+ *     as it is (prlimit, bwrap with the namespace and the seccomp filter: bwrap dies with the peer by itself).
  * Prints the median and p90 wall time of each, and each sandbox's median cost over the run without it.
  * Run after `npm run build`:  node dist/bench/sandbox.js [--runs 60] [--smoke]
  * `--smoke` (3 runs unless given) checks that the bench works.
@@ -32,15 +32,15 @@ const asBefore: ToolConfinement = {
 }
 const limitsOnly = await findConfinement(false)
 const sandbox = await findConfinement(true)
-const withNetworkNamespace = await findConfinement(true, undefined)
+const withNetworkNamespace = await findConfinement(true, null)
 if (!(sandbox instanceof BwrapSandbox) || !(withNetworkNamespace instanceof BwrapSandbox)) throw new Error('bubblewrap is needed for this bench')
 const openscad = await findExecutable('openscad')
 if (openscad == null) throw new Error('openscad is not installed')
 const variants: Array<[string, ToolConfinement]> = [
   ['before (setpriv)', asBefore],
   ['limits only (+ prlimit)', limitsOnly],
-  ['sandbox, network namespace', withNetworkNamespace],
-  ['sandbox, seccomp filter', sandbox]
+  ['sandbox, network namespace alone', withNetworkNamespace],
+  ['sandbox, namespace + seccomp filter', sandbox]
 ]
 const noop = parseServiceConfig({ name: 'noop', command: '/usr/bin/cp', args: ['{input}', '{output}'], outputExtension: 'out', timeoutSec: 60 }, 'services[0]')
 const tools: Array<{ name: string, file: string, text: string, make: (c: ToolConfinement) => Executor }> = [

@@ -102,7 +102,7 @@ test('a sandboxed tool can make no socket, reach neither a loopback listener nor
 })
 
 test('where there is no seccomp filter, the sandbox\'s own network namespace keeps the tool from the host\'s listeners', async (t) => {
-  const withNamespace = await findConfinement(true, undefined)
+  const withNamespace = await findConfinement(true, null)
   const listeners = await listen(t)
   const walled = await probe(t, withNamespace, listeners)
   assert.equal(walled.socketpair, 'ok')
