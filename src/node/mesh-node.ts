@@ -46,6 +46,7 @@ export interface MeshNode {
   api: MethodTable
   /** Where the HTTP API listens, once it does. */
   http?: { url: string }
+  octoprint?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -208,9 +209,11 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       blobs,
       submitters,
       stages: () => stageDirectory(node),
-      events: { jobs, peers: capabilities, printers: printers.controllers }
+      events: { jobs, peers: capabilities, printers: printers.controllers },
+      octoprint: config.gateways.octoprint == null ? undefined : { listen: config.gateways.octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {} }
     })
     node.http = doors.http
+    node.octoprint = doors.octoprint
     cleanup.push(async () => doors.stop())
     return node
   } catch (err) {

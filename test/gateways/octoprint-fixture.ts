@@ -1,0 +1,41 @@
+import { join } from 'node:path'
+import { parsePrinterConfig } from '../../src/printer/printer-config.js'
+import { startPeer } from '../market/mesh-fixture.js'
+import type { KeyDefaults } from '../../src/gateways/octoprint/config.js'
+import type { MeshNode } from '../../src/node/mesh-node.js'
+import type { TestContext } from 'node:test'
+
+/** The base URL of a peer's OctoPrint gateway, as it reported it. */
+export function octoprintUrl (node: MeshNode): string {
+  if (node.octoprint == null) throw new Error(`${node.config.name} has no OctoPrint gateway`)
+  return node.octoprint.url
+}
+
+/** A peer that serves OctoPrint's API on a free loopback port and offers no work itself: the slicer's "printer host". */
+export async function startGatewayPeer (t: TestContext, dir: string, keys: Record<string, KeyDefaults> = {}, maxBlobBytes?: number): Promise<MeshNode> {
+  return startPeer(t, dir, 'desk', c => {
+    c.offers = []
+    c.gateways = { octoprint: { listen: '127.0.0.1:0', keys } }
+    if (maxBlobBytes != null) c.blobs.maxBlobBytes = maxBlobBytes
+  })
+}
+
+/** A peer with a virtual printer that takes prints from any peer and clears its own bed; it records every command. */
+export async function startPrinterPeer (t: TestContext, dir: string, name = 'mk3'): Promise<{ node: MeshNode, recordFile: string }> {
+  const recordFile = join(dir, `${name}.record.gcode`)
+  const node = await startPeer(t, dir, `${name}-pi`, c => {
+    c.offers = ['print']
+    c.trust.print = ['*']
+    c.printers = [parsePrinterConfig({
+      name,
+      port: 'virtual',
+      baud: 250000,
+      bed: { x: 250, y: 210, z: 210 },
+      nozzleMm: 0.4,
+      material: 'PLA',
+      bedClearsItself: true,
+      virtual: { speedUp: 50, faults: [], recordFile }
+    }, 'printers[0]')]
+  })
+  return { node, recordFile }
+}
