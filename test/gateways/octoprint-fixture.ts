@@ -1,9 +1,34 @@
+import { execFile } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { startPeer } from '../market/mesh-fixture.js'
 import type { KeyDefaults } from '../../src/gateways/octoprint/config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TestContext } from 'node:test'
+
+const run = promisify(execFile)
+
+export interface CurlAnswer {
+  status: number
+  headers: string
+  body: any
+}
+
+/** One request with curl, as a slicer's HTTP client sends it; the status, the raw headers and the JSON body. */
+export async function curl (dir: string, args: string[]): Promise<CurlAnswer> {
+  const bodyFile = join(dir, 'curl.body')
+  const headerFile = join(dir, 'curl.headers')
+  await writeFile(bodyFile, '')
+  const { stdout } = await run('curl', ['-sS', '--max-time', '60', '-o', bodyFile, '-D', headerFile, '-w', '%{http_code}', ...args])
+  const text = await readFile(bodyFile, 'utf8')
+  let body: any = text
+  try {
+    body = JSON.parse(text)
+  } catch {}
+  return { status: Number(stdout), headers: await readFile(headerFile, 'utf8'), body }
+}
 
 /** The base URL of a peer's OctoPrint gateway, as it reported it. */
 export function octoprintUrl (node: MeshNode): string {

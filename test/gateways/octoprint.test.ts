@@ -1,37 +1,14 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { assertRecordHolds, gcodeCommands, readRecord, sampleGcode } from '../e2e/print/printer-record.js'
 import { makeToken, request } from '../api/http-fixture.js'
 import { waitFor } from '../lan/wait.js'
 import { tempDir } from '../market/mesh-fixture.js'
-import { octoprintUrl, startGatewayPeer, startPrinterPeer } from './octoprint-fixture.js'
+import { curl, octoprintUrl, startGatewayPeer, startPrinterPeer } from './octoprint-fixture.js'
 
-const run = promisify(execFile)
 const PRINT_TIMEOUT_MS = 120_000
-
-interface CurlAnswer {
-  status: number
-  headers: string
-  body: any
-}
-
-/** One request with curl, as a slicer's HTTP client sends it; the status, the raw headers and the JSON body. */
-async function curl (dir: string, args: string[]): Promise<CurlAnswer> {
-  const bodyFile = join(dir, 'curl.body')
-  const headerFile = join(dir, 'curl.headers')
-  await writeFile(bodyFile, '')
-  const { stdout } = await run('curl', ['-sS', '--max-time', '60', '-o', bodyFile, '-D', headerFile, '-w', '%{http_code}', ...args])
-  const text = await readFile(bodyFile, 'utf8')
-  let body: any = text
-  try {
-    body = JSON.parse(text)
-  } catch {}
-  return { status: Number(stdout), headers: await readFile(headerFile, 'utf8'), body }
-}
 
 /**
  * A desk peer serves OctoPrint's API; a second peer has a virtual printer. What PrusaSlicer's "Send to printer"
@@ -148,5 +125,4 @@ test('OctoPrint gateway: a slicer\'s upload with print=true is printed by the me
     const printer = await request(`${base}/api/printer`, asKey(ghost))
     assert.equal(printer.status, 409)
   })
-
 })
