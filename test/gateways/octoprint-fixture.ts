@@ -45,11 +45,11 @@ export async function startGatewayPeer (t: TestContext, dir: string, keys: Recor
   })
 }
 
-/** A peer with a virtual printer that takes prints from any peer and clears its own bed; it records every command. */
-export async function startPrinterPeer (t: TestContext, dir: string, name = 'mk3'): Promise<{ node: MeshNode, recordFile: string }> {
+/** A peer with a virtual printer that takes prints from any peer and clears its own bed (it records every command), offering `offers`. */
+export async function startPrinterPeer (t: TestContext, dir: string, name = 'mk3', offers = ['print']): Promise<{ node: MeshNode, recordFile: string }> {
   const recordFile = join(dir, `${name}.record.gcode`)
   const node = await startPeer(t, dir, `${name}-pi`, c => {
-    c.offers = ['print']
+    c.offers = offers
     c.trust.print = ['*']
     c.printers = [parsePrinterConfig({
       name,
