@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { readJsonFile, writeJsonFile } from './json-file.js'
+import { JsonFile } from './json-file.js'
 
 /** An upload kept under its name, as OctoPrint keeps files in its uploads folder; the content is a blob. */
 export interface KeptFile {
@@ -19,16 +19,15 @@ export const MAX_KEPT_FILES = 256
  */
 export class KeptFiles {
   private files: KeptFile[]
-  private saving: Promise<void> = Promise.resolve()
 
-  private constructor (private readonly path: string, files: KeptFile[]) {
+  private constructor (private readonly file: JsonFile, files: KeptFile[]) {
     this.files = files
   }
 
   static async open (dir: string): Promise<KeptFiles> {
-    const path = join(dir, 'kept-files.json')
-    const raw = await readJsonFile(path)
-    return new KeptFiles(path, Array.isArray(raw) ? raw.filter(isKeptFile).slice(-MAX_KEPT_FILES) : [])
+    const file = new JsonFile(join(dir, 'kept-files.json'))
+    const raw = await file.read()
+    return new KeptFiles(file, Array.isArray(raw) ? raw.filter(isKeptFile).slice(-MAX_KEPT_FILES) : [])
   }
 
   list (): KeptFile[] {
@@ -42,9 +41,7 @@ export class KeptFiles {
   /** Keeps a file, replacing one of the same name as OctoPrint's upload does. */
   async keep (file: KeptFile): Promise<void> {
     this.files = [...this.files.filter(f => f.name !== file.name), file].slice(-MAX_KEPT_FILES)
-    const files = this.files
-    this.saving = this.saving.then(async () => writeJsonFile(this.path, files))
-    await this.saving
+    await this.file.write(this.files)
   }
 }
 
