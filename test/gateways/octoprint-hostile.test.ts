@@ -31,11 +31,19 @@ test('OctoPrint gateway, hostile input: OctoPrint\'s error codes and body, nothi
   const listed = async (): Promise<string[]> => (await request(`${base}/api/files`, { headers: { 'x-api-key': key } })).body.files.map((f: any) => f.name)
 
   await t.test('names that climb, hide or carry a path are refused with 400', async () => {
-    for (const name of ['../evil.gcode', '../../etc/passwd.gcode', '.hidden.gcode', 'a/b.gcode', 'x;rm -rf ~.gcode']) {
+    for (const name of ['../evil.gcode', '../../etc/passwd.gcode', '.hidden.gcode', 'a/b.gcode', 'a\\..\\b.gcode', '..']) {
       assertOctoPrintError(await curl(dir, [...keyHeader, '-F', `file=@${part};filename="${name}"`, upload]), 400, name)
     }
     assertOctoPrintError(await curl(dir, [...keyHeader, '-F', 'path=../../tmp', '-F', `file=@${part}`, upload]), 400, 'a path field into another folder')
     assert.deepEqual(await listed(), [])
+  })
+
+  await t.test('a name with spaces, brackets or shell characters is kept under a plain name, given in the answer', async () => {
+    const answer = await curl(dir, [...keyHeader, '-F', `file=@${part};filename="My Part (1); rm -rf ~.gcode"`, upload])
+    assert.equal(answer.status, 201, JSON.stringify(answer.body))
+    assert.equal(answer.body.files.local.name, 'My_Part_1_rm_-rf_.gcode')
+    assert.match(answer.headers, /^location: \S+\/api\/files\/local\/My_Part_1_rm_-rf_\.gcode\r?$/mi)
+    assert.deepEqual(await listed(), ['My_Part_1_rm_-rf_.gcode'])
   })
 
   await t.test('a type the mesh cannot print is 415; no file field, or no form, is 400', async () => {
@@ -44,7 +52,7 @@ test('OctoPrint gateway, hostile input: OctoPrint\'s error codes and body, nothi
     assertOctoPrintError(await curl(dir, [...keyHeader, '-F', 'print=true', upload]), 400, 'a form without a file')
     assertOctoPrintError(await curl(dir, [...keyHeader, '-F', `model=@${part}`, upload]), 400, 'the file in another field')
     assertOctoPrintError(await curl(dir, [...keyHeader, '-H', 'content-type: application/json', '-d', '{"file":"G28"}', upload]), 400, 'JSON instead of a form')
-    assert.deepEqual(await listed(), [])
+    assert.deepEqual(await listed(), ['My_Part_1_rm_-rf_.gcode'])
   })
 
   await t.test('a file past blobs.maxBlobMiB is 413, and nothing of it stays on disk', async () => {
@@ -53,7 +61,7 @@ test('OctoPrint gateway, hostile input: OctoPrint\'s error codes and body, nothi
     const before = await filesUnder(blobs)
     assertOctoPrintError(await curl(dir, [...keyHeader, '-F', 'print=true', '-F', `file=@${big}`, upload]), 413, 'a 3 MiB file over a 1 MiB limit')
     assert.deepEqual(await filesUnder(blobs), before)
-    assert.deepEqual(await listed(), [])
+    assert.deepEqual(await listed(), ['My_Part_1_rm_-rf_.gcode'])
   })
 
   await t.test('endpoints the gateway does not have are 404 in OctoPrint\'s shape', async () => {
@@ -67,6 +75,6 @@ test('OctoPrint gateway, hostile input: OctoPrint\'s error codes and body, nothi
     assert.equal((await request(`${base}/api/version`, { headers: { 'x-api-key': key } })).status, 200)
     const answer = await curl(dir, [...keyHeader, '-F', `file=@${part}`, upload])
     assert.equal(answer.status, 201, JSON.stringify(answer.body))
-    assert.deepEqual(await listed(), ['part.gcode'])
+    assert.deepEqual((await listed()).sort(), ['My_Part_1_rm_-rf_.gcode', 'part.gcode'])
   })
 })

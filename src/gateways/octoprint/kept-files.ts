@@ -11,7 +11,7 @@ export interface KeptFile {
 }
 
 /** Kept files the list holds; an upload past it drops the oldest, so clients cannot grow it without end. */
-export const MAX_KEPT_FILES = 256
+const MAX_KEPT_FILES = 256
 
 /**
  * The gateway's uploads folder: names to blobs, in a JSON file of the data dir. The blobs age out of the blob

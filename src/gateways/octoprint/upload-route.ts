@@ -32,7 +32,7 @@ export function uploadRoute (app: FastifyInstance, routes: GatewayRoutes): void 
     for await (const part of parts) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') throw new BadRequestError(`unknown file field ${part.fieldname.slice(0, 40)}: send the file as "file"`, part.fieldname)
-        const name = uploadName(part.filename, 'file')
+        const name = keptName(part.filename)
         printPipeline(name)
         const stored = await blobStore.write(part.file)
         upload = { name, hash: stored.hash, size: stored.size, date: Math.floor(Date.now() / 1000) }
@@ -58,6 +58,16 @@ export function uploadRoute (app: FastifyInstance, routes: GatewayRoutes): void 
       effectivePrint: print
     })
   })
+}
+
+/**
+ * The name an upload is kept under. A name that climbs, hides or carries a path is refused; otherwise the
+ * characters a plain name has no room for (the spaces and brackets of "Part (1).gcode") become "_", as OctoPrint
+ * too keeps uploads under a sanitized name and says which in the answer.
+ */
+function keptName (filename: string | undefined): string {
+  if (filename == null || filename === '' || /[/\\\0]/.test(filename) || filename.startsWith('.')) return uploadName(filename, 'file')
+  return uploadName(filename.replace(/[^A-Za-z0-9._-]+/g, '_'), 'file')
 }
 
 /** OctoPrint's form booleans: "true" (any case), "yes", "1", "on". */
