@@ -5,8 +5,6 @@ import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored
 import { registerTokens } from './handlers/tokens.js'
 import { HttpApi } from './http/http-api.js'
 import { TokenStore } from './token-store.js'
-import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
-import type { KeyDefaults } from '../gateways/octoprint/config.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { MethodTable } from './method-table.js'
 
@@ -17,15 +15,14 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   methods: MethodTable
   blobStore: BlobStore
   events: EventSources
-  /** OctoPrint's API for slicers, when configured; each key's defaults read at each request. */
-  octoprint?: { listen: string, keys: () => Record<string, KeyDefaults> }
 }
 
 /** The ways into a running node, open: the unix socket always, HTTP when configured. */
 export interface Doors {
   control: ControlServer
   http?: HttpApi
-  octoprint?: OctoPrintGateway
+  /** The HTTP tokens, for the gateways: their clients' API keys are these tokens. */
+  tokens: TokenStore
   stop(): Promise<void>
 }
 
@@ -43,26 +40,22 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   registerEvents(methods, log)
   const control = new ControlServer(init.dataDir, methods)
   const http = init.httpListen == null ? undefined : new HttpApi({ listen: init.httpListen, methods, tokens, blobStore: init.blobStore })
-  const octoprint = init.octoprint == null ? undefined : new OctoPrintGateway({ ...init.octoprint, dataDir: init.dataDir, methods, tokens, blobStore: init.blobStore })
   try {
     // HTTP first: a busy port or a refused listener stops the start before the socket says the node is up.
     await http?.start()
-    await octoprint?.start()
     await control.start()
   } catch (err) {
     await http?.stop().catch(() => {})
-    await octoprint?.stop().catch(() => {})
     unwatch()
     throw err
   }
   return {
     control,
     http,
-    octoprint,
+    tokens,
     async stop () {
       await control.stop()
       await http?.stop()
-      await octoprint?.stop()
       unwatch()
     }
   }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { readdir, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { makeToken, request } from '../api/http-fixture.js'
-import { tempDir } from '../market/mesh-fixture.js'
+import { startPeer, tempDir } from '../market/mesh-fixture.js'
 import { curl, octoprintUrl, startGatewayPeer } from './octoprint-fixture.js'
 
 async function filesUnder (dir: string): Promise<string[]> {
@@ -77,4 +78,14 @@ test('OctoPrint gateway, hostile input: OctoPrint\'s error codes and body, nothi
     assert.equal(answer.status, 201, JSON.stringify(answer.body))
     assert.deepEqual((await listed()).sort(), ['My_Part_1_rm_-rf_.gcode', 'part.gcode'])
   })
+})
+
+test('a gateway address another program holds stops the start, naming the address and the flag', async (t) => {
+  const dir = await tempDir(t, 'meshnode-octoprint-busy-')
+  const busy = createServer()
+  await new Promise<void>(resolve => busy.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  t.after(async () => { await new Promise(resolve => busy.close(resolve)) })
+  const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`
+  await assert.rejects(startPeer(t, dir, 'desk', c => { c.gateways = { octoprint: { listen: address, keys: {} } } }),
+    (err: Error) => err.name === 'OctoPrintListenError' && err.message.includes(address) && /in use/.test(err.message) && err.message.includes('--octoprint'))
 })

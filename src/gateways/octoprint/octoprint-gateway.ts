@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import multipart from '@fastify/multipart'
 import { logger } from '@libp2p/logger'
+import { LISTEN_REASONS } from '../../api/http/http-api.js'
 import { formatHttpUrl, parseHttpListen } from '../../api/http/listen-address.js'
 import { authenticateKey } from './api-key.js'
 import { octoPrintError } from './errors.js'
@@ -61,7 +62,7 @@ export class OctoPrintGateway {
       await this.app.listen({ host, port })
     } catch (err: any) {
       await this.app.close()
-      throw new OctoPrintListenError(this.init.listen, err.code ?? err.message)
+      throw new OctoPrintListenError(this.init.listen, LISTEN_REASONS[err.code] ?? err.message)
     }
     const bound = this.app.server.address()
     this.url = formatHttpUrl({ host, port: typeof bound === 'object' && bound != null ? bound.port : port })
