@@ -21,6 +21,8 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
 export interface Doors {
   control: ControlServer
   http?: HttpApi
+  /** The HTTP tokens, for the gateways: their clients' API keys are these tokens. */
+  tokens: TokenStore
   stop(): Promise<void>
 }
 
@@ -50,6 +52,7 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   return {
     control,
     http,
+    tokens,
     async stop () {
       await control.stop()
       await http?.stop()

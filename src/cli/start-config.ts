@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
 import { checkHttpListen, checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
+import { checkOctoPrintListen } from '../gateways/octoprint/config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
 
@@ -20,6 +21,7 @@ export interface StartFlags {
   trustSubmit?: string
   open?: boolean
   http?: string
+  octoprint?: string
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -39,6 +41,7 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
   if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
+  if (flags.octoprint != null) config.gateways.octoprint = flags.octoprint === 'off' ? undefined : { listen: checkOctoPrintListen(flags.octoprint, '--octoprint'), keys: config.gateways.octoprint?.keys ?? {} }
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
   if (flags.open === true) config.open = true

@@ -2,6 +2,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { openDoors } from '../api/doors.js'
+import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
 import { JobSubmitters } from '../api/job-submitters.js'
 import { MethodTable } from '../api/method-table.js'
 import { METHODS } from '../api/methods.js'
@@ -46,6 +47,8 @@ export interface MeshNode {
   api: MethodTable
   /** Where the HTTP API listens, once it does. */
   http?: { url: string }
+  /** Where the OctoPrint gateway listens, when configured. */
+  octoprint?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -212,6 +215,12 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     })
     node.http = doors.http
     cleanup.push(async () => doors.stop())
+    if (config.gateways.octoprint != null) {
+      const octoprint = new OctoPrintGateway({ listen: config.gateways.octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens: doors.tokens, blobStore })
+      await octoprint.start()
+      cleanup.push(async () => octoprint.stop())
+      node.octoprint = octoprint
+    }
     return node
   } catch (err) {
     await stopAll()

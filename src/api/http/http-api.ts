@@ -59,7 +59,7 @@ class TooManyFailuresError extends Error {
   }
 }
 
-const LISTEN_REASONS: Record<string, string> = {
+export const LISTEN_REASONS: Record<string, string> = {
   EADDRINUSE: 'the address is in use (another program, or another meshnode, listens on it)',
   EADDRNOTAVAIL: 'this machine has no such address',
   EACCES: 'not allowed (ports below 1024 need privileges)'

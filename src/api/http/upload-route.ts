@@ -97,7 +97,7 @@ function single (header: string | string[] | undefined): string | undefined {
 }
 
 /** The multipart parser's own complaints about the body (plain Errors, no code) as the client's mistake. */
-async function * malformedAsBadRequest<T> (parts: AsyncIterable<T>): AsyncGenerator<T> {
+export async function * malformedAsBadRequest<T> (parts: AsyncIterable<T>): AsyncGenerator<T> {
   try {
     yield * parts
   } catch (err: any) {
@@ -107,7 +107,7 @@ async function * malformedAsBadRequest<T> (parts: AsyncIterable<T>): AsyncGenera
 }
 
 /** The uploaded file's own name, if it is a plain one; a path, a hidden or a hostile name is refused. */
-function uploadName (filename: string | undefined, field: string): string {
+export function uploadName (filename: string | undefined, field: string): string {
   if (filename == null || filename === '') throw new BadRequestError(`the ${field} field carries no file name`, field)
   try {
     return checkFileName(filename)
