@@ -5,6 +5,7 @@ import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored
 import { registerTokens } from './handlers/tokens.js'
 import { HttpApi } from './http/http-api.js'
 import { TokenStore } from './token-store.js'
+import { RepRapCloudGateway, type RepRapCloudGatewayInit } from '../gateways/reprapcloud/gateway.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { MethodTable } from './method-table.js'
 
@@ -15,12 +16,15 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   methods: MethodTable
   blobStore: BlobStore
   events: EventSources
+  /** The RepRapCloud gateway, when the config gives it an address. */
+  reprapcloud?: Omit<RepRapCloudGatewayInit, 'methods' | 'tokens' | 'blobStore'>
 }
 
 /** The ways into a running node, open: the unix socket always, HTTP when configured. */
 export interface Doors {
   control: ControlServer
   http?: HttpApi
+  reprapcloud?: RepRapCloudGateway
   stop(): Promise<void>
 }
 
@@ -38,20 +42,25 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   registerEvents(methods, log)
   const control = new ControlServer(init.dataDir, methods)
   const http = init.httpListen == null ? undefined : new HttpApi({ listen: init.httpListen, methods, tokens, blobStore: init.blobStore })
+  const reprapcloud = init.reprapcloud == null ? undefined : new RepRapCloudGateway({ ...init.reprapcloud, methods, tokens, blobStore: init.blobStore })
   try {
     // HTTP first: a busy port or a refused listener stops the start before the socket says the node is up.
     await http?.start()
+    await reprapcloud?.start()
     await control.start()
   } catch (err) {
     await http?.stop().catch(() => {})
+    await reprapcloud?.stop().catch(() => {})
     unwatch()
     throw err
   }
   return {
     control,
     http,
+    reprapcloud,
     async stop () {
       await control.stop()
+      await reprapcloud?.stop()
       await http?.stop()
       unwatch()
     }

@@ -4,6 +4,7 @@ import { checkHttpListen, checkMeshChoice, checkMultiaddr, checkName, loadConfig
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
+import { checkGatewayListen } from '../gateways/reprapcloud/gateway-config.js'
 
 export interface StartFlags {
   config?: string
@@ -20,6 +21,7 @@ export interface StartFlags {
   trustSubmit?: string
   open?: boolean
   http?: string
+  reprapcloud?: string
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -39,6 +41,7 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
   if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
+  if (flags.reprapcloud != null) config.gateways.reprapcloud.listen = flags.reprapcloud === 'off' ? undefined : checkGatewayListen(flags.reprapcloud, '--reprapcloud')
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
   if (flags.open === true) config.open = true

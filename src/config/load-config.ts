@@ -4,11 +4,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
+import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http', 'gateways'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -79,6 +80,11 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
     config.blobs.maxTotalBytes = (optNumber(blobs, 'maxTotalMiB', 'blobs', 1, 1024 * 1024 * 1024) ?? config.blobs.maxTotalBytes / mib) * mib
   }
   if (obj.http !== undefined) config.http = parseHttpConfig(obj.http)
+  if (obj.gateways !== undefined) {
+    const gateways = expectObject(obj.gateways, 'gateways')
+    rejectUnknown(gateways, ['reprapcloud'], 'gateways')
+    if (gateways.reprapcloud !== undefined) config.gateways.reprapcloud = parseRepRapCloudConfig(gateways.reprapcloud, 'gateways.reprapcloud')
+  }
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
     rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')

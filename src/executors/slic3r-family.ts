@@ -1,8 +1,10 @@
-import { resolve } from 'node:path'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
 import { prepareSliceRun } from './slicer-job.js'
+import { checkSlicerSettings, SLICER_SETTINGS_FILE } from './slicer-settings.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
 import type { ToolConfinement } from './sandbox.js'
@@ -38,7 +40,8 @@ export class Slic3rFamilyExecutor implements Executor {
     const profile = prepareSliceRun(this.flavour.name, this.flavour.accepts, this.profiles, run)
     const output = outputFile(run, 'gcode')
     // Absolute paths: a job file called "--help" must stay a file name.
-    const args = [...this.flavour.action, '--load', profile.prusaIni, '--output', resolve(output.path), resolve(run.input.path)]
+    const settings = await jobSettings(run)
+    const args = [...this.flavour.action, '--load', profile.prusaIni, ...(settings == null ? [] : ['--load', settings]), '--output', resolve(output.path), resolve(run.input.path)]
     let reported = 0
     run.onProgress(0)
     await runTool({
@@ -61,6 +64,20 @@ export class Slic3rFamilyExecutor implements Executor {
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? this.flavour.name, ...args] }
   }
+}
+
+/**
+ * The settings the job carries over its profile, checked here again (they came over the network) and written
+ * as only the lines that passed: a later --load overrides the profile's values.
+ */
+async function jobSettings (run: StageRun): Promise<string | undefined> {
+  const file = run.extraFiles.find(f => f.name === SLICER_SETTINGS_FILE)
+  if (file == null) return undefined
+  const checked = checkSlicerSettings(await readFile(file.path, 'utf8'))
+  const path = resolve(join(run.workDir, `checked-${SLICER_SETTINGS_FILE}`))
+  await writeFile(path, checked.ini)
+  run.onLog(`slicer settings from the job: ${checked.kept.join(', ')}${checked.dropped.length > 0 ? `; ignored: ${checked.dropped.length} others` : ''}`)
+  return path
 }
 
 /** Without a display variable the GUI toolkit never tries to open a window on a server or a Pi. */

@@ -46,6 +46,8 @@ export interface MeshNode {
   api: MethodTable
   /** Where the HTTP API listens, once it does. */
   http?: { url: string }
+  /** Where the RepRapCloud gateway listens, when configured. */
+  reprapcloud?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -208,9 +210,13 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       blobs,
       submitters,
       stages: () => stageDirectory(node),
-      events: { jobs, peers: capabilities, printers: printers.controllers }
+      events: { jobs, peers: capabilities, printers: printers.controllers },
+      reprapcloud: config.gateways.reprapcloud.listen == null
+        ? undefined
+        : { db, config: () => node.config.gateways.reprapcloud, serverName: config.name, customServices: () => node.config.services, printerPorts: () => node.config.printers }
     })
     node.http = doors.http
+    node.reprapcloud = doors.reprapcloud
     cleanup.push(async () => doors.stop())
     return node
   } catch (err) {
