@@ -35,7 +35,7 @@ export function planTask (id: string, request: RelayRequest, service: RelayServi
     const planned: PlannedInput = { ...input, n, name, path: `tasks/in/${name}` }
     plan.inputs.push(planned)
     const prearg = request.fields.get(`prearg${n}`)
-    if (prearg == null) {
+    if (prearg == null || prearg === '') {
       if (plan.main == null) plan.main = planned
       else plan.extra.push(planned)
     } else if (service.prearg != null && prearg === service.prearg && plan.settings == null) {
