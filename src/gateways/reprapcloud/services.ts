@@ -35,21 +35,21 @@ export interface CustomService {
 }
 
 /**
- * The services the gateway offers now: the relay's own, each custom service of this node's config, and
- * openjscad while some peer (or this node) offers a stage of that name.
+ * The services the gateway offers now: those of the relay's own, of this node's custom services and openjscad
+ * whose every stage some peer (or this node) offers at this moment; echo always. A service nobody can run is
+ * refused at once, as the relay refused one it had no config for, rather than left to wait for a peer.
  */
 export function relayServices (custom: readonly CustomService[], offeredStages: ReadonlySet<string>): Map<string, RelayService> {
-  const services = new Map(BUILT_IN.map(s => [s.name, s]))
-  if (offeredStages.has(OPENJSCAD.name)) services.set(OPENJSCAD.name, OPENJSCAD)
-  for (const service of custom) {
-    if (services.has(service.name) && service.name !== OPENJSCAD.name) continue
-    services.set(service.name, {
-      name: service.name,
-      pipeline: [service.name],
-      inputExtension: service.inputExtensions?.[0] ?? 'txt',
-      outputExtension: service.outputExtension,
-      argPrefixes: []
-    })
+  const candidates = [...BUILT_IN, OPENJSCAD, ...custom.map(service => ({
+    name: service.name,
+    pipeline: [service.name],
+    inputExtension: service.inputExtensions?.[0] ?? 'txt',
+    outputExtension: service.outputExtension,
+    argPrefixes: []
+  }))]
+  const services = new Map<string, RelayService>()
+  for (const service of candidates) {
+    if (!services.has(service.name) && service.pipeline.every(stage => offeredStages.has(stage))) services.set(service.name, service)
   }
   return services
 }
