@@ -107,6 +107,17 @@ test('the relay\'s clients, unchanged, make mesh jobs through the RepRapCloud ga
     assert.ok(text.includes(`id: ${rendered.id}\n`))
   })
 
+  await t.test('the JQuery client\'s urlencoded POST and a GET query submit with the file as content', async () => {
+    const posted = await fetch(`${url}/`, { method: 'POST', body: new URLSearchParams({ service: 'openscad', fileIn0: 'sphere(3);', format: 'json' }), signal: AbortSignal.timeout(240_000) })
+    assert.equal(posted.headers.get('access-control-allow-origin'), '*')
+    const task = JSON.parse(await posted.text())
+    assert.equal(task.status, 'complete', JSON.stringify(task))
+    assert.equal(task.in, `tasks/in/${task.id}-0.scad`, 'content with no name takes the service\'s input type')
+    const queried = parseRelayReply(await curl([`${url}/?service=openscad&fileIn0=${encodeURIComponent('cylinder(h=2, r=3);')}`]))
+    assert.equal(queried.status, 'complete', JSON.stringify(queried))
+    assert.match(await curl([`${url}/${queried.out}`]), /^solid /)
+  })
+
   await t.test('the sync poll loop sees busy, then complete; the notifier is called with $id and $myip replaced', async (t) => {
     const calls: Array<{ url: string, from: string }> = []
     const hook = createServer((request, response) => { calls.push({ url: request.url ?? '', from: request.socket.remoteAddress ?? '' }); response.end('ok') })
