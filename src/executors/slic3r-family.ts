@@ -1,10 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
-import { prepareSliceRun } from './slicer-job.js'
-import { checkSlicerSettings, SLICER_SETTINGS_FILE } from './slicer-settings.js'
+import { jobSettings, prepareSliceRun } from './slicer-job.js'
+import { SLICER_SETTINGS_FILE } from './slicer-settings.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
 import type { ToolConfinement } from './sandbox.js'
@@ -40,7 +40,7 @@ export class Slic3rFamilyExecutor implements Executor {
     const profile = prepareSliceRun(this.flavour.name, this.flavour.accepts, this.profiles, run)
     const output = outputFile(run, 'gcode')
     // Absolute paths: a job file called "--help" must stay a file name.
-    const settings = await jobSettings(run)
+    const settings = await settingsIni(run)
     const args = [...this.flavour.action, '--load', profile.prusaIni, ...(settings == null ? [] : ['--load', settings]), '--output', resolve(output.path), resolve(run.input.path)]
     let reported = 0
     run.onProgress(0)
@@ -66,17 +66,12 @@ export class Slic3rFamilyExecutor implements Executor {
   }
 }
 
-/**
- * The settings the job carries over its profile, checked here again (they came over the network) and written
- * as only the lines that passed: a later --load overrides the profile's values.
- */
-async function jobSettings (run: StageRun): Promise<string | undefined> {
-  const file = run.extraFiles.find(f => f.name === SLICER_SETTINGS_FILE)
-  if (file == null) return undefined
-  const checked = checkSlicerSettings(await readFile(file.path, 'utf8'))
+/** The job's checked settings as an ini of their own: a later --load overrides the profile's values. */
+async function settingsIni (run: StageRun): Promise<string | undefined> {
+  const checked = await jobSettings(run)
+  if (checked == null) return undefined
   const path = resolve(join(run.workDir, `checked-${SLICER_SETTINGS_FILE}`))
   await writeFile(path, checked.ini)
-  run.onLog(`slicer settings from the job: ${checked.kept.join(', ')}${checked.dropped.length > 0 ? `; ignored: ${checked.dropped.length} others` : ''}`)
   return path
 }
 

@@ -12,28 +12,30 @@ export const MAX_SLICER_SETTINGS_BYTES = 256 * 1024
 interface Range {
   min: number
   max: number
-  /** Also `N%`, as Slic3r writes fill_density and first_layer_height. */
-  percent?: boolean
+  /** Also `N%` from 0 to this, as Slic3r writes fill_density and first_layer_height. */
+  percent?: number
+  /** The same setting in CuraEngine's terms (its value times `scale`); none where Cura has no equal. */
+  cura?: { key: string, scale?: number }
 }
 
 const SETTINGS: Record<string, Range> = {
-  layer_height: { min: 0.01, max: 2 },
-  first_layer_height: { min: 0.01, max: 2, percent: true },
-  perimeters: { min: 0, max: 50 },
-  top_solid_layers: { min: 0, max: 100 },
-  bottom_solid_layers: { min: 0, max: 100 },
-  fill_density: { min: 0, max: 100, percent: true },
-  skirts: { min: 0, max: 20 },
-  brim_width: { min: 0, max: 100 },
-  temperature: { min: 0, max: 400 },
-  first_layer_temperature: { min: 0, max: 400 },
-  bed_temperature: { min: 0, max: 150 },
-  first_layer_bed_temperature: { min: 0, max: 150 },
-  extrusion_multiplier: { min: 0.1, max: 5 },
-  perimeter_speed: { min: 1, max: 1000 },
-  infill_speed: { min: 1, max: 1000 },
-  travel_speed: { min: 1, max: 1000 },
-  retract_length: { min: 0, max: 20 },
+  layer_height: { min: 0.01, max: 2, cura: { key: 'layer_height' } },
+  first_layer_height: { min: 0.01, max: 2, percent: 1000 },
+  perimeters: { min: 0, max: 50, cura: { key: 'wall_line_count' } },
+  top_solid_layers: { min: 0, max: 100, cura: { key: 'top_layers' } },
+  bottom_solid_layers: { min: 0, max: 100, cura: { key: 'bottom_layers' } },
+  fill_density: { min: 0, max: 100, percent: 100, cura: { key: 'infill_sparse_density' } },
+  skirts: { min: 0, max: 20, cura: { key: 'skirt_line_count' } },
+  brim_width: { min: 0, max: 100, cura: { key: 'brim_width' } },
+  temperature: { min: 0, max: 400, cura: { key: 'material_print_temperature' } },
+  first_layer_temperature: { min: 0, max: 400, cura: { key: 'material_print_temperature_layer_0' } },
+  bed_temperature: { min: 0, max: 150, cura: { key: 'material_bed_temperature' } },
+  first_layer_bed_temperature: { min: 0, max: 150, cura: { key: 'material_bed_temperature_layer_0' } },
+  extrusion_multiplier: { min: 0.1, max: 5, cura: { key: 'material_flow', scale: 100 } },
+  perimeter_speed: { min: 1, max: 1000, cura: { key: 'speed_wall' } },
+  infill_speed: { min: 1, max: 1000, cura: { key: 'speed_infill' } },
+  travel_speed: { min: 1, max: 1000, cura: { key: 'speed_travel' } },
+  retract_length: { min: 0, max: 20, cura: { key: 'retraction_amount' } },
   support_material: { min: 0, max: 1 }
 }
 
@@ -51,6 +53,8 @@ export interface CheckedSettings {
   ini: string
   kept: string[]
   dropped: string[]
+  /** The kept settings CuraEngine has an equal of, as its `-s key=value` settings. */
+  cura: Record<string, string>
 }
 
 export function checkSlicerSettings (text: string): CheckedSettings {
@@ -73,15 +77,22 @@ export function checkSlicerSettings (text: string): CheckedSettings {
   }
   if (kept.size === 0) throw new SlicerSettingsError(`none of the settings a job may carry is in the file (they are ${Object.keys(SETTINGS).join(', ')})`)
   const keys = [...kept.keys()].sort()
-  return { ini: keys.map(k => `${k} = ${kept.get(k) as string}\n`).join(''), kept: keys, dropped }
+  const cura: Record<string, string> = {}
+  for (const key of keys) {
+    const equal = SETTINGS[key].cura
+    // Rounded to the 6 decimals a value may have: 0.95 x 100 is 95, not 95.00000000000001.
+    if (equal != null) cura[equal.key] = String(Math.round(Number((kept.get(key) as string).replace(/%$/, '')) * (equal.scale ?? 1) * 1e6) / 1e6)
+  }
+  return { ini: keys.map(k => `${k} = ${kept.get(k) as string}\n`).join(''), kept: keys, dropped, cura }
 }
 
 function checkValue (key: string, value: string, range: Range): string {
-  const percent = range.percent === true && value.endsWith('%')
+  const percent = range.percent != null && value.endsWith('%')
   const digits = percent ? value.slice(0, -1) : value
   const number = Number(digits)
-  if (!NUMBER.test(digits) || number < range.min || number > range.max) {
-    throw new SlicerSettingsError(`${key} must be a number from ${range.min} to ${range.max}${range.percent === true ? ' (or a percentage)' : ''}, not "${value.slice(0, 20)}"`)
+  const [min, max] = percent ? [0, range.percent as number] : [range.min, range.max]
+  if (!NUMBER.test(digits) || number < min || number > max) {
+    throw new SlicerSettingsError(`${key} must be a number from ${range.min} to ${range.max}${range.percent != null ? ` or a percentage up to ${range.percent}%` : ''}, not "${value.slice(0, 20)}"`)
   }
   return percent ? `${number}%` : String(number)
 }

@@ -165,6 +165,17 @@ test('the relay\'s clients, unchanged, make mesh jobs through the RepRapCloud ga
     assert.match(await curl([`${url}/${plain.out}`]), /^; layer_height = 0\.2$/m, 'without --load= the profile\'s own settings')
   })
 
+  await t.test('on a peer that slices with CuraEngine, the --load= settings become Cura\'s', async () => {
+    const cura = { ...mesh.slicer.config.tools, prusaSlicer: false as const, slic3r: false as const, curaEngine: false as const, embedded: { openscad: false, cura: true } }
+    await mesh.slicer.reload({ ...mesh.slicer.config, tools: cura })
+    await waitFor(() => mesh.gateway.capabilities.peers().find(p => p.name === 'slicer')?.record.tools.every(tool => tool.embedded && tool.name === 'curaengine'), { timeoutMs: 30_000, what: 'the slicer to slice with the embedded CuraEngine only' })
+    const stl = join(dir, 'cura.stl')
+    await writeFile(stl, await curl([`${url}/${rendered.out}`]))
+    const sliced = parseRelayReply(await curl(['-F', 'service=slic3r', '-F', 'fileIn0=layer_height = 0.3', '-F', 'prearg0=--load=', '-F', `fileIn1=@${stl}`, `${url}/`]))
+    assert.equal(sliced.status, 'complete', JSON.stringify(sliced))
+    assert.match(await curl([`${url}/${sliced.out}`]), /^;Layer height: 0\.3$/m)
+  })
+
   await t.test('a prearg the service does not allow is refused in the task, and nothing runs', async () => {
     const before = (await jobsOf(mesh.gateway)).length
     const stl = join(dir, 'x.stl')

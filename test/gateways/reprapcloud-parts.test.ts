@@ -44,6 +44,7 @@ test('slicer settings keep only known numeric settings in range; anything else i
   const checked = checkSlicerSettings('# exported\nlayer_height = 0.3\npost_process = /bin/sh -c evil\nstart_gcode = M104\nfill_density = 15%\n')
   assert.equal(checked.ini, 'fill_density = 15%\nlayer_height = 0.3\n')
   assert.deepEqual(checked.dropped, ['post_process', 'start_gcode'])
+  assert.deepEqual(checkSlicerSettings('fill_density = 15%\nextrusion_multiplier = 0.95\nfirst_layer_height = 150%').cura, { infill_sparse_density: '15', material_flow: '95' }, 'CuraEngine\'s equals; a relative first layer has none')
   assert.throws(() => checkSlicerSettings('layer_height = 3'), SlicerSettingsError)
   assert.throws(() => checkSlicerSettings('layer_height = 0.2; rm -rf /'), /layer_height must be a number/)
   assert.throws(() => checkSlicerSettings('post_process = x'), /none of the settings/)
