@@ -4,7 +4,7 @@ import { registerEvents } from './handlers/events.js'
 import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored-jobs.js'
 import { registerTokens } from './handlers/tokens.js'
 import { HttpApi } from './http/http-api.js'
-import { TokenStore } from './token-store.js'
+import type { TokenStore } from './token-store.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { MethodTable } from './method-table.js'
 
@@ -15,14 +15,21 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   methods: MethodTable
   blobStore: BlobStore
   events: EventSources
+  tokens: TokenStore
+  /** Doors for foreign clients (the gateways), opened with HTTP before the socket says the node is up. */
+  gateways: Door[]
+}
+
+/** A listener that can be opened and closed, such as a gateway. */
+export interface Door {
+  start(): Promise<unknown>
+  stop(): Promise<void>
 }
 
 /** The ways into a running node, open: the unix socket always, HTTP when configured. */
 export interface Doors {
   control: ControlServer
   http?: HttpApi
-  /** The HTTP tokens, for the gateways: their clients' API keys are these tokens. */
-  tokens: TokenStore
   stop(): Promise<void>
 }
 
@@ -31,8 +38,7 @@ export interface Doors {
  * table, then opens the unix socket and the HTTP listener onto it. Closed again if either cannot open.
  */
 export async function openDoors (init: DoorsInit): Promise<Doors> {
-  const { methods } = init
-  const tokens = await TokenStore.open(init.dataDir)
+  const { methods, tokens, gateways } = init
   const log = new EventLog()
   const unwatch = log.watch(init.events)
   registerStoredJobs(methods, init)
@@ -43,18 +49,20 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   try {
     // HTTP first: a busy port or a refused listener stops the start before the socket says the node is up.
     await http?.start()
+    for (const gateway of gateways) await gateway.start()
     await control.start()
   } catch (err) {
     await http?.stop().catch(() => {})
+    for (const gateway of gateways) await gateway.stop().catch(() => {})
     unwatch()
     throw err
   }
   return {
     control,
     http,
-    tokens,
     async stop () {
       await control.stop()
+      for (const gateway of gateways) await gateway.stop()
       await http?.stop()
       unwatch()
     }

@@ -5,6 +5,7 @@ import { defaultConfig, type NodeConfig } from '../config/node-config.js'
 import { checkOctoPrintListen } from '../gateways/octoprint/config.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
+import { checkGatewayListen } from '../gateways/reprapcloud/gateway-config.js'
 
 export interface StartFlags {
   config?: string
@@ -22,6 +23,7 @@ export interface StartFlags {
   open?: boolean
   http?: string
   octoprint?: string
+  reprapcloud?: string
 }
 
 /** The node config `meshnode start` runs with: the config file (or the defaults), then the flags over it. */
@@ -42,6 +44,7 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
   if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
   if (flags.octoprint != null) config.gateways.octoprint = flags.octoprint === 'off' ? undefined : { listen: checkOctoPrintListen(flags.octoprint, '--octoprint'), keys: config.gateways.octoprint?.keys ?? {} }
+  if (flags.reprapcloud != null) config.gateways.reprapcloud.listen = flags.reprapcloud === 'off' ? undefined : checkGatewayListen(flags.reprapcloud, '--reprapcloud')
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
   if (flags.open === true) config.open = true

@@ -21,7 +21,8 @@ export const start: Command = {
     { spec: '--trust-print <list>', help: 'who may print here: peer ids or names, comma-separated, "*" for any mesh member, "none" for this node only (default: "*" with a mesh key, else "none")' },
     { spec: '--trust-submit <list>', help: 'who may run other stages here, in the same form (default "*")' },
     { spec: '--http <host:port>', help: 'where the HTTP API listens (default 127.0.0.1:8450; 127.0.0.1:0 for any free port; "off" for none); any address but loopback needs tokens' },
-    { spec: '--octoprint <host:port>', help: 'serve OctoPrint\'s upload API there for slicers (e.g. 0.0.0.0:5000; "off" for none); its API keys are meshnode tokens' }
+    { spec: '--octoprint <host:port>', help: 'serve OctoPrint\'s upload API there for slicers (e.g. 0.0.0.0:5000; "off" for none); its API keys are meshnode tokens' },
+    { spec: '--reprapcloud <host:port>', help: 'serve RepRapCloud 0.019\'s clients here, e.g. 127.0.0.1:4468 (default off); any address but loopback needs tokens or "open" in the config' }
   ],
   epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
   run: async (_args, flags: StartFlags) => {
@@ -42,6 +43,7 @@ function printBanner (node: MeshNode): void {
   for (const address of node.libp2p.getMultiaddrs()) out('listening', address.toString())
   out('HTTP API', node.http?.url ?? 'off')
   if (node.octoprint != null) out('OctoPrint', node.octoprint.url)
+  if (node.reprapcloud != null) out('RepRapCloud', node.reprapcloud.url)
   out('data dir', node.config.dataDir)
   out('mDNS', node.config.mdns.enabled ? `on, asking every ${node.config.mdns.intervalMs} ms` : 'off')
   out('mesh', node.meshKey == null ? 'OPEN: no key, any machine on this LAN can join' : `private, key ${node.meshKey.file}`)

@@ -5,6 +5,7 @@ import { parseServiceConfig, parseToolsConfig } from '../executors/service-confi
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { parseOctoPrintConfig } from '../gateways/octoprint/config.js'
+import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
@@ -82,8 +83,9 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (obj.http !== undefined) config.http = parseHttpConfig(obj.http)
   if (obj.gateways !== undefined) {
     const gateways = expectObject(obj.gateways, 'gateways')
-    rejectUnknown(gateways, ['octoprint'], 'gateways')
+    rejectUnknown(gateways, ['octoprint', 'reprapcloud'], 'gateways')
     if (gateways.octoprint !== undefined) config.gateways.octoprint = parseOctoPrintConfig(gateways.octoprint, 'gateways.octoprint')
+    if (gateways.reprapcloud !== undefined) config.gateways.reprapcloud = parseRepRapCloudConfig(gateways.reprapcloud, 'gateways.reprapcloud')
   }
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')

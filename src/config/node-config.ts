@@ -5,6 +5,7 @@ import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
 import type { ToolLimits } from '../executors/tool-limits.js'
 import type { OctoPrintConfig } from '../gateways/octoprint/config.js'
+import { defaultRepRapCloudConfig, type RepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
 export interface NodeConfig {
@@ -36,6 +37,7 @@ export interface NodeConfig {
 /** Doors for clients we did not write, each off unless configured. */
 export interface GatewaysConfig {
   octoprint?: OctoPrintConfig
+  reprapcloud: RepRapCloudConfig
 }
 
 export interface HttpConfig {
@@ -95,7 +97,7 @@ export function defaultConfig (): NodeConfig {
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },
-    gateways: {},
+    gateways: { reprapcloud: defaultRepRapCloudConfig() },
     market: {
       maxConcurrent: 2,
       bidWindowMs: 400,

@@ -4,7 +4,7 @@ import { curaBaseDefinitionPath, curaMachine } from './cura-definition.js'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
-import { prepareSliceRun } from './slicer-job.js'
+import { jobSettings, prepareSliceRun } from './slicer-job.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
 import type { ToolConfinement } from './sandbox.js'
@@ -41,7 +41,7 @@ export class CuraNativeExecutor implements Executor {
     await copyFile(curaBaseDefinitionPath('fdmextruder'), join(definitions, 'fdmextruder.def.json'))
     await writeFile(join(definitions, 'printer.def.json'), JSON.stringify(curaMachine(profile.cura.machine).printer))
     const output = outputFile(run, 'gcode')
-    const settings = Object.entries({ ...ENGINE_SETTINGS, ...profile.cura.settings }).flatMap(([key, value]) => ['-s', `${key}=${value}`])
+    const settings = Object.entries({ ...ENGINE_SETTINGS, ...profile.cura.settings, ...(await jobSettings(run))?.cura }).flatMap(([key, value]) => ['-s', `${key}=${value}`])
     // Absolute paths: a job file called "-v" must stay a file name.
     const args = ['slice', '-j', resolve(definitions, 'printer.def.json'), ...settings, '-l', resolve(run.input.path), '-o', resolve(output.path)]
     run.onProgress(0)

@@ -1,6 +1,6 @@
 import { SLICE_STAGE } from './executor.js'
 import { extensionOf, outputFile } from './output-file.js'
-import { prepareSliceRun } from './slicer-job.js'
+import { jobSettings, prepareSliceRun } from './slicer-job.js'
 import { runWorkerJob } from './worker-job.js'
 import type { CuraWasmJob } from './cura-wasm-worker.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
@@ -29,7 +29,7 @@ export class CuraWasmExecutor implements Executor {
       extension: extensionOf(run.input.name),
       output: output.name,
       machine: profile.cura.machine,
-      settings: profile.cura.settings
+      settings: { ...profile.cura.settings, ...(await jobSettings(run))?.cura }
     }
     run.onProgress(0)
     await runWorkerJob('CuraEngine (embedded)', WORKER, job, run)

@@ -1,8 +1,10 @@
-import { resolve } from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { SLICE_STAGE } from './executor.js'
 import { outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
-import { prepareSliceRun } from './slicer-job.js'
+import { jobSettings, prepareSliceRun } from './slicer-job.js'
+import { SLICER_SETTINGS_FILE } from './slicer-settings.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ProfileBook } from './profiles.js'
 import type { ToolConfinement } from './sandbox.js'
@@ -38,7 +40,8 @@ export class Slic3rFamilyExecutor implements Executor {
     const profile = prepareSliceRun(this.flavour.name, this.flavour.accepts, this.profiles, run)
     const output = outputFile(run, 'gcode')
     // Absolute paths: a job file called "--help" must stay a file name.
-    const args = [...this.flavour.action, '--load', profile.prusaIni, '--output', resolve(output.path), resolve(run.input.path)]
+    const settings = await settingsIni(run)
+    const args = [...this.flavour.action, '--load', profile.prusaIni, ...(settings == null ? [] : ['--load', settings]), '--output', resolve(output.path), resolve(run.input.path)]
     let reported = 0
     run.onProgress(0)
     await runTool({
@@ -61,6 +64,15 @@ export class Slic3rFamilyExecutor implements Executor {
     run.onProgress(100)
     return { outputPath: output.path, outputName: output.name, command: [this.tool.path ?? this.flavour.name, ...args] }
   }
+}
+
+/** The job's checked settings as an ini of their own: a later --load overrides the profile's values. */
+async function settingsIni (run: StageRun): Promise<string | undefined> {
+  const checked = await jobSettings(run)
+  if (checked == null) return undefined
+  const path = resolve(join(run.workDir, `checked-${SLICER_SETTINGS_FILE}`))
+  await writeFile(path, checked.ini)
+  return path
 }
 
 /** Without a display variable the GUI toolkit never tries to open a window on a server or a Pi. */

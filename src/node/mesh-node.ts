@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { openDoors } from '../api/doors.js'
 import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
+import { RepRapCloudGateway } from '../gateways/reprapcloud/gateway.js'
+import { TokenStore } from '../api/token-store.js'
 import { JobSubmitters } from '../api/job-submitters.js'
 import { MethodTable } from '../api/method-table.js'
 import { METHODS } from '../api/methods.js'
@@ -48,7 +50,9 @@ export interface MeshNode {
   /** Where the HTTP API listens, once it does. */
   http?: { url: string }
   /** Where the OctoPrint gateway listens, when configured. */
-  octoprint?: { url: string }
+  octoprint?: OctoPrintGateway
+  /** Where the RepRapCloud gateway listens, when configured. */
+  reprapcloud?: RepRapCloudGateway
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -197,6 +201,14 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       },
       stop: stopAll
     }
+    const tokens = await TokenStore.open(config.dataDir)
+    const { reprapcloud, octoprint } = config.gateways
+    if (reprapcloud.listen != null) {
+      node.reprapcloud = new RepRapCloudGateway({ db, config: () => node.config.gateways.reprapcloud, serverName: config.name, customServices: () => node.config.services, printerPorts: () => node.config.printers, methods: api, tokens, blobStore })
+    }
+    if (octoprint != null) {
+      node.octoprint = new OctoPrintGateway({ listen: octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
+    }
     registerNodeApi(node)
     registerJobApi(node)
     registerPrinterApi(node)
@@ -211,16 +223,12 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       blobs,
       submitters,
       stages: () => stageDirectory(node),
-      events: { jobs, peers: capabilities, printers: printers.controllers }
+      events: { jobs, peers: capabilities, printers: printers.controllers },
+      tokens,
+      gateways: [node.reprapcloud, node.octoprint].filter(gateway => gateway != null)
     })
     node.http = doors.http
     cleanup.push(async () => doors.stop())
-    if (config.gateways.octoprint != null) {
-      const octoprint = new OctoPrintGateway({ listen: config.gateways.octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens: doors.tokens, blobStore })
-      await octoprint.start()
-      cleanup.push(async () => octoprint.stop())
-      node.octoprint = octoprint
-    }
     return node
   } catch (err) {
     await stopAll()

@@ -40,7 +40,7 @@ export function octoprintUrl (node: MeshNode): string {
 export async function startGatewayPeer (t: TestContext, dir: string, keys: Record<string, KeyDefaults> = {}, maxBlobBytes?: number): Promise<MeshNode> {
   return startPeer(t, dir, 'desk', c => {
     c.offers = []
-    c.gateways = { octoprint: { listen: '127.0.0.1:0', keys } }
+    c.gateways.octoprint = { listen: '127.0.0.1:0', keys }
     if (maxBlobBytes != null) c.blobs.maxBlobBytes = maxBlobBytes
   })
 }

@@ -86,6 +86,6 @@ test('a gateway address another program holds stops the start, naming the addres
   await new Promise<void>(resolve => busy.listen({ host: '127.0.0.1', port: 0 }, resolve))
   t.after(async () => { await new Promise(resolve => busy.close(resolve)) })
   const address = `127.0.0.1:${(busy.address() as AddressInfo).port}`
-  await assert.rejects(startPeer(t, dir, 'desk', c => { c.gateways = { octoprint: { listen: address, keys: {} } } }),
+  await assert.rejects(startPeer(t, dir, 'desk', c => { c.gateways.octoprint = { listen: address, keys: {} } }),
     (err: Error) => err.name === 'OctoPrintListenError' && err.message.includes(address) && /in use/.test(err.message) && err.message.includes('--octoprint'))
 })
