@@ -33,10 +33,10 @@ import { BlobService, BlobStore } from '../src/blobs/index.js'
 import { sendBody } from '../src/blobs/send-body.js'
 import { readStreamBody } from '../src/blobs/stream-body.js'
 import { DAEMON_FLAGS } from '../src/node/daemon-flags.js'
-import { createMeshLibp2p } from '../src/node/libp2p.js'
-import { writeMeshKey } from '../src/node/mesh-key.js'
+import { createMeshLibp2p } from '../src/net/libp2p.js'
+import { writeMeshKey } from '../src/net/mesh-key.js'
 import { writeRandomFile } from '../test/blobs/fixtures.js'
-import type { MeshLibp2p } from '../src/node/libp2p.js'
+import type { MeshLibp2p } from '../src/net/libp2p.js'
 import type { Stream } from '@libp2p/interface'
 
 const MiB = 1024 * 1024

@@ -1,4 +1,4 @@
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 
 /**
  * Which token submitted each job, so a submit-scoped token can cancel its own jobs and no others. Jobs the

@@ -1,3 +1,4 @@
+import { onLines } from '../common/socket-lines.js'
 import { MAX_LINE_BYTES } from './constants.js'
 import type { Socket } from 'node:net'
 
@@ -10,28 +11,21 @@ export class ControlProtocolError extends Error {
 
 /** Splits a socket into JSON messages, one per line, refusing lines over the limit. */
 export function onJsonLines (socket: Socket, handle: (message: any) => void, fail: (err: Error) => void): void {
-  let buffered = ''
-  socket.setEncoding('utf8')
-  socket.on('data', (chunk: string) => {
-    buffered += chunk
-    let newline
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      if (newline > MAX_LINE_BYTES) {
-        fail(new ControlProtocolError(`a control message is over ${MAX_LINE_BYTES} bytes`))
-        return
-      }
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      if (line.trim() === '') continue
-      let message
-      try {
-        message = JSON.parse(line)
-      } catch {
-        fail(new ControlProtocolError('a control message is not JSON'))
-        return
-      }
-      handle(message)
+  const tooLong = (): void => { fail(new ControlProtocolError(`a control message is over ${MAX_LINE_BYTES} bytes`)) }
+  onLines(socket, MAX_LINE_BYTES, (line) => {
+    if (line.length > MAX_LINE_BYTES) {
+      tooLong()
+      return false
     }
-    if (buffered.length > MAX_LINE_BYTES) fail(new ControlProtocolError(`a control message is over ${MAX_LINE_BYTES} bytes`))
-  })
+    if (line.trim() === '') return true
+    let message
+    try {
+      message = JSON.parse(line)
+    } catch {
+      fail(new ControlProtocolError('a control message is not JSON'))
+      return false
+    }
+    handle(message)
+    return true
+  }, tooLong)
 }

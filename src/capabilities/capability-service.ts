@@ -6,7 +6,7 @@ import { openRecord, signRecord } from './signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC, withEvent } from '../printer/printer-state.js'
 import type { CapabilityRecord, Printer, Tool } from '../../protocols/capability.js'
 import type { PrinterStateEvent } from '../../protocols/printer-state.js'
-import type { MeshLibp2p } from '../node/libp2p.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
 import type { PeerId, PeerUpdate, PrivateKey, Stream } from '@libp2p/interface'
 
 const log = logger('meshnode:capabilities')

@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { ControlClient } from '../api/control-client.js'
-import { MESH_KEY_FILE, writeMeshKey } from '../node/mesh-key.js'
+import { MESH_KEY_FILE, writeMeshKey } from '../net/mesh-key.js'
 import { meshnodeBin, packageRoot } from '../paths.js'
 
 export interface DemoPeer {

@@ -105,3 +105,10 @@ export interface JobEvent {
 
 export const TERMINAL_JOB_STATES: readonly JobState[] = ['done', 'failed', 'cancelled']
 export const TERMINAL_STAGE_STATES: readonly StageState[] = ['done', 'failed', 'cancelled']
+
+/** Why a node will not run a stage: the reason a user reads in `meshnode job`, and whether it may change. */
+export interface Refusal {
+  reason: string
+  /** True when the same node may take the stage later (a printer that is busy or whose bed is occupied). */
+  busy?: boolean
+}

@@ -17,3 +17,8 @@ export const MAX_LOG_LINES = 200
 export const MAX_LOG_LINE_CHARS = 2000
 /** Bidding rounds that may end with no usable bid before the stage fails. */
 export const MAX_EMPTY_ROUNDS = 8
+/**
+ * What a run of a stage kind is taken to last on a node that has not run one yet, once its slots are taken: an
+ * executor bids with it, and a requester weighs a bid's peer by it.
+ */
+export const UNKNOWN_RUN_MS = 2000

@@ -4,7 +4,7 @@ import { lpStream } from '@libp2p/utils'
 import { MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { decodeRequest, decodeResponse } from './codec.js'
 import { DIRECT_TIMEOUT_MS, MARKET_PROTOCOL, MARKET_STREAM_IDLE_MS, MAX_MARKET_MESSAGE_BYTES, MAX_REQUESTS_IN_FLIGHT } from './constants.js'
-import type { MeshLibp2p } from '../node/libp2p.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
 import type { Stream } from '@libp2p/interface'
 
 const log = logger('meshnode:market:direct')

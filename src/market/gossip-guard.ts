@@ -5,7 +5,7 @@ import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
 import { decodeGossip } from './codec.js'
 import { JOBS_TOPIC } from './constants.js'
-import type { MeshLibp2p } from '../node/libp2p.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
 import type { PeerId } from '@libp2p/interface'
 
 const log = logger('meshnode:gossip-guard')
@@ -17,6 +17,9 @@ export interface GossipGuardInit {
   /** Rejected messages from one peer before it is disconnected. */
   strikes: number
 }
+
+/** Every topic the guard judges; libp2p's scoring counts their invalid messages against the sender. */
+export const GUARDED_TOPICS = [JOBS_TOPIC, CAPABILITY_TOPIC, PRINTER_STATE_TOPIC]
 
 const DEFAULTS: GossipGuardInit = { ratePerSecond: 100, burst: 400, strikes: 50 }
 
@@ -57,9 +60,7 @@ export class GossipGuard {
   }
 
   stop (): void {
-    this.libp2p.services.pubsub.topicValidators.delete(JOBS_TOPIC)
-    this.libp2p.services.pubsub.topicValidators.delete(CAPABILITY_TOPIC)
-    this.libp2p.services.pubsub.topicValidators.delete(PRINTER_STATE_TOPIC)
+    for (const topic of GUARDED_TOPICS) this.libp2p.services.pubsub.topicValidators.delete(topic)
   }
 
   private async judge (peer: PeerId, check: () => void | Promise<void>): Promise<TopicValidatorResult> {

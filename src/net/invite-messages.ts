@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import { onLines as splitLines } from '../common/socket-lines.js'
 import { NONCE_BYTES } from './invite-crypto.js'
 
 /**
@@ -73,18 +74,7 @@ export function decodeWelcome (bytes: Uint8Array): Welcome {
 
 /** Calls `handle` with each line of the socket; a line over the cap ends the connection. */
 export function onLines (socket: Socket, handle: (line: string) => void): void {
-  let buffered = ''
-  socket.setEncoding('utf8')
-  socket.on('data', (chunk: string) => {
-    buffered += chunk
-    let newline
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline)
-      buffered = buffered.slice(newline + 1)
-      handle(line)
-    }
-    if (buffered.length > MAX_LINE_BYTES) socket.destroy(new InviteProtocolError(`an invite message is over ${MAX_LINE_BYTES} bytes`))
-  })
+  splitLines(socket, MAX_LINE_BYTES, (line) => { handle(line); return true }, () => socket.destroy(new InviteProtocolError(`an invite message is over ${MAX_LINE_BYTES} bytes`)))
 }
 
 function parseObject (line: string, what: string): Record<string, unknown> {

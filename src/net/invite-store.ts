@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 import type { InviteKeys } from './invite-crypto.js'
 
 /**

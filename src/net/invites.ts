@@ -5,7 +5,7 @@ import { inviteKeys } from './invite-crypto.js'
 import { InviteListener } from './invite-listener.js'
 import { InviteStore } from './invite-store.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 
 const log = logger('meshnode:invite')
 

@@ -12,30 +12,33 @@ import { CapabilityService } from '../capabilities/capability-service.js'
 import { ToolDetection, type ToolProbeReport } from '../capabilities/tools.js'
 import { loadProfiles } from '../executors/profiles.js'
 import { BlobService, BlobStore } from '../blobs/index.js'
-import { Coordinator } from '../jobs/coordinator.js'
-import { hasTool, offersStage, trustsRequester } from '../market/bid-strategies.js'
+import { Coordinator } from '../requester/coordinator.js'
+import { hasTool, offersStage, trustsRequester } from '../compute/bid-strategies.js'
 import { DirectChannel } from '../market/direct.js'
-import { GossipGuard } from '../market/gossip-guard.js'
-import { NamePins } from '../market/name-pins.js'
-import { PrintDesk } from '../market/print-desk.js'
+import { GossipGuard, GUARDED_TOPICS } from '../market/gossip-guard.js'
+import { JobsTopic } from '../market/jobs-topic.js'
+import { NamePins } from '../compute/name-pins.js'
+import { PrintDesk } from '../printer/print-desk.js'
 import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
-import { StageCache } from '../market/stage-cache.js'
-import { WorkQueue } from '../market/work-queue.js'
+import { StageCache } from '../compute/stage-cache.js'
+import { WorkQueue } from '../compute/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
 import { startBlobGc } from './blob-gc.js'
-import { registerJobApi, stageDirectory } from './job-api.js'
-import { registerPrinterApi } from './printer-api.js'
-import { Dialer } from './dialer.js'
-import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
+import { registerJobs, stageDirectory } from '../api/handlers/jobs.js'
+import { registerNode } from '../api/handlers/node.js'
+import { registerPrinters } from '../api/handlers/printers.js'
+import { Dialer } from '../net/dialer.js'
+import { loadOrCreatePeerKey, prepareDataDir } from '../net/identity.js'
 import { explainListenFailure } from './listen-failure.js'
-import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
-import { meshKeyFor, type MeshKey } from './mesh-key.js'
+import { createMeshLibp2p, type MeshLibp2p } from '../net/libp2p.js'
+import { meshKeyFor, type MeshKey } from '../net/mesh-key.js'
 import { Invites } from '../net/invites.js'
-import { registerInviteApi } from './invite-api.js'
-import { openDb, type MeshDb } from './open-db.js'
+import { registerInvites } from '../api/handlers/invites.js'
+import { openDb, type MeshDb } from '../store/open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
+import type { StageDirectory } from '../jobs/pipeline.js'
 
 const log = logger('meshnode:node')
 
@@ -85,7 +88,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json'), offered: stage => isOffered(config, stage) })
     const probed = detecting.then(() => {}, () => {})
     cleanup.push(async () => probed)
-    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key })
+    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key, guardedTopics: GUARDED_TOPICS })
     cleanup.push(async () => libp2p.stop())
     let tools = await detecting
     cleanup.push(() => { tools.stop() })
@@ -138,7 +141,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
-    work = new WorkQueue({ db, channel, blobs, store: blobStore, cache: new StageCache(db, blobStore) }, {
+    // One subscription for the node: announcements and awards go to the work queue, bids to the coordinator.
+    const topic = new JobsTopic(libp2p.services.pubsub)
+    work = new WorkQueue({ db, topic, channel, blobs, store: blobStore, cache: new StageCache(db, blobStore) }, {
       self,
       selfName: config.name,
       dataDir: config.dataDir,
@@ -159,9 +164,11 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobStore = new LevelJobStore(db)
     // The requester's own profiles name the ones a job with none is sliced with: the bundled ones are every peer's.
     const profiles = (await loadProfiles(config.tools.profileDirs)).all()
-    const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
+    const jobs = new Coordinator({ self, topic, bidder: work, store: jobStore, blobs, blobStore, channel, capabilities, profiles: () => profiles }, () => current)
+    topic.start()
     await jobs.start()
     cleanup.push(async () => jobs.stop())
+    cleanup.push(() => { topic.stop() })
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
 
@@ -209,10 +216,20 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     if (octoprint != null) {
       node.octoprint = new OctoPrintGateway({ listen: octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
     }
-    registerNodeApi(node)
-    registerJobApi(node)
-    registerPrinterApi(node)
-    registerInviteApi(node)
+    const stages = (): StageDirectory => stageDirectory(capabilities, current.services)
+    registerNode(api, {
+      peerId: self,
+      addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
+      capabilities,
+      printers,
+      toolProbes: () => tools.report(),
+      dataDir: () => node.config.dataDir,
+      httpUrl: () => node.http?.url,
+      startedAt: node.startedAt
+    })
+    registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
+    registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
+    registerInvites(api, invites)
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,
@@ -222,7 +239,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       blobStore,
       blobs,
       submitters,
-      stages: () => stageDirectory(node),
+      stages,
       events: { jobs, peers: capabilities, printers: printers.controllers },
       tokens,
       gateways: [node.reprapcloud, node.octoprint].filter(gateway => gateway != null)
@@ -235,38 +252,6 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await dataDirMade.removeIfNew()
     throw await explainListenFailure(err, config.listen)
   }
-}
-
-function registerNodeApi (node: MeshNode): void {
-  node.api.register('status', async () => {
-    const record = node.capabilities.local()
-    return {
-      peerId: node.libp2p.peerId.toString(),
-      name: record.name,
-      addresses: node.libp2p.getMultiaddrs().map(a => a.toString()),
-      dataDir: node.config.dataDir,
-      http: node.http?.url,
-      offers: record.offers,
-      tools: record.tools,
-      toolProbes: node.toolProbes(),
-      printers: node.printers.records(),
-      uptimeMs: Date.now() - node.startedAt,
-      load: loadavg()[0] / availableParallelism(),
-      peers: node.capabilities.peers().length
-    }
-  })
-  node.api.register('peers', async () => node.capabilities.peers().map(peer => ({
-    peerId: peer.peerId,
-    name: peer.name,
-    addresses: peer.addresses,
-    offers: peer.record.offers,
-    tools: peer.record.tools,
-    printers: peer.record.printers,
-    load: peer.record.load,
-    queue: peer.record.queue,
-    lastSeen: peer.lastSeen,
-    rttMs: peer.rttMs
-  })))
 }
 
 /** Stage names this node offers: what it can run, limited by --offer / `offers`. */

@@ -1,7 +1,7 @@
 import { FACT_NAME, NOZZLE_RANGE_MM } from './gcode-facts.js'
 import type { PrinterConfig } from './printer-config.js'
 import type { PrinterLoad } from './printer-controller.js'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 
 export class PrinterLoadError extends Error {
   constructor (message: string) {

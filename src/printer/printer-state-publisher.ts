@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { encodePrinterState, PRINTER_STATE_TOPIC, printerStateEvent } from './printer-state.js'
 import type { Printer } from '../../protocols/capability.js'
-import type { MeshLibp2p } from '../node/libp2p.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
 
 const log = logger('meshnode:printer-state')
 

@@ -1,6 +1,6 @@
 import { ConflictError, JobNotFoundError, type JobStore, type SubmitOrigin, type SubmittedJob } from './job-store.js'
 import type { JobEvent, JobRecord } from '../jobs/job.js'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from './open-db.js'
 import { KeyedLock } from './keyed-lock.js'
 import { RecentMap } from './recent-map.js'
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { BlobService, BlobStore } from '../../src/blobs/index.js'
-import { createMeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p } from '../../src/net/libp2p.js'
 import type { BlobServiceInit } from '../../src/blobs/index.js'
-import type { MeshLibp2p } from '../../src/node/libp2p.js'
+import type { MeshLibp2p } from '../../src/net/libp2p.js'
 import type { TestContext } from 'node:test'
 
 export const MiB = 1024 * 1024

@@ -5,7 +5,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { lpStream } from '@libp2p/utils'
 import { BlobRequest, BlobResponse } from '../../src/blobs/blob-messages.js'
 import { BLOB_PROTOCOL } from '../../src/blobs/index.js'
-import { createMeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p } from '../../src/net/libp2p.js'
 import { sha256, startBlobPeer } from './fixtures.js'
 
 test('a body that arrives with its header and the end of the stream, all at once, is read whole', async (t) => {

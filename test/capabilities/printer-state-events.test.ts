@@ -7,7 +7,7 @@ import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { PRINTER_STATE_TOPIC } from '../../src/printer/printer-state.js'
 import { CAPABILITY_TOPIC } from '../../src/capabilities/constants.js'
 import { signRecord } from '../../src/capabilities/signed-record.js'
-import { createMeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p } from '../../src/net/libp2p.js'
 import { waitFor } from '../lan/wait.js'
 import { startPeer, tempDir } from '../market/mesh-fixture.js'
 

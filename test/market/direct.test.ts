@@ -7,7 +7,7 @@ import { MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { decodeRequest, decodeResponse } from '../../src/market/codec.js'
 import { MARKET_PROTOCOL } from '../../src/market/constants.js'
 import { DirectChannel, PeerFailedError, type Request } from '../../src/market/direct.js'
-import { createMeshLibp2p, type MeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p, type MeshLibp2p } from '../../src/net/libp2p.js'
 import { marketRequest } from './arbitraries.js'
 
 interface Peer {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { JOBS_TOPIC } from '../../src/market/constants.js'
-import { createMeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p } from '../../src/net/libp2p.js'
 import { waitFor } from '../lan/wait.js'
 import { slowService, startPeer, tempDir } from './mesh-fixture.js'
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { openDb, type MeshDb } from '../../src/node/open-db.js'
+import { openDb, type MeshDb } from '../../src/store/open-db.js'
 import { LevelJobStore } from '../../src/store/level-job-store.js'
 import { jobStoreContract } from './job-store-contract.js'
 

@@ -16,7 +16,7 @@ import { TaskStore } from './task-store.js'
 import type { BlobStore } from '../../blobs/blob-store.js'
 import type { Caller } from '../../api/caller.js'
 import type { TokenStore } from '../../api/token-store.js'
-import type { MeshDb } from '../../node/open-db.js'
+import type { MeshDb } from '../../store/open-db.js'
 
 const log = logger('meshnode:reprapcloud')
 

@@ -1,4 +1,4 @@
-import type { MeshDb } from '../../node/open-db.js'
+import type { MeshDb } from '../../store/open-db.js'
 import type { TaskRecord } from './task-record.js'
 
 /**

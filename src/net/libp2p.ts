@@ -9,9 +9,6 @@ import { createLibp2p } from 'libp2p'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
-import { JOBS_TOPIC } from '../market/constants.js'
-import { PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
 import { fastMessageId } from './fast-message-id.js'
 import { heartbeat, type Heartbeat } from './heartbeat.js'
 import { meshKeyProtector } from './mesh-key-protector.js'
@@ -32,6 +29,8 @@ export interface Libp2pInit {
   mdns: { enabled: boolean, intervalMs: number }
   /** A libp2p private-network key (the file's contents); peers without it cannot connect. */
   meshKey?: Uint8Array
+  /** Gossip topics whose invalid messages count against the peer that sent them (the rooms above name them). */
+  guardedTopics?: string[]
 }
 
 /**
@@ -68,7 +67,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
         Dhi: 3,
         Dout: 0,
         // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
-        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic(), [PRINTER_STATE_TOPIC]: guardedTopic() } },
+        scoreParams: { topics: Object.fromEntries((init.guardedTopics ?? []).map(topic => [topic, guardedTopic()])) },
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
       })
     }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { defaultConfig } from '../../src/config/node-config.js'
-import { trustsRequester } from '../../src/market/bid-strategies.js'
-import { NamePins } from '../../src/market/name-pins.js'
-import { openDb } from '../../src/node/open-db.js'
-import { tempDir } from './mesh-fixture.js'
+import { trustsRequester } from '../../src/compute/bid-strategies.js'
+import { NamePins } from '../../src/compute/name-pins.js'
+import { openDb } from '../../src/store/open-db.js'
+import { tempDir } from '../market/mesh-fixture.js'
 import type { StageSpec } from '../../protocols/market.js'
 
 const printFrom = (requester: string, requesterName: string): StageSpec => ({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { Beat, encodeFrame, FrameReader, FRAME_BYTES } from '../../src/node/heartbeat-frame.js'
-import type { Frame } from '../../src/node/heartbeat-frame.js'
+import { Beat, encodeFrame, FrameReader, FRAME_BYTES } from '../../src/net/heartbeat-frame.js'
+import type { Frame } from '../../src/net/heartbeat-frame.js'
 import { cutAt } from '../cut-at.js'
 
 const RUNS = { numRuns: 300 }

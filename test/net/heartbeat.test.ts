@@ -4,7 +4,7 @@ import { createServer, connect, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, type MeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p, type MeshLibp2p } from '../../src/net/libp2p.js'
 
 async function peer (): Promise<MeshLibp2p> {
   return createMeshLibp2p({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: { enabled: false, intervalMs: 1000 } })

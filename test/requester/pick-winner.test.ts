@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { pickWinner } from '../../src/jobs/coordinator.js'
+import { pickWinner } from '../../src/requester/coordinator.js'
 import type { BidRecord } from '../../src/jobs/job.js'
 
 function bid (peerId: string, etaMs: number, extra: Partial<BidRecord> = {}): BidRecord {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { fastMessageId } from '../../src/node/fast-message-id.js'
+import { fastMessageId } from '../../src/net/fast-message-id.js'
 
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 40 })
 const message = fc.record({ from: bytes, seqno: bytes, data: bytes, topic: fc.string() })

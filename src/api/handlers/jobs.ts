@@ -1,11 +1,17 @@
 import { basename, isAbsolute } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { checkRequestId } from '../api/request-id.js'
-import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
-import { checkNotifyUrl } from '../jobs/notify.js'
-import { BUILT_IN_STAGES, checkStages, fileStage, pipelineFor, type StageDirectory } from '../jobs/pipeline.js'
-import { JobNotFoundError } from '../store/job-store.js'
-import type { MeshNode } from './mesh-node.js'
+import { checkRequestId } from '../request-id.js'
+import { TERMINAL_JOB_STATES, type JobRecord } from '../../jobs/job.js'
+import { checkNotifyUrl } from '../../requester/notify.js'
+import { BUILT_IN_STAGES, checkStages, fileStage, pipelineFor, type StageDirectory } from '../../jobs/pipeline.js'
+import { JobNotFoundError } from '../../store/job-store.js'
+import type { BlobService } from '../../blobs/blob-service.js'
+import type { BlobStore } from '../../blobs/blob-store.js'
+import type { CapabilityService } from '../../capabilities/capability-service.js'
+import type { ServiceConfig } from '../../executors/service-config.js'
+import type { Coordinator } from '../../requester/coordinator.js'
+import type { JobStore } from '../../store/job-store.js'
+import type { MethodTable } from '../method-table.js'
 
 class BadRequestError extends Error {
   constructor (message: string) {
@@ -14,9 +20,19 @@ class BadRequestError extends Error {
   }
 }
 
+export interface JobsComponents {
+  jobs: Pick<Coordinator, 'submit' | 'cancel' | 'progressOf' | 'addEventListener' | 'removeEventListener'>
+  jobStore: Pick<JobStore, 'get' | 'list' | 'events'>
+  blobStore: Pick<BlobStore, 'has' | 'exportTo'>
+  blobs: Pick<BlobService, 'fetch'>
+  /** The stages the mesh knows and offers now (see `stageDirectory`). */
+  stages(): StageDirectory
+}
+
 /** The job commands of the control API: submit, watch, list, show, logs, get, cancel. */
-export function registerJobApi (node: MeshNode): void {
-  const { api, jobs, jobStore } = node
+export function registerJobs (api: MethodTable, components: JobsComponents): void {
+  const { jobs, jobStore } = components
+  const withProgress = (job: JobRecord): JobRecord => progressed(jobs, job)
 
   const mustGet = async (id: unknown): Promise<JobRecord> => {
     const job = typeof id === 'string' ? await jobStore.get(id) : undefined
@@ -26,7 +42,7 @@ export function registerJobApi (node: MeshNode): void {
 
   /** The stages each file would go through, checked against the mesh: unknown ones throw; gives those no peer offers now. */
   const checkPipelines = (files: string[], pipeline: string[] | undefined): string[] => {
-    const mesh = stageDirectory(node)
+    const mesh = components.stages()
     return [...new Set(files.flatMap(file => checkStages(pipelineFor(basename(file), pipeline), mesh)))]
   }
 
@@ -52,7 +68,7 @@ export function registerJobApi (node: MeshNode): void {
       // Every job once, then only the job that changed: a batch of a hundred would otherwise send all hundred
       // records on each of their events. A caller that shows no progress (`progress: false`) gets only the end.
       const send = (changed: JobRecord[]): void => {
-        if (params.progress !== false) ctx.emit({ jobs: changed.map(j => withProgress(node, j)) })
+        if (params.progress !== false) ctx.emit({ jobs: changed.map(j => withProgress(j)) })
         if (finished()) { stop(); resolve([...latest.values()]) }
       }
       const onJob = (evt: Event): void => {
@@ -78,10 +94,10 @@ export function registerJobApi (node: MeshNode): void {
 
   api.register('jobs', async (params) => {
     const all = await jobStore.list()
-    return (params.all === true ? all : all.filter(j => !TERMINAL_JOB_STATES.includes(j.state) || Date.now() - j.updatedAt < 24 * 3600_000)).map(j => withProgress(node, j))
+    return (params.all === true ? all : all.filter(j => !TERMINAL_JOB_STATES.includes(j.state) || Date.now() - j.updatedAt < 24 * 3600_000)).map(j => withProgress(j))
   })
 
-  api.register('job', async (params) => ({ ...withProgress(node, await mustGet(params.id)), events: (await jobStore.events(params.id)).filter(e => e.type !== 'log') }))
+  api.register('job', async (params) => ({ ...withProgress(await mustGet(params.id)), events: (await jobStore.events(params.id)).filter(e => e.type !== 'log') }))
 
   api.register('logs', async (params, ctx) => {
     await mustGet(params.id)
@@ -103,10 +119,10 @@ export function registerJobApi (node: MeshNode): void {
     if (stage == null) throw new BadRequestError(`job ${job.id} has no stage ${String(params.stage)}`)
     const result = stage.output
     if (result == null) throw new BadRequestError(`job ${job.id} has no output of stage ${stage.index + 1} (${stage.kind}) yet: the stage is ${stage.state}`)
-    if (!(await node.blobStore.has(result.hash))) {
-      await node.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
+    if (!(await components.blobStore.has(result.hash))) {
+      await components.blobs.fetch(peerIdFromString(result.holders[0]), result.hash, { expectedSize: result.size })
     }
-    await node.blobStore.exportTo(result.hash, out)
+    await components.blobStore.exportTo(result.hash, out)
     return { path: out, name: result.name, size: result.size, hash: result.hash, stage: stage.index }
   })
 
@@ -117,16 +133,16 @@ export function registerJobApi (node: MeshNode): void {
  * Stage names this node has heard of (built in, a tool in any peer's record or its own, a service in its config)
  * and those some peer, or this node, offers right now.
  */
-export function stageDirectory (node: MeshNode): StageDirectory {
-  const peers = node.capabilities.peers().map(p => p.record)
-  const records = [node.capabilities.local(), ...peers]
+export function stageDirectory (capabilities: Pick<CapabilityService, 'local' | 'peers'>, services: ServiceConfig[]): StageDirectory {
+  const peers = capabilities.peers().map(p => p.record)
+  const records = [capabilities.local(), ...peers]
   const offered = new Set(records.flatMap(r => r.offers))
-  const known = new Set([...BUILT_IN_STAGES, ...offered, ...records.flatMap(r => r.tools.map(t => t.stage)), ...node.config.services.map(s => s.name)])
+  const known = new Set([...BUILT_IN_STAGES, ...offered, ...records.flatMap(r => r.tools.map(t => t.stage)), ...services.map(s => s.name)])
   return { known, offered, peers: peers.length }
 }
 
-function withProgress (node: MeshNode, job: JobRecord): JobRecord {
-  return { ...job, stages: job.stages.map(s => s.state === 'running' ? { ...s, progress: node.jobs.progressOf(job.id, s.index) ?? s.progress } : s) }
+function progressed (jobs: Pick<Coordinator, 'progressOf'>, job: JobRecord): JobRecord {
+  return { ...job, stages: job.stages.map(s => s.state === 'running' ? { ...s, progress: jobs.progressOf(job.id, s.index) ?? s.progress } : s) }
 }
 
 /** Longest file name component Linux file systems take; a longer one can only be an attack or a mistake. */

@@ -1,4 +1,4 @@
-import type { JobRecord } from './job.js'
+import type { JobRecord } from '../jobs/job.js'
 
 const NOTIFY_TIMEOUT_MS = 10_000
 

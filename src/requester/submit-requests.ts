@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { KeyedLock } from '../store/keyed-lock.js'
-import type { JobOptions } from './job.js'
+import type { JobOptions } from '../jobs/job.js'
 import type { JobStore, SubmitOrigin } from '../store/job-store.js'
 
 export interface SubmitRequest {

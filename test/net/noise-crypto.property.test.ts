@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import type { ICryptoInterface } from '@chainsafe/libp2p-noise'
 import { defaultCrypto } from '@chainsafe/libp2p-noise/crypto'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { noiseCrypto } from '../../src/node/noise-crypto.js'
+import { noiseCrypto } from '../../src/net/noise-crypto.js'
 import { cutAt } from '../cut-at.js'
 
 const RUNS = { numRuns: 200 }

@@ -2,13 +2,8 @@ import { statfs } from 'node:fs/promises'
 import { ANY_PEER, printTrust, type NodeConfig } from '../config/node-config.js'
 import type { StageSpec } from '../../protocols/market.js'
 import type { Executor } from '../executors/executor.js'
-
-/** Why a node will not run a stage: the reason a user reads in `meshnode job`, and whether it may change. */
-export interface Refusal {
-  reason: string
-  /** True when the same node may take the stage later (a printer that is busy or whose bed is occupied). */
-  busy?: boolean
-}
+import type { Refusal } from '../jobs/job.js'
+import { UNKNOWN_RUN_MS } from '../market/constants.js'
 
 /** Can this node run the stage at all? `null` means yes. */
 export type SemanticStrategy = (spec: StageSpec) => Refusal | null
@@ -61,9 +56,6 @@ export function firstRefusal (strategies: SemanticStrategy[], spec: StageSpec): 
   }
   return null
 }
-
-/** What a run of a stage kind is taken to last on a node that has not run one yet, once its slots are taken. */
-export const UNKNOWN_RUN_MS = 2000
 
 /**
  * Should it, given its load? Refuses when the queue is full; otherwise estimates when the stage would finish

@@ -1,7 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parsePrinterLoad } from '../printer/printer-loads.js'
-import type { MeshNode } from './mesh-node.js'
+import { parsePrinterLoad } from '../../printer/printer-loads.js'
+import type { CapabilityService } from '../../capabilities/capability-service.js'
+import type { WorkQueue } from '../../compute/work-queue.js'
+import type { PrintDesk } from '../../printer/print-desk.js'
+import type { MethodTable } from '../method-table.js'
 
 class NoSuchPrinterError extends Error {
   constructor (name: string) {
@@ -10,9 +13,17 @@ class NoSuchPrinterError extends Error {
   }
 }
 
+export interface PrintersComponents {
+  printers: Pick<PrintDesk, 'get' | 'records' | 'load' | 'controllers'>
+  capabilities: Pick<CapabilityService, 'local' | 'peers'>
+  work: Pick<WorkQueue, 'abandonPrint' | 'resumePrint'>
+  /** Where a resumed print's report is written. */
+  dataDir: string
+}
+
 /** Printer commands of the control API: the mesh's printers, and the operator's decisions on this node's. */
-export function registerPrinterApi (node: MeshNode): void {
-  const { api, printers } = node
+export function registerPrinters (api: MethodTable, components: PrintersComponents): void {
+  const { printers, capabilities, work } = components
   const printer = (name: unknown): NonNullable<ReturnType<typeof printers.get>> => {
     const found = printers.get(String(name))
     if (found == null) throw new NoSuchPrinterError(String(name))
@@ -20,9 +31,9 @@ export function registerPrinterApi (node: MeshNode): void {
   }
 
   api.register('printers', async () => {
-    const self = node.capabilities.local()
+    const self = capabilities.local()
     const entries = [{ peerId: self.peerId, peerName: self.name, printers: printers.records(), local: true }]
-    for (const peer of node.capabilities.peers()) entries.push({ peerId: peer.peerId, peerName: peer.name, printers: peer.record.printers, local: false })
+    for (const peer of capabilities.peers()) entries.push({ peerId: peer.peerId, peerName: peer.name, printers: peer.record.printers, local: false })
     return entries.flatMap(e => e.printers.map(p => ({ ...p, peerId: e.peerId, peerName: e.peerName, local: e.local })))
   })
 
@@ -48,17 +59,17 @@ export function registerPrinterApi (node: MeshNode): void {
 
   api.register('print.abandon', async (params) => {
     const controller = interruptedPrinter(params.job)
-    await node.work.abandonPrint(String(params.job), async () => controller.abandon(String(params.job)))
+    await work.abandonPrint(String(params.job), async () => controller.abandon(String(params.job)))
     return controller.status()
   })
 
   api.register('print.resume', async (params) => {
     const controller = interruptedPrinter(params.job)
     const fromLine = Number(params.fromLine)
-    const resumed = node.work.resumePrint(String(params.job), async () => {
+    const resumed = work.resumePrint(String(params.job), async () => {
       const end = await controller.resume(String(params.job), fromLine)
       if (end.status !== 'finished') throw new Error(`the resumed print ${end.status}: ${end.reason ?? ''}`)
-      const outputPath = join(node.config.dataDir, 'work', `${String(params.job)}-resumed-report.json`)
+      const outputPath = join(components.dataDir, 'work', `${String(params.job)}-resumed-report.json`)
       await writeFile(outputPath, JSON.stringify({ printer: controller.config.name, job: params.job, resumedFromLine: fromLine, linesAcked: end.progress?.linesAcked, recordFile: controller.config.virtual?.recordFile }, null, 2) + '\n')
       return { outputPath, command: ['print', controller.config.name, '--from-line', String(fromLine)] }
     })

@@ -2,18 +2,17 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { GossipMessage, MarketRequest, MarketResponse, type Bid, type InlineBlob, type StageSpec } from '../../protocols/market.js'
-import { UNKNOWN_RUN_MS } from '../market/bid-strategies.js'
-import { decodeGossip } from '../market/codec.js'
-import { JOBS_TOPIC, MAX_EMPTY_ROUNDS } from '../market/constants.js'
+import { GossipMessage, MarketRequest, MarketResponse, type InlineBlob, type StageSpec } from '../../protocols/market.js'
+import { MAX_EMPTY_ROUNDS, UNKNOWN_RUN_MS } from '../market/constants.js'
 import { ConflictError } from '../store/job-store.js'
 import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
-import { checkFileName } from './file-names.js'
-import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from './job.js'
+import { checkFileName } from '../jobs/file-names.js'
+import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from '../jobs/job.js'
 import { notify } from './notify.js'
-import { Limit } from './limit.js'
-import { pipelineFor } from './pipeline.js'
-import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
+import { Limit } from '../common/limit.js'
+import { pipelineFor } from '../jobs/pipeline.js'
+import { profileForPrinters, type ProfileMakeUp } from '../jobs/printer-class.js'
+import { BidRounds } from './bid-round.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import { BlobNotFoundError } from '../blobs/errors.js'
 import type { BlobService } from '../blobs/blob-service.js'
@@ -22,8 +21,7 @@ import type { CapabilityService, KnownPeer } from '../capabilities/capability-se
 import type { NodeConfig } from '../config/node-config.js'
 import type { Answer, DirectChannel, Request } from '../market/direct.js'
 import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
-import type { WorkQueue } from '../market/work-queue.js'
-import type { MeshLibp2p } from '../node/libp2p.js'
+import type { JobsTopic, LocalBidder } from '../market/jobs-topic.js'
 import type { JobStore } from '../store/job-store.js'
 
 const log = logger('meshnode:jobs')
@@ -46,6 +44,22 @@ export interface StoredSubmitRequest {
 
 type NewEvent = Omit<JobEvent, 'seq' | 'at'>
 
+/** What the requester reads of the mesh: its own record, the peers it knows, and when they join or change. */
+export type MeshView = Pick<CapabilityService, 'local' | 'peers' | 'addEventListener' | 'removeEventListener'>
+
+export interface CoordinatorComponents {
+  /** This node's peer id. */
+  self: string
+  topic: Pick<JobsTopic, 'publish' | 'onBid'>
+  bidder: LocalBidder
+  store: JobStore
+  blobs: Pick<BlobService, 'fetch'>
+  blobStore: BlobStore
+  channel: Pick<DirectChannel, 'on' | 'send'>
+  capabilities: MeshView
+  profiles?: () => ProfileMakeUp[]
+}
+
 interface Lease {
   until: number
   started: boolean
@@ -62,13 +76,6 @@ interface MarketAnswer {
   why: string
   /** How many stages this node had awarded each peer when the round opened. */
   awardsBefore: Map<string, number>
-}
-
-interface BidRound {
-  attempt: number
-  bids: Map<string, BidRecord>
-  /** Ends the window early once every capable peer has answered. */
-  complete(): void
 }
 
 /**
@@ -106,17 +113,17 @@ const CONFLICT_ATTEMPTS = 5
  * so a restarted requester picks every job up where it was.
  */
 export class Coordinator extends EventTarget {
-  private readonly libp2p: MeshLibp2p
+  private readonly topic: Pick<JobsTopic, 'publish'>
   private readonly store: JobStore
-  private readonly blobs: BlobService
+  private readonly blobs: Pick<BlobService, 'fetch'>
   private readonly blobStore: BlobStore
-  private readonly channel: DirectChannel
-  private readonly capabilities: CapabilityService
-  private readonly work: WorkQueue
+  private readonly channel: Pick<DirectChannel, 'on' | 'send'>
+  private readonly capabilities: MeshView
+  private readonly bidder: LocalBidder
   private readonly profiles: () => ProfileMakeUp[]
   private readonly config: () => NodeConfig
   private readonly self: string
-  private readonly bids = new Map<string, BidRound>()
+  private readonly bidRounds: BidRounds
   private readonly rounds = new Limit(MAX_CONCURRENT_ROUNDS)
   private readonly leases = new Map<string, Lease>()
   private readonly progress = new Map<string, number>()
@@ -145,24 +152,29 @@ export class Coordinator extends EventTarget {
   private readonly requests: SubmitRequests
   private stopped = false
 
-  constructor (components: { libp2p: MeshLibp2p, store: JobStore, blobs: BlobService, blobStore: BlobStore, channel: DirectChannel, capabilities: CapabilityService, work: WorkQueue, profiles?: () => ProfileMakeUp[] }, config: () => NodeConfig) {
+  constructor (components: CoordinatorComponents, config: () => NodeConfig) {
     super()
-    this.libp2p = components.libp2p
+    this.topic = components.topic
     this.store = components.store
     this.blobs = components.blobs
     this.blobStore = components.blobStore
     this.channel = components.channel
     this.capabilities = components.capabilities
-    this.work = components.work
+    this.bidder = components.bidder
     this.profiles = components.profiles ?? (() => [])
     this.config = config
-    this.self = components.libp2p.peerId.toString()
+    this.self = components.self
     this.requests = new SubmitRequests(components.store)
+    this.bidRounds = new BidRounds({
+      self: this.self,
+      announce: async spec => this.topic.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec }),
+      ownBid: async spec => this.bidder.bid(spec),
+      windowMs: () => this.config().market.bidWindowMs
+    })
+    components.topic.onBid((bid, from) => { this.bidRounds.receive(bid, from) })
   }
 
   async start (): Promise<void> {
-    this.libp2p.services.pubsub.subscribe(JOBS_TOPIC)
-    this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.channel.on(MarketRequest.Kind.RENEW, async (request, from) => this.onRenew(request, from))
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)
@@ -179,7 +191,6 @@ export class Coordinator extends EventTarget {
 
   async stop (): Promise<void> {
     this.stopped = true
-    this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
     this.capabilities.removeEventListener('peer:joined', this.onPeerChanged)
     this.capabilities.removeEventListener('peer:updated', this.onPeerChanged)
     clearTimeout(this.probeTimer)
@@ -482,8 +493,8 @@ export class Coordinator extends EventTarget {
         }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${bids.length} bids)` }])
         // For everyone to see, once the offer to the winner (the next step) is on its way: the winner learns of
         // its award from the offer, and signing and sending this to every peer took 2 ms.
-        setImmediate(() => { void this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } }) })
-        this.work.settleBid({ jobId: job.id, index: stage.index, winner: winner.peerId }, this.self)
+        setImmediate(() => { void this.topic.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } }) })
+        this.bidder.settleBid({ jobId: job.id, index: stage.index, winner: winner.peerId }, this.self)
         this.probeSucceeded(job.id)
         return
       }
@@ -560,28 +571,10 @@ export class Coordinator extends EventTarget {
     })
   }
 
-  /**
-   * Announces the stage and gathers bids for the bid window, or less once every peer that offers the stage
-   * (and this node) has answered.
-   */
+  /** Announces the stage and gathers bids (see BidRounds) from this node and every peer that offers the stage. */
   private async collectBids (spec: StageSpec): Promise<BidRecord[]> {
-    const key = `${spec.jobId}:${spec.index}`
     const capable = new Set(this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind)).map(p => p.peerId))
-    const round: BidRound = { attempt: spec.attempt, bids: new Map(), complete: () => {} }
-    const complete = new Promise<void>(resolve => {
-      round.complete = () => { if (capable.size > 0 && [...capable].every(id => round.bids.has(id))) resolve() }
-    })
-    this.bids.set(key, round)
-    try {
-      await this.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec })
-      this.collect(spec, await this.work.bid(spec), this.self)
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([complete, new Promise<void>(resolve => { timer = setTimeout(resolve, this.config().market.bidWindowMs) })])
-      clearTimeout(timer)
-      return [...round.bids.values()]
-    } finally {
-      this.bids.delete(key)
-    }
+    return this.bidRounds.collect(spec, capable)
   }
 
   private async offer (job: JobRecord, stage: StageRecord): Promise<void> {
@@ -783,17 +776,6 @@ export class Coordinator extends EventTarget {
     return job
   }
 
-  private collect (spec: Pick<StageSpec, 'jobId' | 'index' | 'attempt'>, bid: Bid, from: string): void {
-    const round = this.bids.get(`${spec.jobId}:${spec.index}`)
-    if (round == null || bid.attempt !== round.attempt) return
-    round.bids.set(from, { attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, etaKnown: bid.etaKnown, cached: bid.cached, busy: bid.busy, holdsInput: bid.holdsInput })
-    round.complete()
-  }
-
-  private async publish (message: GossipMessage): Promise<void> {
-    await this.libp2p.services.pubsub.publish(JOBS_TOPIC, GossipMessage.encode(message)).catch(err => { log('publish failed %e', err) })
-  }
-
   private async sleep (id: string, ms: number): Promise<void> {
     await new Promise<void>(resolve => {
       const timer = setTimeout(done, ms)
@@ -805,31 +787,6 @@ export class Coordinator extends EventTarget {
 
   private wake (id: string): void {
     this.wakers.get(id)?.()
-  }
-
-  private readonly onGossip = (evt: CustomEvent<any>): void => {
-    const msg = evt.detail
-    if (msg.topic !== JOBS_TOPIC || msg.type !== 'signed') return
-    const from: string = msg.from.toString()
-    let message: GossipMessage
-    try {
-      message = decodeGossip(msg.data)
-    } catch (err: any) {
-      log('dropped a jobs message from %s: %s', from, err.message)
-      return
-    }
-    if (message.kind === GossipMessage.Kind.ANNOUNCE && message.announce != null) {
-      const spec = message.announce
-      if (spec.requester !== from) return log('dropped an announcement from %s for requester %s', from, spec.requester)
-      this.work.bid(spec)
-        .then(async bid => this.publish({ kind: GossipMessage.Kind.BID, bid }))
-        .catch(err => { log('bidding failed %e', err) })
-    } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
-      const bid = message.bid
-      this.collect(bid, bid, from)
-    } else if (message.kind === GossipMessage.Kind.AWARD && message.award != null) {
-      this.work.settleBid(message.award, from)
-    }
   }
 }
 

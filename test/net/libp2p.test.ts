@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createMeshLibp2p } from '../../src/node/libp2p.js'
+import { createMeshLibp2p } from '../../src/net/libp2p.js'
 
 test('two peers on loopback connect, exchange gossip and open a protocol stream', async (t) => {
   const make = async () => createMeshLibp2p({

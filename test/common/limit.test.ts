@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { Limit } from '../../src/jobs/limit.js'
+import { Limit } from '../../src/common/limit.js'
 
 /** A task that runs until `finish` is called, noting when it started. */
 function held (started: string[], name: string): { task: () => Promise<string>, finish: () => void } {

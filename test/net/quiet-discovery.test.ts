@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import { QuietDiscovery } from '../../src/node/quiet-discovery.js'
+import { QuietDiscovery } from '../../src/net/quiet-discovery.js'
 import type { PeerDiscoveryEvents, PeerId, PeerInfo } from '@libp2p/interface'
 
 /** Stands in for mDNS: the test says what it "heard". */

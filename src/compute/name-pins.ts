@@ -1,5 +1,5 @@
 import { logger } from '@libp2p/logger'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 
 const log = logger('meshnode:trust')
 

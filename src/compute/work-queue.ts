@@ -1,21 +1,22 @@
 import { lstat, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
-import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type Refusal, type SemanticStrategy } from './bid-strategies.js'
-import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './constants.js'
+import { GossipMessage, MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
+import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from '../market/constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
-import type { Answer, DirectChannel } from './direct.js'
-import { inlineFiles, keepInlineFiles } from './inline-blobs.js'
+import type { Answer, DirectChannel } from '../market/direct.js'
+import type { JobsTopic } from '../market/jobs-topic.js'
+import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import { endLeftoverTools, type ToolStamp } from '../executors/tool-process.js'
 import type { StageCache } from './stage-cache.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import { toolLimits, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
-import type { FileRef } from '../jobs/job.js'
-import type { MeshDb } from '../node/open-db.js'
-import { Limit } from '../jobs/limit.js'
+import type { FileRef, Refusal } from '../jobs/job.js'
+import type { MeshDb } from '../store/open-db.js'
+import { Limit } from '../common/limit.js'
 import { RecentMap } from '../store/recent-map.js'
 
 const log = logger('meshnode:market:work')
@@ -56,6 +57,16 @@ interface WorkRecord {
   acceptedAt: number
   /** The native tools of the run under way: a node restarted after a crash ends what is left of them. */
   tools?: ToolStamp[]
+}
+
+export interface WorkQueueComponents {
+  db: Pick<MeshDb, 'sublevel'>
+  /** Announcements come in and bids go out here; awards settle the bids that lost. */
+  topic: Pick<JobsTopic, 'onAnnounce' | 'onAward' | 'publish'>
+  channel: Pick<DirectChannel, 'on' | 'send'>
+  blobs: BlobService
+  store: BlobStore
+  cache: StageCache
 }
 
 export interface WorkQueueInit {
@@ -102,7 +113,7 @@ interface Lease {
 export class WorkQueue {
   private readonly init: WorkQueueInit
   private readonly work
-  private readonly channel: DirectChannel
+  private readonly channel: WorkQueueComponents['channel']
   private readonly blobs: BlobService
   private readonly store: BlobStore
   private readonly cache: StageCache
@@ -133,7 +144,7 @@ export class WorkQueue {
    */
   private readonly newest = new Map<string, number>()
 
-  constructor (components: { db: MeshDb, channel: DirectChannel, blobs: BlobService, store: BlobStore, cache: StageCache }, init: WorkQueueInit) {
+  constructor (components: WorkQueueComponents, init: WorkQueueInit) {
     this.init = init
     this.work = components.db.sublevel<string, WorkRecord>('work', { valueEncoding: 'json' })
     this.channel = components.channel
@@ -141,6 +152,13 @@ export class WorkQueue {
     this.store = components.store
     this.cache = components.cache
     this.toolSlots = new Limit(() => this.init.config().market.maxConcurrent)
+    const { topic } = components
+    topic.onAnnounce(spec => {
+      this.bid(spec)
+        .then(async bid => topic.publish({ kind: GossipMessage.Kind.BID, bid }))
+        .catch(err => { log('bidding failed %e', err) })
+    })
+    topic.onAward((award, from) => { this.settleBid(award, from) })
   }
 
   async start (): Promise<void> {

@@ -3,7 +3,7 @@ import type { GcodeFacts, StageSpec } from '../../protocols/market.js'
 import type { ToolInfo } from '../executors/executor.js'
 import { nameAfter, suffixAfter } from '../jobs/file-names.js'
 import type { FileRef } from '../jobs/job.js'
-import type { MeshDb } from '../node/open-db.js'
+import type { MeshDb } from '../store/open-db.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 
 /** Stages whose output depends only on their inputs, tool version and settings. */

@@ -7,8 +7,8 @@ import fc from 'fast-check'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { loadOrCreatePeerKey } from '../../src/node/identity.js'
-import { withKeptSigningKey } from '../../src/node/signing-key.js'
+import { loadOrCreatePeerKey } from '../../src/net/identity.js'
+import { withKeptSigningKey } from '../../src/net/signing-key.js'
 
 test('the kept signing key signs any message, whole or in pieces, with the bytes @libp2p/crypto gives', async () => {
   const original = await generateKeyPair('Ed25519')

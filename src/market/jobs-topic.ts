@@ -1,0 +1,73 @@
+import { logger } from '@libp2p/logger'
+import { GossipMessage, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import { decodeGossip } from './codec.js'
+import { JOBS_TOPIC } from './constants.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
+
+const log = logger('meshnode:market:jobs-topic')
+
+/** What the jobs topic uses of gossipsub. */
+export type JobsPubsub = Pick<MeshLibp2p['services']['pubsub'], 'subscribe' | 'publish' | 'addEventListener' | 'removeEventListener'>
+
+/** This node's executor side, as its own requester asks it: it bids in every round, and learns of every award. */
+export interface LocalBidder {
+  bid(spec: StageSpec): Promise<Bid>
+  settleBid(award: Pick<Award, 'jobId' | 'index' | 'winner'>, from: string): void
+}
+
+type Handler<T> = (message: T, from: string) => void
+
+/**
+ * The gossip topic `/meshnode/jobs/1.0.0`, subscribed once for the node: it decodes each signed message and
+ * hands announcements and awards to the executor side, bids to the requester side. An announcement counts only
+ * from the requester it names.
+ */
+export class JobsTopic {
+  private readonly pubsub: JobsPubsub
+  private announce: Handler<StageSpec> = () => {}
+  private bid: Handler<Bid> = () => {}
+  private award: Handler<Award> = () => {}
+
+  constructor (pubsub: JobsPubsub) {
+    this.pubsub = pubsub
+  }
+
+  onAnnounce (handler: Handler<StageSpec>): void { this.announce = handler }
+  onBid (handler: Handler<Bid>): void { this.bid = handler }
+  onAward (handler: Handler<Award>): void { this.award = handler }
+
+  start (): void {
+    this.pubsub.subscribe(JOBS_TOPIC)
+    this.pubsub.addEventListener('message', this.onGossip)
+  }
+
+  stop (): void {
+    this.pubsub.removeEventListener('message', this.onGossip)
+  }
+
+  async publish (message: GossipMessage): Promise<void> {
+    await this.pubsub.publish(JOBS_TOPIC, GossipMessage.encode(message)).catch(err => { log('publish failed %e', err) })
+  }
+
+  private readonly onGossip = (evt: CustomEvent<any>): void => {
+    const msg = evt.detail
+    if (msg.topic !== JOBS_TOPIC || msg.type !== 'signed') return
+    const from: string = msg.from.toString()
+    let message: GossipMessage
+    try {
+      message = decodeGossip(msg.data)
+    } catch (err: any) {
+      log('dropped a jobs message from %s: %s', from, err.message)
+      return
+    }
+    if (message.kind === GossipMessage.Kind.ANNOUNCE && message.announce != null) {
+      const spec = message.announce
+      if (spec.requester !== from) return log('dropped an announcement from %s for requester %s', from, spec.requester)
+      this.announce(spec, from)
+    } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
+      this.bid(message.bid, from)
+    } else if (message.kind === GossipMessage.Kind.AWARD && message.award != null) {
+      this.award(message.award, from)
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { GossipMessage, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import { WorkQueue, type WorkQueueComponents } from '../../src/compute/work-queue.js'
+import { defaultConfig } from '../../src/config/node-config.js'
+import type { Executor } from '../../src/executors/executor.js'
+
+const REQUESTER = 'requester-peer'
+
+/** The jobs topic as the work queue sees it, with no mesh behind it: the test announces and awards, and reads the bids. */
+class TopicStub {
+  announce: (spec: StageSpec, from: string) => void = () => {}
+  award: (award: Award, from: string) => void = () => {}
+  readonly bids: Bid[] = []
+  private waiter: (() => void) | undefined
+
+  onAnnounce (handler: (spec: StageSpec, from: string) => void): void { this.announce = handler }
+  onAward (handler: (award: Award, from: string) => void): void { this.award = handler }
+
+  async publish (message: GossipMessage): Promise<void> {
+    if (message.kind === GossipMessage.Kind.BID && message.bid != null) this.bids.push(message.bid)
+    this.waiter?.()
+  }
+
+  /** The bid published for the next announcement: bidding waits on the disk and the stage cache. */
+  async bidFor (spec: StageSpec): Promise<Bid> {
+    const before = this.bids.length
+    const published = new Promise<void>(resolve => { this.waiter = resolve })
+    this.announce(spec, spec.requester)
+    const deadline = AbortSignal.timeout(30_000)
+    while (this.bids.length === before) {
+      deadline.throwIfAborted()
+      await Promise.race([published, new Promise(resolve => setTimeout(resolve, 100))])
+    }
+    return this.bids[before]
+  }
+}
+
+function stage (jobId: string): StageSpec {
+  return { jobId, index: 0, attempt: 1, kind: 'noop', extra: [], params: new Map(), profile: '', printer: '', material: '', requester: REQUESTER, requesterName: 'requester' }
+}
+
+test('a work queue driven by a stub topic: open bids fill its queue, and an award to another peer frees a place', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-work-bids-'))
+  t.after(async () => rm(dataDir, { recursive: true, force: true }))
+  const config = defaultConfig()
+  config.dataDir = dataDir
+  // Room for four stages: one running and three queued; no disk floor, so the machine's disk does not decide.
+  config.market = { ...config.market, maxConcurrent: 1, minFreeDiskBytes: 0 }
+  const executor: Executor = { tool: { stage: 'noop', name: 'noop', version: '1', embedded: true }, run: async () => { throw new Error('no stage runs in this test') } }
+  const topic = new TopicStub()
+  const components: WorkQueueComponents = {
+    db: { sublevel: () => ({}) } as unknown as WorkQueueComponents['db'],
+    topic,
+    channel: { on: () => {}, send: async () => { throw new Error('no award is offered in this test') } },
+    blobs: {} as unknown as WorkQueueComponents['blobs'],
+    store: { has: async () => false } as unknown as WorkQueueComponents['store'],
+    cache: { lookup: async () => undefined } as unknown as WorkQueueComponents['cache']
+  }
+  // Constructed, not started: bidding needs no database, which is the point of handing it only what it uses.
+  const work = new WorkQueue(components, {
+    self: 'executor-peer',
+    selfName: 'executor',
+    dataDir,
+    config: () => config,
+    executorFor: spec => spec.kind === 'noop' ? executor : undefined,
+    semantic: [spec => spec.requester === REQUESTER ? null : { reason: `does not work for ${spec.requester}` }],
+    reserve: () => null,
+    release: () => {}
+  })
+  for (const id of ['j1', 'j2', 'j3', 'j4']) {
+    const bid = await topic.bidFor(stage(id))
+    assert.equal(bid.accept, true, `${id}: ${bid.reason}`)
+    assert.equal(bid.reason, 'noop 1')
+  }
+  const full = await topic.bidFor(stage('j5'))
+  assert.deepEqual({ accept: full.accept, busy: full.busy, reason: full.reason }, { accept: false, busy: true, reason: 'queue full (4 stages)' })
+
+  // An award for j1 from a peer that is not j1's requester settles nothing.
+  topic.award({ jobId: 'j1', index: 0, attempt: 1, winner: 'someone-else', token: 1 }, 'impostor')
+  assert.equal((await topic.bidFor(stage('j6'))).accept, false)
+  // j1's own requester gives it to another peer: that bid no longer holds a place.
+  topic.award({ jobId: 'j1', index: 0, attempt: 1, winner: 'someone-else', token: 1 }, REQUESTER)
+  const freed = await topic.bidFor(stage('j7'))
+  assert.equal(freed.accept, true, freed.reason)
+  // Open bids hold places in the queue, but the node reports no stage queued or running: none was awarded.
+  assert.deepEqual(work.load(), { queued: 0, running: 0 })
+
+  const stranger = await topic.bidFor({ ...stage('j8'), requester: 'stranger' })
+  assert.deepEqual({ accept: stranger.accept, reason: stranger.reason }, { accept: false, reason: 'does not work for stranger' })
+})
