@@ -29,6 +29,7 @@ import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
 import { meshKeyFor, type MeshKey } from './mesh-key.js'
 import { Invites } from '../net/invites.js'
 import { registerInviteApi } from './invite-api.js'
+import { registerOffersApi } from './offers-api.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
@@ -198,6 +199,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerInviteApi(node)
+    registerOffersApi(node)
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,
