@@ -136,7 +136,8 @@ function rangeOf (spec: string | undefined): { min?: number, max?: number, step?
 /** `[a, b, c]` or `[value:label, ...]`; undefined when the spec is a range. */
 function choicesOf (spec: string, type: 'number' | 'string'): ScadChoice[] | undefined {
   if (!spec.includes(',')) {
-    // One labelled choice (`[10:Small]`) is a drop-down; `[0:10]` is a range.
+    // One labelled choice (`[10:Small]`) is a drop-down; `[0:10]` and `[0:0.5:10]` are ranges.
+    if (rangeOf(spec).max != null) return undefined
     const only = labelled(spec, type)
     return only != null && only.label !== String(only.value) ? [only] : undefined
   }

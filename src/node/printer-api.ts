@@ -10,6 +10,14 @@ class NoSuchPrinterError extends Error {
   }
 }
 
+/** Resume or abandon named a job no printer here holds as interrupted. */
+class NoInterruptedPrintError extends Error {
+  constructor (job: string) {
+    super(`no printer here has an interrupted print of job ${job}`)
+    this.name = 'NoInterruptedPrintError'
+  }
+}
+
 /** Printer commands of the control API: the mesh's printers, and the operator's decisions on this node's. */
 export function registerPrinterApi (node: MeshNode): void {
   const { api, printers } = node
@@ -42,7 +50,7 @@ export function registerPrinterApi (node: MeshNode): void {
 
   const interruptedPrinter = (job: unknown): NonNullable<ReturnType<typeof printer>> => {
     const controller = printers.controllers.find(c => c.status().interrupted?.jobId === job)
-    if (controller == null) throw new Error(`no printer here has an interrupted print of job ${String(job)}`)
+    if (controller == null) throw new NoInterruptedPrintError(String(job))
     return controller
   }
 
