@@ -12,19 +12,20 @@ export function TemperatureChart ({ samples, label }) {
   const plot = useRef(null)
   const last = useRef(0)
   useEffect(() => {
-    const width = Math.max(200, box.current.clientWidth)
+    const element = box.current
+    const width = Math.max(200, element.clientWidth)
     plot.current = new uPlot({
       width,
       height: 120,
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { show: false },
       scales: { x: { time: true } },
       axes: [{ stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.2)' } }, { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,.2)' }, size: 40 }],
-      series: [{}, { label: 'nozzle °C', stroke: '#e4572e', width: 1.5 }, { label: 'bed °C', stroke: '#2e86e4', width: 1.5 }]
-    }, toData(samples), box.current)
-    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, box.current.clientWidth), height: 120 }))
-    resize.observe(box.current)
-    return () => { resize.disconnect(); plot.current.destroy() }
+      series: [{}, { label: 'nozzle °C', stroke: '#e4572e', width: 1.5, points: { show: false } }, { label: 'bed °C', stroke: '#2e86e4', width: 1.5, points: { show: false } }]
+    }, toData(samples), element)
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, element.clientWidth), height: 120 }))
+    resize.observe(element)
+    return () => { resize.disconnect(); plot.current.destroy(); plot.current = null }
   }, [])
   useEffect(() => {
     const now = Date.now()

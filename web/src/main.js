@@ -52,5 +52,8 @@ function App () {
     <main>${page}</main>`
 }
 
-render(html`<${App} />`, document.getElementById('app'))
+const root = document.getElementById('app')
+// The boot message is plain HTML, not a tree Preact made: it goes before the app renders.
+root.replaceChildren()
+render(html`<${App} />`, root)
 connect()
