@@ -148,7 +148,8 @@ export function apply (event) {
     case 'job': {
       const job = state.jobs.get(data.jobId)
       if (job != null) state.jobs.set(job.id, { ...job, state: data.state, updatedAt: data.updatedAt, error: data.error })
-      soon('job:' + data.jobId, () => refreshJob(data.jobId))
+      // A job the page has not seen yet is fetched at once: its stages' next events need it to land on.
+      soon('job:' + data.jobId, () => refreshJob(data.jobId), job == null ? 0 : undefined)
       break
     }
     case 'progress': {

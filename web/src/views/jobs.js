@@ -32,7 +32,7 @@ export function JobsView () {
           <tr key=${j.id} data-testid="job-row" data-job=${j.id}>
             <th scope="row"><a href=${'#/job/' + encodeURIComponent(j.id)}>${j.input.name}</a></th>
             <td><span class=${'state ' + j.state}>${j.state}</span></td>
-            <td>${j.stages.map(st => html`<span class=${'chip stage ' + st.state}>${st.kind}${st.peerName ? ` · ${st.peerName}` : ''}</span>`)}</td>
+            <td>${j.stages.map(st => html`<span class=${'chip stage ' + st.state} data-testid="stage-chip" data-job=${j.id} data-index=${st.index} data-state=${st.state}>${st.kind}${st.peerName ? ` · ${st.peerName}` : ''}</span>`)}</td>
             <td>${time(j.createdAt)}</td>
           </tr>`)}
         </tbody>
