@@ -7,19 +7,23 @@
  *   3. Latency from a stage event in the peer (the event's own timestamp) to the DOM of the Jobs view showing
  *      that stage's state, over jobs of one `copy` stage (0.3 s) run by a second peer; the anchor is the same
  *      event arriving at a Node reader of the same event stream.
+ *   4. The page's CPU (Chromium's TaskDuration, main thread) on the Printers view of a mesh of --peers peers
+ *      whose dashboard peer has --printers virtual printers, all printing (an event with temperatures from
+ *      each about every second), over --seconds; the anchor is the same page on the Mesh view, idle.
  *
- *   node dist/bench/dashboard.js [--loads 15] [--jobs 30] [--smoke]
- * `--smoke` (3 loads, 3 jobs unless given) checks that the bench works. Needs /usr/bin/chromium (or
- * MESHNODE_CHROMIUM).
+ *   node dist/bench/dashboard.js [--loads 15] [--jobs 30] [--peers 20] [--printers 10] [--seconds 30] [--smoke]
+ * `--smoke` (3 loads, 3 jobs, 2 peers, 2 printers, 5 s unless given) checks that the bench works. Needs
+ * /usr/bin/chromium (or MESHNODE_CHROMIUM).
  */
 import { createServer } from 'node:http'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { chromium, type Browser } from 'playwright-core'
-import { defaultConfig } from '../src/config/node-config.js'
+import { defaultConfig, type NodeConfig } from '../src/config/node-config.js'
+import { parsePrinterConfig } from '../src/printer/printer-config.js'
 import { parseServiceConfig } from '../src/executors/service-config.js'
 import { dashboardDir } from '../src/api/http/dashboard-route.js'
 import { startMeshNode, type MeshNode } from '../src/node/mesh-node.js'
@@ -29,11 +33,17 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean' },
     loads: { type: 'string', default: smoke ? '3' : '15' },
-    jobs: { type: 'string', default: smoke ? '3' : '30' }
+    jobs: { type: 'string', default: smoke ? '3' : '30' },
+    peers: { type: 'string', default: smoke ? '2' : '20' },
+    printers: { type: 'string', default: smoke ? '2' : '10' },
+    seconds: { type: 'string', default: smoke ? '5' : '30' }
   }
 })
 const LOADS = Number(args.loads)
 const JOBS = Number(args.jobs)
+const PEERS = Number(args.peers)
+const PRINTERS = Number(args.printers)
+const SECONDS = Number(args.seconds)
 const CHROMIUM = process.env.MESHNODE_CHROMIUM ?? '/usr/bin/chromium'
 const JOB_TIMEOUT_MS = 30_000
 
@@ -61,7 +71,7 @@ async function bundleSizes (): Promise<void> {
   }
 }
 
-async function startNode (dir: string, name: string, offers: string[]): Promise<MeshNode> {
+async function startNode (dir: string, name: string, offers: string[], change: (config: NodeConfig) => void = () => {}): Promise<MeshNode> {
   const config = defaultConfig()
   Object.assign(config, { name, dataDir: join(dir, name), listen: ['/ip4/127.0.0.1/tcp/0'], open: true })
   config.mdns.enabled = false
@@ -70,6 +80,7 @@ async function startNode (dir: string, name: string, offers: string[]): Promise<
   // A stage of a few tenths of a second: its states come apart, as a real stage's do, so each can be drawn.
   config.services = [parseServiceConfig({ name: 'copy', command: '/bin/sh', args: ['-c', 'sleep 0.3; cp "$0" "$1"', '{input}', '{output}'], outputExtension: 'out', timeoutSec: 30 }, 'services[0]')]
   config.offers = offers
+  change(config)
   return startMeshNode(config)
 }
 
@@ -164,14 +175,67 @@ async function stageLatency (browser: Browser, desk: MeshNode): Promise<void> {
   await context.close()
   const toDom: number[] = []
   const toNode: number[] = []
+  const byState = new Map<string, number[]>()
   for (const e of events.filter(e => e.type === 'stage')) {
     const at = shown[`${String(e.data.jobId)} ${String(e.data.index)} ${String(e.data.state)}`]
     toNode.push(e.arrived - e.data.at)
-    if (at != null) toDom.push(at - e.data.at)
+    if (at == null) continue
+    toDom.push(at - e.data.at)
+    byState.set(e.data.state, [...(byState.get(e.data.state) ?? []), at - e.data.at])
   }
   const stageEvents = events.filter(e => e.type === 'stage').length
   console.log(`stage event -> DOM over ${JOBS} jobs: ${toDom.length} of ${stageEvents} stage states shown; median ${median(toDom)} ms, p95 ${percentile(toDom, 0.95)} ms (target p95 <= 100 ms); the same events reaching a Node reader: median ${median(toNode)} ms, p95 ${percentile(toNode, 0.95)} ms`)
+  console.log(`  by state: ${[...byState].map(([state, values]) => `${state} ${values.length} shown, median ${median(values)} ms, p95 ${percentile(values, 0.95)} ms`).join('; ')}`)
   console.log('  (a state the next event replaced before the page drew it is not counted as shown)')
+}
+
+/** A print of a dwell a second per line after heating: it keeps a virtual printer busy at its real pace. */
+function longPrint (seconds: number): string {
+  const lines = ['M140 S60', 'M104 S205', 'G28', 'G90', 'M82', 'G92 E0']
+  for (let i = 0; i < seconds; i++) lines.push(`G1 Z${(0.2 * (1 + Math.floor(i / 10))).toFixed(1)} X${10 + (i % 50)} Y10 E${(i * 0.05).toFixed(2)} F1800`, 'M105', 'G4 P1000')
+  return lines.join('\n') + '\n'
+}
+
+/** Main-thread task seconds of the page over `seconds`, as a share of one core. */
+async function pageCpu (browser: Browser, url: string, selector: string, seconds: number): Promise<number> {
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    await page.goto(url)
+    await page.locator(selector).first().waitFor({ timeout: 30_000 })
+    // Let the first fetches and the charts' first draw settle before measuring.
+    await new Promise(resolve => setTimeout(resolve, 2000))
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const taskSeconds = async (): Promise<number> => (await cdp.send('Performance.getMetrics')).metrics.find(m => m.name === 'TaskDuration')?.value ?? 0
+    const before = await taskSeconds()
+    const started = performance.now()
+    await new Promise(resolve => setTimeout(resolve, seconds * 1000))
+    const after = await taskSeconds()
+    return (after - before) / ((performance.now() - started) / 1000)
+  } finally {
+    await context.close()
+  }
+}
+
+async function printersCpu (browser: Browser, dir: string, nodes: MeshNode[]): Promise<void> {
+  const printers = Array.from({ length: PRINTERS }, (_, i) => parsePrinterConfig({ name: `p${i + 1}`, port: 'virtual', bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', virtual: { speedUp: 1, faults: [] } }, `printers[${i}]`))
+  const farm = await startNode(dir, 'farm', ['print'], c => { c.printers = printers })
+  nodes.push(farm)
+  for (let i = 1; i < PEERS; i++) {
+    const peer = await startNode(dir, `peer-${i}`, [])
+    nodes.push(peer)
+    await peer.libp2p.dial(farm.libp2p.getMultiaddrs()[0])
+  }
+  const gcode = join(dir, 'long.gcode')
+  await writeFile(gcode, longPrint(SECONDS + 120))
+  const base = `${farm.http?.url as string}/`
+  const idle = await pageCpu(browser, `${base}#/mesh`, '[data-testid=peer]', SECONDS)
+  const prints = farm.printers.controllers.map(async (controller, i) => controller.print(`bench-${i}`, gcode))
+  const busy = await pageCpu(browser, `${base}#/printers`, '[data-testid=printer][data-state=printing]', SECONDS)
+  for (const controller of farm.printers.controllers) controller.cancel()
+  await Promise.allSettled(prints)
+  console.log(`page CPU, ${PEERS} peers and ${PRINTERS} printers printing (temperatures each second), Printers view over ${SECONDS} s: ${(busy * 100).toFixed(1)}% of a core (target < 10%); the Mesh view of the same mesh before the prints: ${(idle * 100).toFixed(1)}%`)
 }
 
 async function main (): Promise<void> {
@@ -192,6 +256,7 @@ async function main (): Promise<void> {
     }
     await paints(browser, `${desk.http?.url as string}/`)
     await stageLatency(browser, desk)
+    await printersCpu(browser, dir, nodes)
   } finally {
     await browser.close()
     for (const node of nodes.reverse()) await node.stop()

@@ -110,8 +110,19 @@ export async function refreshJobs () {
   changed()
 }
 
+/** Each stage's state as its latest event told it, numbered in arrival order; the newest stages only. */
+const stageEvents = new Map()
+const MAX_STAGE_EVENTS = 2000
+let eventSeq = 0
+
 export async function refreshJob (id) {
+  const asked = eventSeq
   const job = await get(`/jobs/${encodeURIComponent(id)}`)
+  // An answer can be older than stage events that came while it was on its way: those win.
+  for (const stage of job.stages) {
+    const told = stageEvents.get(`${id} ${stage.index}`)
+    if (told != null && told.seq > asked) Object.assign(stage, told.fields)
+  }
   state.jobs.set(id, job)
   changed()
   return job
@@ -137,12 +148,17 @@ export function apply (event) {
   const data = event.data
   switch (event.type) {
     case 'stage': {
+      const fields = { state: data.state, peerName: data.peerName, error: data.error }
+      stageEvents.delete(`${data.jobId} ${data.index}`)
+      stageEvents.set(`${data.jobId} ${data.index}`, { seq: ++eventSeq, fields })
+      if (stageEvents.size > MAX_STAGE_EVENTS) stageEvents.delete(stageEvents.keys().next().value)
       const job = state.jobs.get(data.jobId)
       if (job != null && job.stages[data.index] != null) {
-        Object.assign(job.stages[data.index], { state: data.state, peerName: data.peerName, error: data.error })
-        state.jobs.set(job.id, { ...job })
+        const stages = job.stages.map(s => s.index === data.index ? { ...s, ...fields } : s)
+        state.jobs.set(job.id, { ...job, stages })
       }
-      soon('job:' + data.jobId, () => refreshJob(data.jobId))
+      // A job the page has not seen yet is fetched at once; a known one's details (bids, log) after the burst.
+      soon('job:' + data.jobId, () => refreshJob(data.jobId), job == null ? 0 : undefined)
       break
     }
     case 'job': {
