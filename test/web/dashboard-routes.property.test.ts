@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { get } from 'node:http'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { parseScadParameters } from '../../src/api/scad-customizer.js'
@@ -71,6 +72,19 @@ test('dashboard routes: random requests answered, never a 500; answers hold what
       assert.ok(response.status < 500, `${method} ${url} ${String(payload)}: ${response.status} ${text.slice(0, 200)}`)
       assert.ok(!text.includes('"name": "meshnode"'), `${url} served package.json`)
     }), { numRuns: 200 })
+  })
+
+  await t.test('without a token, loopback lets in the page of its own origin, not another site\'s page nor a rebound host name', async () => {
+    const own = new URL(base)
+    const fromPage = await request(base + '/api/v1/whoami', { headers: { origin: own.origin } })
+    assert.equal(fromPage.status, 200)
+    const crossSite = await request(base + '/api/v1/printers/mk3/clear', { method: 'POST', headers: { origin: 'http://evil.example' } })
+    assert.equal(crossSite.status, 401, 'a page of another site cannot command the printer through the visitor\'s browser')
+    // fetch() sets Host itself: node:http sends the one a browser would for a rebound name.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      get({ host: own.hostname, port: own.port, path: '/api/v1/whoami', headers: { host: `evil.example:${own.port}` }, timeout: 10_000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0) }).on('error', reject)
+    })
+    assert.equal(rebound, 401, 'a DNS name rebound to 127.0.0.1 gets no loopback access')
   })
 
   await t.test('a read token: whoami says read, and an operator call is refused with 403', async () => {
