@@ -2,9 +2,9 @@
  * OpenSCAD's Customizer parameters, read from a design's source the way OpenSCAD reads them: top-level
  * assignments of a literal, before the first module or function, with the widget in a trailing comment
  * (`// [0:5:100]` a slider with its step, `// [a, b]` or `// [10:S, 20:M]` a drop-down, `// 8` a string's
- * longest length or `// .5` a spin box's step), the description in the comment line above, and groups opened
- * by `/* [Name] *\/`. Pure: the node answers `scad.parameters` with it and the dashboard builds its form with
- * the same code.
+ * longest length or `// .5` a spin box's step), the description in any other trailing comment or else the
+ * comment line above, and groups opened by `/* [Name] *\/`. Pure: the node answers `scad.parameters` with it
+ * and the dashboard builds its form with the same code.
  */
 
 export type ScadValue = number | boolean | string | number[]
@@ -91,7 +91,10 @@ function toParameter (name: string, literal: string, comment: string, group: str
   const value = parseLiteral(literal)
   if (value === undefined) return undefined
   const spec = /^\[(.*)\]\s*$/.exec(comment)
-  const description = above !== '' ? above : (spec == null ? comment : '')
+  // A trailing comment that is no widget is the parameter's own note: it wins over the line above, which in
+  // many designs is the file's header rather than anything about this parameter.
+  const note = spec == null && !NUMBER_ONLY.test(comment) ? comment : ''
+  const description = note !== '' ? note : above
   const base = { name, group, description, initial: literal }
   if (typeof value === 'boolean') return { ...base, type: 'boolean', widget: 'checkbox' }
   if (Array.isArray(value)) return { ...base, type: 'vector', widget: 'vector', ...rangeOf(spec?.[1]) }

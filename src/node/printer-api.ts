@@ -29,7 +29,12 @@ export function registerPrinterApi (node: MeshNode): void {
 
   api.register('printers', async () => {
     const self = node.capabilities.local()
-    const entries = [{ peerId: self.peerId, peerName: self.name, printers: printers.records(), local: true }]
+    // This node's own printers also say which print an operator may resume or abandon, and from where.
+    const own = printers.records().map(p => {
+      const interrupted = printers.get(p.name)?.status().interrupted
+      return interrupted == null ? p : { ...p, interruptedJob: interrupted.jobId, interruptedAtLine: interrupted.lastAckedLine }
+    })
+    const entries = [{ peerId: self.peerId, peerName: self.name, printers: own, local: true }]
     for (const peer of node.capabilities.peers()) entries.push({ peerId: peer.peerId, peerName: peer.name, printers: peer.record.printers, local: false })
     return entries.flatMap(e => e.printers.map(p => ({ ...p, peerId: e.peerId, peerName: e.peerName, local: e.local })))
   })

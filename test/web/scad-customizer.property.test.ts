@@ -87,6 +87,7 @@ test('examples/bracket.scad: six parameters with their descriptions; $fn and the
     ['width', 'spinbox', '16', DEFAULT_GROUP], ['depth', 'spinbox', '16', DEFAULT_GROUP], ['height', 'spinbox', '16', DEFAULT_GROUP],
     ['thickness', 'spinbox', '2.4', DEFAULT_GROUP], ['hole_d', 'spinbox', '3.5', DEFAULT_GROUP], ['gusset', 'checkbox', 'true', DEFAULT_GROUP]
   ])
-  // As in OpenSCAD, the comment line right above is the description; a trailing one is when there is none.
+  // The trailing note, not the file's header on the line above the first parameter.
+  assert.equal(got[0].description, 'along the wall, mm')
   assert.equal(got[1].description, 'how far the shelf plate sticks out, mm')
 })

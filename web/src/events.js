@@ -20,20 +20,26 @@ export function streamEvents ({ onEvent, onOpen, onDown }) {
   const run = async () => {
     while (!stopped) {
       controller = new AbortController()
+      let failure = null
       try {
         const headers = { ...authHeaders(), accept: 'text/event-stream' }
         if (lastId != null) headers['last-event-id'] = lastId
         const response = await fetch(API + '/events', { headers, signal: controller.signal, cache: 'no-store' })
-        if (!response.ok || response.body == null) throw new Error(`events: HTTP ${response.status}`)
+        if (!response.ok || response.body == null) {
+          const body = await response.json().catch(() => null)
+          throw new Error(body?.message ?? `the event stream answered HTTP ${response.status}`)
+        }
         retryMs = 250
         onOpen()
         await readStream(response.body, (event) => {
           if (event.id != null) lastId = event.id
           onEvent(event)
         })
-      } catch {}
+      } catch (err) {
+        failure = err
+      }
       if (stopped) return
-      onDown()
+      onDown(failure)
       await new Promise(resolve => setTimeout(resolve, retryMs))
       retryMs = Math.min(retryMs * 2, MAX_RETRY_MS)
     }

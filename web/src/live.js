@@ -12,6 +12,11 @@ export function connect () {
       state.connected = true
       refreshAll().catch(err => { state.error = err.message; changed() })
     },
-    onDown: () => { state.connected = false; changed() }
+    onDown: (err) => {
+      state.connected = false
+      // A refused token is worth saying; a peer that is restarting is only "reconnecting".
+      if (err != null && /token/i.test(err.message)) state.error = err.message
+      changed()
+    }
   })
 }

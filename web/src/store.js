@@ -181,6 +181,8 @@ export function apply (event) {
       if (self == null) break
       const key = printerKey({ peerId: self.peerId, name: data.name })
       const before = state.printers.get(key) ?? { name: data.name, peerId: self.peerId, peerName: self.name, local: true }
+      // A new state may come with a new job, material or interrupted print: the record says which.
+      if (before.state !== data.state) soon('printers', refreshPrinters, 100)
       const next = { ...before, state: data.state }
       if (data.progress != null) next.progress = data.progress
       if (data.jobId != null) next.currentJob = data.jobId

@@ -48,7 +48,7 @@ function StageRow ({ job, stage, onError }) {
         ${stage.peerName ? html`<span>on <b data-testid="stage-peer">${stage.peerName}</b></span>` : null}
         ${stage.cached ? html`<span class="chip">cached</span>` : null}
         ${stage.state === 'running' && stage.progress != null ? html`<progress max="1" value=${stage.progress}></progress> ${percent(stage.progress)}` : null}
-        <span class="meta">${took}${stage.tool ? ` · ${stage.tool}` : ''}</span>
+        <span class="meta">${stage.startedAt != null ? `started ${new Date(stage.startedAt).toLocaleTimeString()}` : ''}${took ? ` · took ${took}` : ''}${stage.tool ? ` · ${stage.tool}` : ''}</span>
         ${stage.output != null ? html`<button data-testid="download" data-stage=${stage.index} onClick=${() => download(job.id, stage.index, stage.output.name).catch(err => onError(err.message))}>Download ${stage.output.name} (${bytes(stage.output.size)})</button>` : null}
       </div>
       ${stage.error ? html`<p class="error">${stage.error}</p>` : null}

@@ -43,7 +43,7 @@ function stateTemps (key) {
 
 function OperatorButtons ({ printer, state: current }) {
   const [error, setError] = useState('')
-  const [line, setLine] = useState('')
+  const [line, setLine] = useState(printer.interruptedAtLine != null ? String(printer.interruptedAtLine + 1) : '')
   const name = encodeURIComponent(printer.name)
   const command = (label, run, confirmText) => async () => {
     if (confirmText != null && !confirm(confirmText)) return
@@ -55,7 +55,7 @@ function OperatorButtons ({ printer, state: current }) {
     }
     changed()
   }
-  const job = printer.currentJob
+  const job = printer.interruptedJob ?? printer.currentJob
   return html`
     <div class="buttons" role="group" aria-label=${`commands for ${printer.name}`}>
       ${current === 'bed-occupied' ? html`<button onClick=${command('Clear bed', () => post(`/printers/${name}/clear`), `Is the bed of ${printer.name} clear? The next print starts on it.`)}>Clear bed</button>` : null}
