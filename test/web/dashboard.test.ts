@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { copyFile, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
@@ -115,12 +115,35 @@ test('the dashboard in Chromium: submit a customized bracket, watch it render, s
     await screenshot(page, 'job-done')
   })
 
-  await t.test('the G-code viewer loads only when opened, and draws the layers', async () => {
+  await t.test('the viewers load only when opened: the G-code layer by layer, the STL in 3D', async () => {
     assert.ok(!requested.some(url => /gcode-viewer|stl-viewer/.test(url)), 'no viewer is loaded with the page')
     await page.click('button:has-text("G-code layers")')
     await page.locator('[data-testid=gcode-viewer] input[type=range]').waitFor({ timeout: SEEN_TIMEOUT_MS })
     assert.ok(requested.some(url => /gcode-viewer/.test(url)))
     await screenshot(page, 'gcode-preview')
+    await page.click('button:has-text("3D model")')
+    await page.locator('[data-testid=stl-viewer] canvas').waitFor({ timeout: SEEN_TIMEOUT_MS })
+    assert.ok(requested.some(url => /stl-viewer/.test(url)))
+    await screenshot(page, 'stl-preview')
+  })
+
+  await t.test('by keyboard, on a phone, in the dark', async () => {
+    await page.focus('nav a[href="#/jobs"]')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/#\/jobs$/, { timeout: SEEN_TIMEOUT_MS })
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.click('nav >> text=Printers')
+    await page.locator(`[data-testid=printer][data-printer=${PRINTER}]`).waitFor({ timeout: SEEN_TIMEOUT_MS })
+    const overflow: number = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')
+    assert.ok(overflow <= 1, `nothing sticks out sideways on a phone: ${overflow} px`)
+    await screenshot(page, 'printers-phone')
+    const background = async (): Promise<string> => page.evaluate('getComputedStyle(document.body).backgroundColor')
+    const light = await background()
+    await page.emulateMedia({ colorScheme: 'dark' })
+    assert.notEqual(await background(), light, 'the page follows prefers-color-scheme')
+    await screenshot(page, 'printers-phone-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize({ width: 1280, height: 900 })
   })
 
   await t.test('the jobs list shows the job, done', async () => {
@@ -162,6 +185,4 @@ test('the dashboard in Chromium: submit a customized bracket, watch it render, s
   })
 
   assert.deepEqual(problems, [], 'the page threw no errors')
-  // The README's picture is the printers view of this run.
-  if (process.env.MESHNODE_UPDATE_DOCS === '1') await copyFile(join(SCREENSHOTS, 'job.png'), join(packageRoot(), 'docs', 'dashboard.png'))
 })
