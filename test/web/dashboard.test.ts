@@ -115,6 +115,19 @@ test('the dashboard in Chromium: submit a customized bracket, watch it render, s
     await screenshot(page, 'job-done')
   })
 
+  await t.test('submit again makes a new job of the same design and parameters; cancel (confirmed) ends it', async () => {
+    await page.click('button:has-text("Submit again")')
+    await page.waitForURL(url => url.hash.startsWith('#/job/') && !url.hash.endsWith(encodeURIComponent(jobId)), { timeout: SEEN_TIMEOUT_MS })
+    const again = decodeURIComponent(page.url().split('#/job/')[1])
+    const record = await printerPi.jobStore.get(again)
+    assert.deepEqual([record?.input.name, record?.options.params, record?.stages.map(st => st.kind)], ['bracket.scad', { width: '30' }, ['scad', 'slice', 'print']])
+    page.once('dialog', dialog => { void dialog.accept() })
+    await page.click('button:has-text("Cancel job")')
+    await page.locator('[data-testid=job-state]', { hasText: 'cancelled' }).waitFor({ timeout: SEEN_TIMEOUT_MS })
+    await page.goto(`${base}/#/job/${encodeURIComponent(jobId)}`)
+    await page.locator('[data-testid=job-state]', { hasText: 'done' }).waitFor({ timeout: SEEN_TIMEOUT_MS })
+  })
+
   await t.test('the viewers load only when opened: the G-code layer by layer, the STL in 3D', async () => {
     assert.ok(!requested.some(url => /gcode-viewer|stl-viewer/.test(url)), 'no viewer is loaded with the page')
     await page.click('button:has-text("G-code layers")')
