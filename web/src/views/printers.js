@@ -43,7 +43,9 @@ function stateTemps (key) {
 
 function OperatorButtons ({ printer, state: current }) {
   const [error, setError] = useState('')
-  const [line, setLine] = useState(printer.interruptedAtLine != null ? String(printer.interruptedAtLine + 1) : '')
+  // The line after the last one the printer acknowledged, until the operator types another.
+  const [typed, setLine] = useState(null)
+  const line = typed ?? (printer.interruptedAtLine != null ? String(printer.interruptedAtLine + 1) : '')
   const name = encodeURIComponent(printer.name)
   const command = (label, run, confirmText) => async () => {
     if (confirmText != null && !confirm(confirmText)) return
