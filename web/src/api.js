@@ -55,7 +55,7 @@ export async function submitFiles (files, fields) {
   return answer(await fetch(API + '/jobs', { method: 'POST', headers: { ...authHeaders(), 'idempotency-key': crypto.randomUUID() }, body: form }))
 }
 
-/** A job output's URL; the download carries the token in a fetch, so the file is fetched, then saved. */
+/** Saves a job's output: a link cannot carry the bearer token, so the file is fetched with it, then saved. */
 export async function download (jobId, stage, name) {
   const response = await fetch(`${API}/jobs/${encodeURIComponent(jobId)}/output?stage=${stage}`, { headers: authHeaders() })
   if (!response.ok) await answer(response)

@@ -18,8 +18,8 @@ const HASHED_ASSET = /\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.(?:js|css|svg|woff2?)$/
  * files are listed once at start (no wildcard route), so an unknown path under /api/v1 still answers the
  * API's own 404. A package built without the dashboard serves the API alone.
  */
-export async function dashboardRoute (app: FastifyInstance, root = dashboardDir()): Promise<boolean> {
-  if (!existsSync(join(root, 'index.html'))) return false
+export async function dashboardRoute (app: FastifyInstance, root = dashboardDir()): Promise<void> {
+  if (!existsSync(join(root, 'index.html'))) return
   await app.register(fastifyStatic, {
     root,
     prefix: '/',
@@ -30,5 +30,4 @@ export async function dashboardRoute (app: FastifyInstance, root = dashboardDir(
       reply.header('cache-control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache')
     }
   })
-  return true
 }
