@@ -1,10 +1,12 @@
 import { ControlServer } from './control-server.js'
 import { EventLog, type EventSources } from './event-log.js'
+import { registerDashboardMethods } from './handlers/dashboard.js'
 import { registerEvents } from './handlers/events.js'
 import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored-jobs.js'
 import { registerTokens } from './handlers/tokens.js'
 import { HttpApi } from './http/http-api.js'
 import type { TokenStore } from './token-store.js'
+import { TemperatureHistory } from '../printer/temperature-history.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { MethodTable } from './method-table.js'
 
@@ -40,10 +42,14 @@ export interface Doors {
 export async function openDoors (init: DoorsInit): Promise<Doors> {
   const { methods, tokens, gateways } = init
   const log = new EventLog()
-  const unwatch = log.watch(init.events)
+  const history = new TemperatureHistory()
+  const unwatchLog = log.watch(init.events)
+  const unwatchHistory = history.watch(init.events.printers)
+  const unwatch = (): void => { unwatchLog(); unwatchHistory() }
   registerStoredJobs(methods, init)
   registerTokens(methods, tokens)
   registerEvents(methods, log)
+  registerDashboardMethods(methods, history)
   const control = new ControlServer(init.dataDir, methods)
   const http = init.httpListen == null ? undefined : new HttpApi({ listen: init.httpListen, methods, tokens, blobStore: init.blobStore })
   try {

@@ -21,7 +21,7 @@ type Listener = (event: MeshEvent) => void
 export interface EventSources {
   /** The coordinator: `job` (a JobRecord after each change) and `progress` ({ jobId, index, progress }). */
   jobs: EventTarget
-  /** The capability service: `peer:joined` and `peer:left`. */
+  /** The capability service: `peer:joined`, `peer:updated` (a new record: load, queue, printers) and `peer:left`. */
   peers: EventTarget
   /** This node's printers: each reports its state and, while printing, its progress. */
   printers: Array<Pick<PrinterController, 'config' | 'on' | 'off' | 'status'>>
@@ -68,10 +68,12 @@ export class EventLog {
     const onProgress = (evt: Event): void => { this.push('progress', { ...(evt as CustomEvent).detail }) }
     const onJoined = (evt: Event): void => { this.push('peer', { change: 'joined', ...peerOf(evt) }) }
     const onLeft = (evt: Event): void => { this.push('peer', { change: 'left', ...peerOf(evt) }) }
+    const onUpdated = (evt: Event): void => { this.push('peer', { change: 'updated', ...peerOf(evt) }) }
     sources.jobs.addEventListener('job', onJob)
     sources.jobs.addEventListener('progress', onProgress)
     sources.peers.addEventListener('peer:joined', onJoined)
     sources.peers.addEventListener('peer:left', onLeft)
+    sources.peers.addEventListener('peer:updated', onUpdated)
     const printerStops = sources.printers.map(printer => {
       const name = printer.config.name
       const onState = (state: string): void => { this.push('printer', { name, state, temperatures: printer.status().temperatures }) }
@@ -79,7 +81,7 @@ export class EventLog {
       const onProgress = (jobId: string, progress: PrintProgress): void => {
         if (Date.now() - lastProgress < PRINT_PROGRESS_EVERY_MS) return
         lastProgress = Date.now()
-        this.push('printer', { name, state: 'printing', jobId, progress: progress.bytesTotal > 0 ? progress.bytesAcked / progress.bytesTotal : 0, layer: progress.layer, temperatures: progress.temperatures })
+        this.push('printer', { name, state: 'printing', jobId, progress: progress.bytesTotal > 0 ? progress.bytesAcked / progress.bytesTotal : 0, layer: progress.layer, remainingMs: progress.remainingMs, temperatures: progress.temperatures })
       }
       printer.on('printer:state', onState)
       printer.on('printer:progress', onProgress)
@@ -93,6 +95,7 @@ export class EventLog {
       sources.jobs.removeEventListener('progress', onProgress)
       sources.peers.removeEventListener('peer:joined', onJoined)
       sources.peers.removeEventListener('peer:left', onLeft)
+      sources.peers.removeEventListener('peer:updated', onUpdated)
       for (const stop of printerStops) stop()
     }
   }

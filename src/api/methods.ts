@@ -1,9 +1,11 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, Printer, Status, TokenInfo } from './schemas.js'
+import { Anything, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, Printer, ScadParameters, Status, TemperatureHistory, TokenInfo, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
 
 const strict = { additionalProperties: false }
+/** A design's text in a JSON body, under the HTTP API's body limit; the dashboard parses larger ones itself. */
+const MAX_SCAD_SOURCE_OVER_HTTP = 60_000
 const Paths = Type.Array(Type.String())
 const RequestId = Type.String({ description: 'the same on every retry of one submit: a retry gets the jobs the first attempt made' })
 const Pipeline = Type.Array(Type.String(), { description: 'stage names in order, e.g. ["scad", "slice"]' })
@@ -65,7 +67,8 @@ export const METHODS: readonly MethodSpec[] = [
       options: Type.Optional(JobOptionsSchema),
       requestId: Type.Optional(RequestId)
     }, strict),
-    result: Type.Array(Job)
+    result: Type.Array(Job),
+    http: { verb: 'POST', path: '/jobs/from-blobs' }
   },
   { name: 'events', summary: 'live events: jobs, stages, progress, printers, peers (Server-Sent Events over HTTP)', access: 'read', params: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, strict), result: Anything },
   { name: 'printers', summary: 'every printer in the mesh and its state', access: 'read', params: NoParams, result: Type.Array(Printer), http: { verb: 'GET', path: '/printers' } },
@@ -81,8 +84,19 @@ export const METHODS: readonly MethodSpec[] = [
   PrinterCommand('pause', 'pauses the print under way'),
   PrinterCommand('resume', 'resumes a paused print'),
   PrinterCommand('cancel', 'cancels the print under way'),
-  { name: 'print.abandon', summary: 'gives up an interrupted print', access: 'operator', params: Type.Object({ job: Type.String() }, strict), result: Printer },
-  { name: 'print.resume', summary: 'resumes an interrupted print from a G-code line', access: 'operator', params: Type.Object({ job: Type.String(), fromLine: Type.Integer({ minimum: 1 }) }, strict), result: Printer },
+  { name: 'printer.temperatures', summary: 'a printer of this node: its nozzle and bed temperatures of the last 30 minutes, one sample a second at most', access: 'read', params: Name, result: TemperatureHistory, http: { verb: 'GET', path: '/printers/:name/temperatures' } },
+  { name: 'offers', summary: 'what the mesh offers a job: stages, slicer profiles, materials loaded and printers', access: 'read', params: NoParams, result: MeshOffers, http: { verb: 'GET', path: '/offers' } },
+  { name: 'whoami', summary: 'who the caller is and what its scope lets it do (a dashboard shows only the buttons that work)', access: 'read', params: NoParams, result: WhoAmI, http: { verb: 'GET', path: '/whoami' } },
+  {
+    name: 'scad.parameters',
+    summary: 'the Customizer parameters of an OpenSCAD design: groups, ranges, steps, drop-downs, booleans, strings',
+    access: 'read',
+    params: Type.Object({ source: Type.String({ maxLength: MAX_SCAD_SOURCE_OVER_HTTP, description: 'the design\'s text' }) }, strict),
+    result: ScadParameters,
+    http: { verb: 'POST', path: '/scad/parameters' }
+  },
+  { name: 'print.abandon', summary: 'gives up an interrupted print', access: 'operator', params: Type.Object({ job: Type.String() }, strict), result: Printer, http: { verb: 'POST', path: '/prints/:job/abandon' } },
+  { name: 'print.resume', summary: 'resumes an interrupted print from a G-code line', access: 'operator', params: Type.Object({ job: Type.String(), fromLine: Type.Integer({ minimum: 1 }) }, strict), result: Printer, http: { verb: 'POST', path: '/prints/:job/resume' } },
   { name: 'check-pipeline', summary: 'checks the stages local files would go through', access: 'owner', params: Type.Object({ files: Paths, pipeline: Type.Optional(Pipeline) }, strict), result: Type.Object({ unoffered: Type.Array(Type.String()) }) },
   { name: 'submit', summary: 'submits local files (paths on this machine), one job per file', access: 'owner', params: Type.Object({ files: Paths, extra: Type.Optional(Paths), pipeline: Type.Optional(Pipeline), options: Type.Optional(JobOptionsSchema), requestId: Type.Optional(RequestId) }, strict), result: Type.Array(Job) },
   { name: 'watch', summary: 'streams jobs\' progress until they end', access: 'read', params: Type.Object({ ids: Type.Array(Type.String()), progress: Type.Optional(Type.Boolean()) }, strict), result: Type.Array(Job) },

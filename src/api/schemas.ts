@@ -55,6 +55,46 @@ export const Status = Type.Object({
 
 export const TokenInfo = Type.Object({ name: Type.String(), scope: Type.String(), createdAt: Type.Integer() })
 
+export const TemperatureHistory = Type.Object({
+  name: Type.String(),
+  samples: Type.Array(Type.Object({
+    at: Type.Integer({ description: 'ms since the epoch' }),
+    hotend: Type.Optional(Type.Number()),
+    hotendTarget: Type.Optional(Type.Number()),
+    bed: Type.Optional(Type.Number()),
+    bedTarget: Type.Optional(Type.Number())
+  }))
+})
+
+export const MeshOffers = Type.Object({
+  stages: Type.Array(Type.String(), { description: 'stages some peer offers now' }),
+  profiles: Type.Array(Type.Object({ name: Type.String(), material: Type.String() }, open), { description: 'slicer profiles a job may name' }),
+  materials: Type.Array(Type.String(), { description: 'materials loaded on the mesh\'s printers' }),
+  printers: Type.Array(Type.Object({ name: Type.String(), peerName: Type.String(), material: Type.String(), state: Type.String() }, open))
+}, open)
+
+export const WhoAmI = Type.Object({
+  kind: Type.String({ description: 'owner, token or loopback' }),
+  name: Type.Optional(Type.String({ description: 'the token\'s name' })),
+  scope: Type.String({ description: 'read, submit or operator (a loopback caller while no tokens exist: operator; the owner: owner)' })
+})
+
+const ScadParameter = Type.Object({
+  name: Type.String(),
+  group: Type.String(),
+  description: Type.String(),
+  initial: Type.String({ description: 'the design\'s value as a -D literal' }),
+  type: Type.String({ description: 'number, boolean, string or vector' }),
+  widget: Type.String({ description: 'slider, dropdown, spinbox, checkbox, text or vector' }),
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
+  step: Type.Optional(Type.Number()),
+  maxLength: Type.Optional(Type.Integer()),
+  options: Type.Optional(Type.Array(Type.Object({ value: Type.Union([Type.Number(), Type.String()]), label: Type.String() })))
+})
+
+export const ScadParameters = Type.Object({ parameters: Type.Array(ScadParameter) })
+
 export const NoParams = Type.Object({}, { additionalProperties: false })
 
 export const Anything = Type.Unknown()

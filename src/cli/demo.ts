@@ -10,13 +10,20 @@ export const demo: Command = {
   args: [{ name: '[file]', help: 'an OpenSCAD design (default: examples/bracket.scad)' }],
   flags: [
     { spec: '-D, --define <name=value>', help: 'an OpenSCAD parameter, repeatable', repeatable: true },
-    { spec: '--dir <dir>', help: 'where the peers\' data dirs, logs and outputs go (default: a new temp dir)' }
+    { spec: '--dir <dir>', help: 'where the peers\' data dirs, logs and outputs go (default: a new temp dir)' },
+    { spec: '--keep', help: 'leave the demo mesh up after the job, to look around in the dashboard; Ctrl-C stops it' }
   ],
-  epilog: 'The peers are real meshnode processes: a workstation (scad), a build server (slice) and a\nprinter Pi with a virtual printer. Ctrl-C stops all three.',
-  run: async ([file], flags: { define?: string[], dir?: string }) => runDemoMesh(file, flags)
+  epilog: 'The peers are real meshnode processes: a workstation (scad), a build server (slice) and a\nprinter Pi with a virtual printer. Each serves the dashboard; the demo prints its address.\nCtrl-C stops all three.',
+  run: async ([file], flags: DemoFlags) => runDemoMesh(file, flags)
 }
 
-async function runDemoMesh (file: string | undefined, flags: { define?: string[], dir?: string }): Promise<number> {
+interface DemoFlags {
+  define?: string[]
+  dir?: string
+  keep?: boolean
+}
+
+async function runDemoMesh (file: string | undefined, flags: DemoFlags): Promise<number> {
   const design = resolve(file ?? join(packageRoot(), 'examples', 'bracket.scad'))
   const baseDir = flags.dir != null ? resolve(flags.dir) : await mkdtemp(join(tmpdir(), 'meshnode-demo-'))
   process.stdout.write(`starting three peers on loopback (data dirs and logs in ${baseDir})\n`)
@@ -25,14 +32,22 @@ async function runDemoMesh (file: string | undefined, flags: { define?: string[]
   const mesh = await DemoMesh.plan(baseDir)
   // Ctrl-C stops the peers whenever it comes, also while they are starting: none may outlive the demo.
   let interrupted = false
+  let onInterrupt = (): void => {}
+  const stopped = new Promise<void>(resolve => { onInterrupt = resolve })
   const onSigint = (): void => {
     interrupted = true
     process.stdout.write('\nstopping the demo peers\n')
+    onInterrupt()
     mesh.stop().catch(() => {})
   }
   process.once('SIGINT', onSigint)
   try {
     const code = await runDemo(mesh, design, flags, baseDir)
+    if (flags.keep === true && !interrupted) {
+      process.stdout.write(`\nthe demo mesh stays up (--keep): look around in the dashboard at ${await dashboardOf(mesh)}; Ctrl-C stops it\n`)
+      await stopped
+      return code
+    }
     return interrupted ? 130 : code
   } catch (err) {
     // Stopping the peers fails whatever the demo was waiting on: after Ctrl-C that is no error.
@@ -53,6 +68,7 @@ async function runDemo (mesh: DemoMesh, design: string, flags: { define?: string
     const printers = status.printers.map((p: any) => `printer ${p.name} (${p.state}, ${p.material})`)
     process.stdout.write(`  ${peer.name.padEnd(13)} offers ${status.offers.join(', ').padEnd(6)} ${[...tools, ...printers].join(', ')}\n`)
   }
+  process.stdout.write(`\ndashboard: ${await dashboardOf(mesh)} (the workstation, which submits the job; every peer serves one)\n`)
   const params = Object.fromEntries((flags.define ?? []).map(d => d.split('=', 2) as [string, string]))
   const [submitted]: JobRecord[] = await mesh.call(workstation, 'submit', { files: [design], pipeline: ['scad', 'slice', 'print'], options: { params } })
   process.stdout.write(`\nsubmitted ${submitted.input.name} as job ${submitted.id}\n`)
@@ -74,6 +90,12 @@ async function runDemo (mesh: DemoMesh, design: string, flags: { define?: string
   }
   await printSummary(job, files.map(f => f.path), mesh)
   return 0
+}
+
+/** The workstation's dashboard: it submits the demo job, so its Jobs view holds it. */
+async function dashboardOf (mesh: DemoMesh): Promise<string> {
+  const status = await mesh.call(mesh.peers[0], 'status')
+  return `${String(status.http)}/`
 }
 
 async function printSummary (job: JobRecord, paths: string[], mesh: DemoMesh): Promise<void> {

@@ -34,6 +34,7 @@ import { createMeshLibp2p, type MeshLibp2p } from '../net/libp2p.js'
 import { meshKeyFor, type MeshKey } from '../net/mesh-key.js'
 import { Invites } from '../net/invites.js'
 import { registerInvites } from '../api/handlers/invites.js'
+import { registerOffers } from '../api/handlers/offers.js'
 import { openDb, type MeshDb } from '../store/open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
@@ -230,6 +231,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
     registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
     registerInvites(api, invites)
+    registerOffers(api, { capabilities, profileDirs: config.tools.profileDirs })
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

@@ -13,6 +13,14 @@ class NoSuchPrinterError extends Error {
   }
 }
 
+/** Resume or abandon named a job no printer here holds as interrupted. */
+class NoInterruptedPrintError extends Error {
+  constructor (job: string) {
+    super(`no printer here has an interrupted print of job ${job}`)
+    this.name = 'NoInterruptedPrintError'
+  }
+}
+
 export interface PrintersComponents {
   printers: Pick<PrintDesk, 'get' | 'records' | 'load' | 'controllers'>
   capabilities: Pick<CapabilityService, 'local' | 'peers'>
@@ -32,7 +40,12 @@ export function registerPrinters (api: MethodTable, components: PrintersComponen
 
   api.register('printers', async () => {
     const self = capabilities.local()
-    const entries = [{ peerId: self.peerId, peerName: self.name, printers: printers.records(), local: true }]
+    // This node's own printers also say which print an operator may resume or abandon, and from where.
+    const own = printers.records().map(p => {
+      const interrupted = printers.get(p.name)?.status().interrupted
+      return interrupted == null ? p : { ...p, interruptedJob: interrupted.jobId, interruptedAtLine: interrupted.lastAckedLine }
+    })
+    const entries = [{ peerId: self.peerId, peerName: self.name, printers: own, local: true }]
     for (const peer of capabilities.peers()) entries.push({ peerId: peer.peerId, peerName: peer.name, printers: peer.record.printers, local: false })
     return entries.flatMap(e => e.printers.map(p => ({ ...p, peerId: e.peerId, peerName: e.peerName, local: e.local })))
   })
@@ -53,7 +66,7 @@ export function registerPrinters (api: MethodTable, components: PrintersComponen
 
   const interruptedPrinter = (job: unknown): NonNullable<ReturnType<typeof printer>> => {
     const controller = printers.controllers.find(c => c.status().interrupted?.jobId === job)
-    if (controller == null) throw new Error(`no printer here has an interrupted print of job ${String(job)}`)
+    if (controller == null) throw new NoInterruptedPrintError(String(job))
     return controller
   }
 

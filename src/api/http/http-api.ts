@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import { logger } from '@libp2p/logger'
 import { authenticate, type Authentication } from './authenticate.js'
+import { dashboardRoute } from './dashboard-route.js'
 import { downloadRoute } from './download-route.js'
 import { errorAnswer } from './http-errors.js'
 import { eventsRoute } from './events-route.js'
@@ -123,8 +124,9 @@ export class HttpApi {
       global: true,
       max: FAILED_AUTH_PER_MINUTE,
       timeWindow: 60_000,
-      // Only requests that failed authentication count: a busy dashboard with a good token is never slowed.
-      allowList: (request) => request.authentication?.caller != null,
+      // Only API requests that failed authentication count: a busy dashboard with a good token is never
+      // slowed, and its page and assets need no token (the page asks for one).
+      allowList: (request) => request.authentication?.caller != null || !request.url.startsWith(API_PREFIX),
       errorResponseBuilder: (_request, context) => new TooManyFailuresError(context.after)
     })
     await app.register(multipart)
@@ -140,5 +142,6 @@ export class HttpApi {
     downloadRoute(app, init.methods, init.blobStore)
     eventsRoute(app, init.methods, this.streams)
     app.get(API_PREFIX + '/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    await dashboardRoute(app)
   }
 }

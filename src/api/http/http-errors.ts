@@ -17,6 +17,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   ForbiddenError: 403,
   JobNotFoundError: 404,
   NoSuchPrinterError: 404,
+  NoInterruptedPrintError: 404,
   BlobNotFoundError: 404,
   TokenNotFoundError: 404,
   UnknownMethodError: 404,

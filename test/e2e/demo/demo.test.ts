@@ -22,9 +22,9 @@ interface Demo {
 }
 
 /** `meshnode demo --dir DIR` as a user runs it (stdout not a TTY); killed by its pid if it outlives the bound. */
-function startDemo (t: TestContext): Demo {
+function startDemo (t: TestContext, flags: string[] = []): Demo {
   const dir = mkdtempSync(join(tmpdir(), 'meshnode-e2e-demo-'))
-  const child = spawn(process.execPath, [meshnodeBin, 'demo', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [meshnodeBin, 'demo', '--dir', dir, ...flags], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
@@ -111,6 +111,21 @@ describe('meshnode demo', () => {
     assert.ok(recordLine?.includes(printed.recordFile), `the summary names the printer's record ${printed.recordFile}`)
     assertRecordHolds(readRecord(printed.recordFile), [{ label: 'the G-code the demo sliced', commands }])
     assert.deepEqual(peersOf(demo.dir), [], 'the demo stopped its peers when it ended')
+  })
+
+  it('--keep: prints the dashboard\'s address, leaves the mesh up serving it after the job, and Ctrl-C stops every peer', async (t) => {
+    const demo = startDemo(t, ['--keep'])
+    const address = await waitFor(() => /stays up \(--keep\): look around in the dashboard at (http:\/\/\S+\/);/.exec(demo.output())?.[1], { timeoutMs: DEMO_TIMEOUT_MS, intervalMs: 250, what: 'the demo to say its mesh stays up' })
+    assert.match(demo.output(), new RegExp(`^dashboard: ${address.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'), 'the address was printed while the demo ran')
+    const seen = peersOf(demo.dir)
+    assert.equal(seen.length, 3, 'the three peers still run')
+    const page = await fetch(address, { signal: AbortSignal.timeout(10_000) })
+    assert.equal(page.status, 200)
+    assert.match(await page.text(), /<div id="app">/)
+    demo.child.kill('SIGINT')
+    const { code } = await exitOf(demo, STOP_TIMEOUT_MS)
+    assert.equal(code, 0, `Ctrl-C ends a kept demo whose job went well with 0:\n${demo.output()}`)
+    await assertAllPeersGone(demo, seen)
   })
 
   it('SIGINT while the job runs stops all three peers', async (t) => {
