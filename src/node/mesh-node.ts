@@ -29,6 +29,8 @@ import { createMeshLibp2p, type MeshLibp2p } from './libp2p.js'
 import { meshKeyFor, type MeshKey } from './mesh-key.js'
 import { Invites } from '../net/invites.js'
 import { registerInviteApi } from './invite-api.js'
+import { registerLibrary } from '../api/handlers/library.js'
+import { startLibrary, type LibraryService } from '../library/library-service.js'
 import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
@@ -58,6 +60,7 @@ export interface MeshNode {
   /** The mesh key this peer runs with; undefined in an open mesh. */
   meshKey: MeshKey | undefined
   invites: Invites
+  library: LibraryService
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -155,7 +158,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
-    const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
+    const library = await startLibrary({ db, self, capabilities, blobStore, blobs, coordinator: jobs })
+    cleanup.push(async () => library.stop())
+    const gc = startBlobGc(blobStore, jobStore, () => current.blobs, () => library.library.keptBlobs())
     cleanup.push(() => { gc.stop() })
 
     const invites = new Invites({ db, meshKey: meshKey?.key, addresses: () => libp2p.getMultiaddrs(), listen: config.listen })
@@ -180,6 +185,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       printers,
       meshKey,
       invites,
+      library,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
@@ -198,6 +204,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerInviteApi(node)
+    registerLibrary(api, { library: library.library, stages: () => stageDirectory(node) })
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { BadEntryError, decodeEntry, encodeEntry } from '../../src/library/entry-codec.js'
+import { MAX_ENTRY_BYTES } from '../../src/library/limits.js'
+import { entryState } from './arbitraries.js'
+
+test('an entry decodes to itself', () => {
+  fc.assert(fc.property(entryState, (entry) => { assert.deepEqual(decodeEntry(encodeEntry(entry)), JSON.parse(JSON.stringify(entry))) }))
+})
+
+test('any bytes decode to an entry or a BadEntryError, never another error', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+    try {
+      decodeEntry(bytes)
+    } catch (err: any) {
+      assert.equal(err.name, 'BadEntryError')
+    }
+  }))
+})
+
+test('a changed field of a good entry is decoded or refused naming a BadEntryError', () => {
+  const junk = fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 2 }))
+  const field = fc.constantFrom('id', 'created', 'name', 'tags', 'versions', 'outputs', 'holders', 'removed', 'extra')
+  fc.assert(fc.property(entryState, field, junk, (entry, key, value) => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ ...entry, [key]: value }))
+    try {
+      decodeEntry(bytes)
+    } catch (err: any) {
+      assert.ok(err instanceof BadEntryError, String(err))
+    }
+  }))
+})
+
+test('an entry over the size limit is refused before it is parsed', () => {
+  assert.throws(() => decodeEntry(new Uint8Array(MAX_ENTRY_BYTES + 1)), { name: 'BadEntryError', message: /over the limit/ })
+})
