@@ -8,7 +8,7 @@ import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http', 'library'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -79,6 +79,13 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
     config.blobs.maxTotalBytes = (optNumber(blobs, 'maxTotalMiB', 'blobs', 1, 1024 * 1024 * 1024) ?? config.blobs.maxTotalBytes / mib) * mib
   }
   if (obj.http !== undefined) config.http = parseHttpConfig(obj.http)
+  if (obj.library !== undefined) {
+    const library = expectObject(obj.library, 'library')
+    rejectUnknown(library, ['replicas', 'graceSec', 'checkSec'], 'library')
+    config.library.replicas = optInteger(library, 'replicas', 'library', 1, 64) ?? config.library.replicas
+    config.library.graceMs = (optNumber(library, 'graceSec', 'library', 1, 30 * 24 * 3600) ?? config.library.graceMs / 1000) * 1000
+    config.library.checkMs = (optNumber(library, 'checkSec', 'library', 0.1, 3600) ?? config.library.checkMs / 1000) * 1000
+  }
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
     rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')

@@ -29,6 +29,17 @@ export interface NodeConfig {
   blobs: BlobsConfig
   market: MarketConfig
   http: HttpConfig
+  library: LibraryConfig
+}
+
+/** The design library (src/library/): how many peers keep each design's files. */
+export interface LibraryConfig {
+  /** Peers that keep every blob of every entry. */
+  replicas: number
+  /** How long a holder may be gone before another peer takes a copy. */
+  graceMs: number
+  /** How often a peer looks for blobs short of copies. */
+  checkMs: number
 }
 
 export interface HttpConfig {
@@ -88,6 +99,7 @@ export function defaultConfig (): NodeConfig {
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },
+    library: { replicas: 2, graceMs: 10 * 60_000, checkMs: 15_000 },
     market: {
       maxConcurrent: 2,
       bidWindowMs: 400,

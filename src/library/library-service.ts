@@ -1,36 +1,54 @@
+import { statfs } from 'node:fs/promises'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../jobs/job.js'
+import { BlobReplicator } from './blob-replicator.js'
 import { HybridClock } from './hlc.js'
 import { JobLinks } from './job-links.js'
 import { Library } from './library.js'
+import { LibraryGossip } from './library-gossip.js'
 import { LibraryStore } from './library-store.js'
+import { LibrarySync } from './library-sync.js'
+import { PeerPresence } from './peer-presence.js'
+import type { LibraryEntry } from './entry.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService } from '../capabilities/capability-service.js'
+import type { LibraryConfig } from '../config/node-config.js'
 import type { Coordinator } from '../jobs/coordinator.js'
+import type { MeshLibp2p } from '../node/libp2p.js'
 import type { MeshDb } from '../node/open-db.js'
 
 const log = logger('meshnode:library')
 
 export interface LibraryServiceComponents {
   db: MeshDb
-  self: string
-  capabilities: Pick<CapabilityService, 'peers'>
+  libp2p: MeshLibp2p
+  capabilities: Pick<CapabilityService, 'peers' | 'addEventListener' | 'removeEventListener'>
   blobStore: BlobStore
   blobs: Pick<BlobService, 'fetch'>
   coordinator: Coordinator
+  dataDir: string
+  config: () => LibraryConfig
+  /** Free space the data dir's disk keeps: a copy that would eat into it is not taken. */
+  minFreeDiskBytes: () => number
 }
 
-/** The library of this peer, opened, with jobs made from entries reporting their outputs back. */
+/** The library of this peer, opened and replicated: entries spread to every peer, blobs kept on `replicas`. */
 export interface LibraryService {
   library: Library
+  sync: LibrarySync
+  replicator: BlobReplicator
   stop(): Promise<void>
 }
 
 export async function startLibrary (c: LibraryServiceComponents): Promise<LibraryService> {
+  const self = c.libp2p.peerId.toString()
   const store = await LibraryStore.open(c.db)
-  const clock = new HybridClock(c.self)
-  for (const entry of store.all()) clock.observe(entry.created)
+  const clock = new HybridClock(self)
+  for (const entry of store.all()) observeAll(clock, entry)
+  const connected = (): string[] => c.capabilities.peers().map(p => p.peerId)
+  const presence = new PeerPresence(self, connected)
   const library = new Library({
     store,
     clock,
@@ -38,9 +56,41 @@ export async function startLibrary (c: LibraryServiceComponents): Promise<Librar
     blobStore: c.blobStore,
     blobs: c.blobs,
     coordinator: c.coordinator,
-    self: c.self,
-    livePeers: () => new Set(c.capabilities.peers().map(p => p.peerId))
+    self,
+    livePeers: () => presence.reachable()
   })
+  const receive = async (entry: LibraryEntry): Promise<void> => {
+    observeAll(clock, entry)
+    await store.merge(entry)
+  }
+  const gossip = new LibraryGossip({ pubsub: c.libp2p.services.pubsub, changes: store, receive })
+  gossip.start()
+  const sync = new LibrarySync({
+    handle: c.libp2p.handle.bind(c.libp2p),
+    unhandle: c.libp2p.unhandle.bind(c.libp2p),
+    dialProtocol: c.libp2p.dialProtocol.bind(c.libp2p),
+    entries: () => store.all(),
+    receive
+  })
+  await sync.start()
+  const onJoined = (evt: Event): void => {
+    const { peerId } = (evt as CustomEvent<{ peerId: string }>).detail
+    sync.pull(peerId).catch(err => { log('reading the library of %s failed %e', peerId, err) })
+  }
+  c.capabilities.addEventListener('peer:joined', onJoined)
+  const replicator = new BlobReplicator({
+    self,
+    store,
+    presence,
+    has: async hash => c.blobStore.has(hash),
+    fetch: async (peer, file) => { await c.blobs.fetch(peerIdFromString(peer), file.hash, { expectedSize: file.size }) },
+    hasRoom: async bytes => {
+      const disk = await statfs(c.dataDir)
+      return disk.bavail * disk.bsize - bytes > c.minFreeDiskBytes()
+    },
+    config: c.config
+  })
+  replicator.start()
   const onJob = (evt: Event): void => {
     const job = (evt as CustomEvent<JobRecord>).detail
     if (!TERMINAL_JOB_STATES.includes(job.state)) return
@@ -49,8 +99,20 @@ export async function startLibrary (c: LibraryServiceComponents): Promise<Librar
   c.coordinator.addEventListener('job', onJob)
   return {
     library,
+    sync,
+    replicator,
     async stop () {
       c.coordinator.removeEventListener('job', onJob)
+      c.capabilities.removeEventListener('peer:joined', onJoined)
+      await replicator.stop()
+      gossip.stop()
+      await sync.stop()
     }
   }
+}
+
+/** This peer's next edit orders after every edit of the entry it has seen. */
+function observeAll (clock: HybridClock, entry: LibraryEntry): void {
+  const stamps = [entry.created, entry.name.at, entry.author.at, entry.license.at, entry.source.at, entry.removed.at, ...Object.values(entry.tags).flatMap(t => t.added.concat(t.removed))]
+  clock.observe(stamps.reduce((a, b) => a > b ? a : b))
 }

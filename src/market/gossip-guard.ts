@@ -1,5 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
+import { LIBRARY_TOPIC } from '../library/constants.js'
+import { decodeBatch } from '../library/entry-batch.js'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
@@ -54,12 +56,16 @@ export class GossipGuard {
       if (msg.type !== 'signed') throw new Error('unsigned printer state')
       decodePrinterState(msg.data)
     }))
+    validators.set(LIBRARY_TOPIC, async (peer, msg) => this.judge(peer, () => {
+      decodeBatch(msg.data)
+    }))
   }
 
   stop (): void {
     this.libp2p.services.pubsub.topicValidators.delete(JOBS_TOPIC)
     this.libp2p.services.pubsub.topicValidators.delete(CAPABILITY_TOPIC)
     this.libp2p.services.pubsub.topicValidators.delete(PRINTER_STATE_TOPIC)
+    this.libp2p.services.pubsub.topicValidators.delete(LIBRARY_TOPIC)
   }
 
   private async judge (peer: PeerId, check: () => void | Promise<void>): Promise<TopicValidatorResult> {

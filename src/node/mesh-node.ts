@@ -158,7 +158,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
-    const library = await startLibrary({ db, self, capabilities, blobStore, blobs, coordinator: jobs })
+    const library = await startLibrary({ db, libp2p, capabilities, blobStore, blobs, coordinator: jobs, dataDir: config.dataDir, config: () => current.library, minFreeDiskBytes: () => current.market.minFreeDiskBytes })
     cleanup.push(async () => library.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs, () => library.library.keptBlobs())
     cleanup.push(() => { gc.stop() })
