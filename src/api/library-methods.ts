@@ -75,5 +75,12 @@ export const LIBRARY_METHODS: readonly MethodSpec[] = [
     }),
     result: Type.Array(Job),
     http: { verb: 'POST', path: '/library/:id/jobs' }
+  },
+  {
+    name: 'library.watch',
+    summary: 'watches a folder (a path on this machine) until the caller goes away: new and changed designs are added to the library and processed; each file\'s outcome is streamed',
+    access: 'owner',
+    params: Type.Object({ dir: Type.String(), pipeline: Type.Optional(Pipeline), tags: Type.Optional(Tags), profile: Type.Optional(Type.String({ maxLength: 200 })) }, strict),
+    result: Type.Null()
   }
 ]

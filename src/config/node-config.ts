@@ -30,6 +30,7 @@ export interface NodeConfig {
   market: MarketConfig
   http: HttpConfig
   library: LibraryConfig
+  watch: WatchConfig[]
 }
 
 /** The design library (src/library/): how many peers keep each design's files. */
@@ -40,6 +41,16 @@ export interface LibraryConfig {
   graceMs: number
   /** How often a peer looks for blobs short of copies. */
   checkMs: number
+  /** An HTTP service asked the type of a file the library does not recognise (see src/library/classify.ts). */
+  classifyUrl?: string
+}
+
+/** A watched folder: its new and changed designs go into the library and through a pipeline. */
+export interface WatchConfig {
+  dir: string
+  pipeline?: string[]
+  tags?: string[]
+  profile?: string
 }
 
 export interface HttpConfig {
@@ -100,6 +111,7 @@ export function defaultConfig (): NodeConfig {
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },
     library: { replicas: 2, graceMs: 10 * 60_000, checkMs: 15_000 },
+    watch: [],
     market: {
       maxConcurrent: 2,
       bidWindowMs: 400,

@@ -10,6 +10,9 @@ import { LibraryGossip } from './library-gossip.js'
 import { LibraryStore } from './library-store.js'
 import { LibrarySync } from './library-sync.js'
 import { PeerPresence } from './peer-presence.js'
+import { classifyByService } from './classify.js'
+import { WatchFolder, type WatchEvent, type WatchSpec } from './watch-folder.js'
+import { WatchPaths } from './watch-paths.js'
 import type { LibraryEntry } from './entry.js'
 import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -32,6 +35,8 @@ export interface LibraryServiceComponents {
   config: () => LibraryConfig
   /** Free space the data dir's disk keeps: a copy that would eat into it is not taken. */
   minFreeDiskBytes: () => number
+  /** Folders watched from the start (the config's `watch`). */
+  watches: WatchSpec[]
 }
 
 /** The library of this peer, opened and replicated: entries spread to every peer, blobs kept on `replicas`. */
@@ -39,6 +44,8 @@ export interface LibraryService {
   library: Library
   sync: LibrarySync
   replicator: BlobReplicator
+  /** Watches a folder until the watch is stopped (or the node); each file's outcome goes to `onEvent`. */
+  watch(spec: WatchSpec, onEvent: (event: WatchEvent) => void): Promise<{ stop(): Promise<void> }>
   stop(): Promise<void>
 }
 
@@ -57,7 +64,11 @@ export async function startLibrary (c: LibraryServiceComponents): Promise<Librar
     blobs: c.blobs,
     coordinator: c.coordinator,
     self,
-    livePeers: () => presence.reachable()
+    livePeers: () => presence.reachable(),
+    classify: async (path, name) => {
+      const url = c.config().classifyUrl
+      return url == null ? undefined : await classifyByService(url, path, name)
+    }
   })
   const receive = async (entry: LibraryEntry): Promise<void> => {
     observeAll(clock, entry)
@@ -97,11 +108,24 @@ export async function startLibrary (c: LibraryServiceComponents): Promise<Librar
     library.jobEnded(job).catch(err => { log.error('adding the outputs of job %s to the library failed %e', job.id, err) })
   }
   c.coordinator.addEventListener('job', onJob)
+  const paths = new WatchPaths(c.db)
+  const folders = new Set<WatchFolder>()
+  const watchFolder = async (spec: WatchSpec, onEvent: (event: WatchEvent) => void): Promise<{ stop(): Promise<void> }> => {
+    const folder = new WatchFolder(spec, { library, paths }, onEvent)
+    await folder.start()
+    folders.add(folder)
+    return { stop: async () => { folders.delete(folder); await folder.stop() } }
+  }
+  for (const spec of c.watches) {
+    await watchFolder(spec, event => { log('watch %s: %s %s %s', spec.dir, event.file, event.outcome, event.reason ?? event.jobs?.join(', ') ?? '') })
+  }
   return {
     library,
     sync,
     replicator,
+    watch: watchFolder,
     async stop () {
+      for (const folder of folders) await folder.stop()
       c.coordinator.removeEventListener('job', onJob)
       c.capabilities.removeEventListener('peer:joined', onJoined)
       await replicator.stop()

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
-import { designTypeOfFile, nameForType } from './design-type.js'
+import { designTypeOfFile, nameForType, UnknownDesignTypeError, type DesignType } from './design-type.js'
 import { addHolder, addOutput, addVersion, editTags, newEntry, removeEntry, setField, type EditableField } from './edits.js'
 import { contentKey, entryBlobs, latestVersion, type LibraryEntry, type LibraryFile } from './entry.js'
 import { BadEntryFieldError, BlobUnavailableError, EntryNotFoundError } from './errors.js'
@@ -28,6 +28,8 @@ export interface LibraryComponents {
   self: string
   /** Peers reachable now, that a blob may be fetched from. */
   livePeers: () => Set<string>
+  /** Asked the type of a file the library does not recognise; undefined when none is configured or it knows none. */
+  classify?: (path: string, name: string) => Promise<DesignType | undefined>
 }
 
 export interface DesignFields {
@@ -71,7 +73,7 @@ export class Library {
    * same content already in the library gives its entry back unchanged.
    */
   async add (path: string, extra: string[], fields: DesignFields, to?: string): Promise<AddResult> {
-    const type = await designTypeOfFile(path, basename(path))
+    const type = await this.typeOf(path)
     const files = [await this.importFile(path, nameForType(basename(path), type)), ...await Promise.all(extra.map(async p => this.importFile(p, basename(p))))]
     const key = contentKey(files)
     if (to != null) {
@@ -160,6 +162,17 @@ export class Library {
       })
     }
     await this.c.links.forget(job.id)
+  }
+
+  private async typeOf (path: string): Promise<DesignType> {
+    try {
+      return await designTypeOfFile(path, basename(path))
+    } catch (err) {
+      if (!(err instanceof UnknownDesignTypeError) || this.c.classify == null) throw err
+      const type = await this.c.classify(path, basename(path))
+      if (type == null) throw err
+      return type
+    }
   }
 
   private async importFile (path: string, name: string): Promise<LibraryFile> {

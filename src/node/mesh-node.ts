@@ -158,7 +158,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
-    const library = await startLibrary({ db, libp2p, capabilities, blobStore, blobs, coordinator: jobs, dataDir: config.dataDir, config: () => current.library, minFreeDiskBytes: () => current.market.minFreeDiskBytes })
+    const library = await startLibrary({ db, libp2p, capabilities, blobStore, blobs, coordinator: jobs, dataDir: config.dataDir, config: () => current.library, minFreeDiskBytes: () => current.market.minFreeDiskBytes, watches: config.watch })
     cleanup.push(async () => library.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs, () => library.library.keptBlobs())
     cleanup.push(() => { gc.stop() })
@@ -204,7 +204,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerInviteApi(node)
-    registerLibrary(api, { library: library.library, stages: () => stageDirectory(node) })
+    registerLibrary(api, { library: library.library, watch: library.watch, stages: () => stageDirectory(node) })
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import { checkStages, pipelineFor, type StageDirectory } from '../../jobs/pipeline.js'
 import { latestVersion } from '../../library/entry.js'
@@ -5,16 +6,18 @@ import { viewEntry } from '../../library/entry-view.js'
 import { BadRequestError } from '../api-errors.js'
 import { checkRequestId } from '../request-id.js'
 import type { Library } from '../../library/library.js'
+import type { WatchEvent, WatchSpec } from '../../library/watch-folder.js'
 import type { MethodTable } from '../method-table.js'
 
 export interface LibraryHandlersInit {
   library: Library
+  watch: (spec: WatchSpec, onEvent: (event: WatchEvent) => void) => Promise<{ stop(): Promise<void> }>
   /** The stage names the mesh knows and offers now, to refuse a mistyped pipeline before a job exists. */
   stages: () => StageDirectory
 }
 
 /** The library methods: add, ls, show, tag, rm, and jobs from an entry. */
-export function registerLibrary (methods: MethodTable, { library, stages }: LibraryHandlersInit): void {
+export function registerLibrary (methods: MethodTable, { library, watch, stages }: LibraryHandlersInit): void {
   methods.register('library.add', async (params) => {
     const files = absolute(params.files, 'files')
     const extra = absolute(params.extra ?? [], 'extra')
@@ -37,6 +40,20 @@ export function registerLibrary (methods: MethodTable, { library, stages }: Libr
     if (design != null) checkStages(pipelineFor(design.name, params.pipeline), stages())
     const options = { params: params.params ?? {}, profile: params.profile, printer: params.printer, material: params.material }
     return library.submit(entry.id, { pipeline: params.pipeline, options, requestId: checkRequestId(params.requestId) })
+  })
+
+  methods.register('library.watch', async (params, ctx) => {
+    const [dir] = absolute([params.dir], 'dir')
+    const info = await stat(dir).catch(() => undefined)
+    if (info?.isDirectory() !== true) throw new BadRequestError(`dir: ${dir} is not a folder`, 'dir')
+    if (params.pipeline != null) checkStages(pipelineFor('design.scad', params.pipeline), stages())
+    const folder = await watch({ dir, pipeline: params.pipeline, tags: params.tags, profile: params.profile }, event => { ctx.emit(event) })
+    await new Promise<void>(resolve => {
+      if (ctx.signal.aborted) resolve()
+      ctx.signal.addEventListener('abort', () => { resolve() }, { once: true })
+    })
+    await folder.stop()
+    return null
   })
 }
 
