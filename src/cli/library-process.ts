@@ -2,6 +2,7 @@ import { UsageError, type Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { printJson, withDaemon } from './run-action.js'
 import { stageProgress } from './stage-progress.js'
+import { parseDefines } from './submit.js'
 import { newRequestId } from '../api/request-id.js'
 import type { EntryView } from '../library/entry.js'
 import type { JobRecord } from '../jobs/job.js'
@@ -30,11 +31,7 @@ export const libraryProcess: Command = {
   run: async (_args, flags: ProcessFlags) => {
     if (flags.tag == null && flags.author == null && flags.text == null) throw new UsageError('choose the entries: --tag, --author or --text')
     const pipeline = flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== '')
-    const params = Object.fromEntries((flags.define ?? []).map(d => {
-      const eq = d.indexOf('=')
-      if (eq <= 0) throw new UsageError(`-D takes name=value, not "${d}"`)
-      return [d.slice(0, eq), d.slice(eq + 1)]
-    }))
+    const params = parseDefines(flags.define ?? [])
     return withDaemon(dataDirOf(flags), async client => {
       const entries: EntryView[] = await client.call('library.ls', { tag: flags.tag, author: flags.author, text: flags.text })
       if (entries.length === 0) throw new Error('no library entries match; see "meshnode library ls"')

@@ -138,7 +138,8 @@ function libraryIds (args: string[]): string[] | undefined {
   return ids as string[]
 }
 
-function parseDefines (defines: string[]): Record<string, string> {
+/** `-D name=value` flags as OpenSCAD parameters. */
+export function parseDefines (defines: string[]): Record<string, string> {
   const params: Record<string, string> = {}
   for (const define of defines) {
     const eq = define.indexOf('=')

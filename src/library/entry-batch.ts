@@ -1,4 +1,4 @@
-import { BadEntryError, checkEntry } from './entry-codec.js'
+import { BadEntryError, checkEntry, parseJson } from './entry-codec.js'
 import { MAX_BATCH_BYTES } from './constants.js'
 import { MAX_ENTRY_BYTES } from './limits.js'
 import type { LibraryEntry } from './entry.js'
@@ -37,12 +37,7 @@ export function packBatches (entries: LibraryEntry[], onTooLarge: (entry: Librar
 
 export function decodeBatch (bytes: Uint8Array): LibraryEntry[] {
   if (bytes.byteLength > MAX_BATCH_BYTES) throw new BadEntryError(`a batch of ${bytes.byteLength} bytes is over the limit of ${MAX_BATCH_BYTES}`)
-  let raw: unknown
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new BadEntryError('a batch is not UTF-8 JSON')
-  }
+  const raw = parseJson(bytes, () => new BadEntryError('a batch is not UTF-8 JSON'))
   if (!Array.isArray(raw)) throw new BadEntryError('a batch is not a list of entries')
   return raw.map(checkEntry)
 }

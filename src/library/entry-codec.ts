@@ -52,13 +52,16 @@ export function encodeEntry (entry: LibraryEntry): Uint8Array {
 
 export function decodeEntry (bytes: Uint8Array): LibraryEntry {
   if (bytes.byteLength > MAX_ENTRY_BYTES) throw new BadEntryError(`an entry of ${bytes.byteLength} bytes is over the limit of ${MAX_ENTRY_BYTES}`)
-  let raw: unknown
+  return checkEntry(parseJson(bytes, () => new BadEntryError('an entry is not UTF-8 JSON')))
+}
+
+/** The JSON value of a message from a peer, or the error `bad` makes. */
+export function parseJson (bytes: Uint8Array, bad: () => Error): unknown {
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch {
-    throw new BadEntryError('an entry is not UTF-8 JSON')
+    throw bad()
   }
-  return checkEntry(raw)
 }
 
 /** A parsed value as an entry, every field and every stamp checked. */

@@ -5,6 +5,9 @@ import { mergeEntry } from './merge.js'
 import { TextIndex } from './text-index.js'
 import type { MeshDb } from '../node/open-db.js'
 
+/** One collator for every sort: `localeCompare` makes one per call. */
+const byName = new Intl.Collator()
+
 export interface EntryQuery {
   tag?: string
   author?: string
@@ -65,7 +68,7 @@ export class LibraryStore extends EventTarget {
       if (author != null && entry.author.value.toLowerCase() !== author) continue
       found.push(entry)
     }
-    return found.sort((a, b) => a.name.value.localeCompare(b.name.value) || (a.id < b.id ? -1 : 1))
+    return found.sort((a, b) => byName.compare(a.name.value, b.name.value) || (a.id < b.id ? -1 : 1))
   }
 
   /** Merges a peer's state of an entry; the merged entry when that changed anything, undefined when not. */

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { LIBRARY_SYNC_PROTOCOL, MAX_BATCH_BYTES, MAX_SYNC_PAGES, MAX_SYNC_REQUEST_BYTES, SYNC_TIMEOUT_MS } from './constants.js'
 import { decodeBatch, encodeBatch, packBatches } from './entry-batch.js'
+import { parseJson } from './entry-codec.js'
 import { ENTRY_ID } from './limits.js'
 import type { LibraryEntry } from './entry.js'
 import type { Libp2p, Stream } from '@libp2p/interface'
@@ -109,12 +110,7 @@ export class LibrarySync {
 
 /** The id a sync request reads after: "" for the first page. */
 export function decodeSyncRequest (bytes: Uint8Array): string {
-  let raw: any
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new BadSyncRequestError('a sync request is not UTF-8 JSON')
-  }
+  const raw = parseJson(bytes, () => new BadSyncRequestError('a sync request is not UTF-8 JSON')) as { after?: unknown } | null
   const after = raw?.after
   if (typeof after !== 'string' || (after !== '' && !ENTRY_ID.test(after))) throw new BadSyncRequestError('a sync request\'s "after" is not an entry id')
   return after

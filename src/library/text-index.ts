@@ -1,7 +1,8 @@
 /**
  * Which entries hold which words, for `library ls --text`: a query word matches every indexed word it
  * begins, and an entry matches when it matches every query word. The sorted word list finds a prefix's
- * words by binary search, so a query costs the words it matches, not the entries in the library.
+ * words by binary search, and only the entries of the rarest query word are looked at, so a query costs the
+ * entries it could find, not the entries in the library.
  */
 export class TextIndex {
   private readonly ids = new Map<string, Set<string>>()
@@ -39,17 +40,22 @@ export class TextIndex {
   search (query: string): Set<string> {
     const terms = [...new Set(splitWords(query))]
     if (terms.length === 0) return new Set()
-    let found: Set<string> | undefined
-    // The rarest word first keeps the intersections small.
-    const sets = terms.map(term => this.withPrefix(term)).sort((a, b) => a.size - b.size)
-    for (const ids of sets) {
-      found = found == null ? ids : new Set([...found].filter(id => ids.has(id)))
-      if (found.size === 0) break
+    // Only the rarest word's entries are gathered; each is then checked for the other words among its own few.
+    const matches = terms.map(term => ({ term, words: this.withPrefix(term) }))
+    const rarest = matches.reduce((a, b) => count(this.ids, b.words) < count(this.ids, a.words) ? b : a)
+    const others = terms.filter(term => term !== rarest.term)
+    const found = new Set<string>()
+    for (const word of rarest.words) {
+      for (const id of this.ids.get(word) ?? []) {
+        const words = this.wordsOf.get(id) ?? []
+        if (others.every(term => words.some(w => w.startsWith(term)))) found.add(id)
+      }
     }
-    return found ?? new Set()
+    return found
   }
 
-  private withPrefix (prefix: string): Set<string> {
+  /** The indexed words that start with `prefix`. */
+  private withPrefix (prefix: string): string[] {
     this.sorted ??= [...this.ids.keys()].sort()
     const words = this.sorted
     let lo = 0
@@ -59,10 +65,14 @@ export class TextIndex {
       if (words[mid] < prefix) lo = mid + 1
       else hi = mid
     }
-    const found = new Set<string>()
-    for (let i = lo; i < words.length && words[i].startsWith(prefix); i++) for (const id of this.ids.get(words[i]) ?? []) found.add(id)
+    const found: string[] = []
+    for (let i = lo; i < words.length && words[i].startsWith(prefix); i++) found.push(words[i])
     return found
   }
+}
+
+function count (ids: Map<string, Set<string>>, words: string[]): number {
+  return words.reduce((sum, word) => sum + (ids.get(word)?.size ?? 0), 0)
 }
 
 /** Lower-case words of letters and digits: "M3-Bracket_v2.scad" is m3, bracket, v2, scad. */
