@@ -71,8 +71,8 @@ async function startPeer (dir: string, name: string): Promise<MeshNode> {
 }
 
 async function fill (node: MeshNode, count: number): Promise<void> {
-  const store = node.library.library.store
-  for (let i = 0; i < count; i++) await store.merge(entryFor(i, node.libp2p.peerId.toString()))
+  const peer = node.libp2p.peerId.toString()
+  await node.library.library.store.merge(Array.from({ length: count }, (_, i) => entryFor(i, peer)))
 }
 
 async function timed (times: number, query: (i: number) => Promise<unknown> | unknown): Promise<number[]> {

@@ -11,8 +11,8 @@ export interface LibraryGossipComponents {
   pubsub: Pick<GossipSub, 'subscribe' | 'unsubscribe' | 'publish' | 'addEventListener' | 'removeEventListener'>
   /** Where local changes come from. */
   changes: EventTarget
-  /** Takes a peer's state of an entry in. */
-  receive: (entry: LibraryEntry) => Promise<void>
+  /** Takes peers' states of entries in. */
+  receive: (entries: LibraryEntry[]) => Promise<void>
 }
 
 /**
@@ -70,6 +70,6 @@ export class LibraryGossip {
       log('a bad library message %e', err)
       return
     }
-    for (const entry of entries) this.c.receive(entry).catch(err => { log.error('merging entry %s failed %e', entry.id, err) })
+    this.c.receive(entries).catch(err => { log.error('merging %d entries failed %e', entries.length, err) })
   }
 }

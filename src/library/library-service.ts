@@ -70,9 +70,9 @@ export async function startLibrary (c: LibraryServiceComponents): Promise<Librar
       return url == null ? undefined : await classifyByService(url, path, name)
     }
   })
-  const receive = async (entry: LibraryEntry): Promise<void> => {
-    observeAll(clock, entry)
-    await store.merge(entry)
+  const receive = async (entries: LibraryEntry[]): Promise<void> => {
+    for (const entry of entries) observeAll(clock, entry)
+    await store.merge(entries)
   }
   const gossip = new LibraryGossip({ pubsub: c.libp2p.services.pubsub, changes: store, receive })
   gossip.start()

@@ -1,4 +1,3 @@
-import { KeyedLock } from '../store/keyed-lock.js'
 import { currentTags, type LibraryEntry } from './entry.js'
 import { searchableText } from './entry-view.js'
 import { mergeEntry } from './merge.js'
@@ -25,13 +24,14 @@ export interface EntryChange {
 /**
  * The library's entries in LevelDB, every one also held in memory with a word index, so a query over ten
  * thousand entries reads no disk. Every write is a merge with what is stored: a local edit and a peer's state
- * take the same path, and a state already known changes nothing and tells no one.
+ * take the same path, and a state already known changes nothing and tells no one. A page of a peer's entries
+ * is written in one batch.
  */
 export class LibraryStore extends EventTarget {
   private readonly db
   private readonly entries = new Map<string, LibraryEntry>()
   private readonly index = new TextIndex()
-  private readonly locks = new KeyedLock()
+  private writes: Promise<void> = Promise.resolve()
 
   private constructor (db: MeshDb) {
     super()
@@ -71,27 +71,41 @@ export class LibraryStore extends EventTarget {
     return found.sort((a, b) => byName.compare(a.name.value, b.name.value) || (a.id < b.id ? -1 : 1))
   }
 
-  /** Merges a peer's state of an entry; the merged entry when that changed anything, undefined when not. */
-  async merge (incoming: LibraryEntry): Promise<LibraryEntry | undefined> {
-    return this.locks.run(incoming.id, async () => this.write(incoming, false))
+  /** Merges peers' states of entries; the merged entries that changed. */
+  async merge (incoming: LibraryEntry[]): Promise<LibraryEntry[]> {
+    const changed = incoming.flatMap(entry => this.apply(entry, false) ?? [])
+    await this.persist(changed)
+    return changed
   }
 
-  /** Applies a local edit to the stored entry (or makes it, when `edit` gets undefined) under the entry's lock. */
+  /** Applies a local edit to the stored entry (or makes it, when `edit` gets undefined). */
   async edit (id: string, edit: (entry: LibraryEntry | undefined) => LibraryEntry): Promise<LibraryEntry> {
-    return this.locks.run(id, async () => {
-      const next = edit(this.entries.get(id))
-      return (await this.write(next, true)) ?? next
-    })
+    const next = edit(this.entries.get(id))
+    const merged = this.apply(next, true)
+    if (merged == null) return this.entries.get(id) ?? next
+    await this.persist([merged])
+    return merged
   }
 
-  private async write (incoming: LibraryEntry, local: boolean): Promise<LibraryEntry | undefined> {
+  /**
+   * Merges into the entry held in memory, at once: every later edit or merge starts from the result, so no
+   * lock is needed and none is lost. Those listening hear of it before it is on disk.
+   */
+  private apply (incoming: LibraryEntry, local: boolean): LibraryEntry | undefined {
     const known = this.entries.get(incoming.id)
     const merged = known == null ? incoming : mergeEntry(known, incoming)
     if (known != null && JSON.stringify(merged) === JSON.stringify(known)) return undefined
-    await this.db.put(merged.id, merged)
     this.remember(merged)
     this.dispatchEvent(new CustomEvent<EntryChange>('change', { detail: { entry: merged, local } }))
     return merged
+  }
+
+  /** Writes states in the order they were made (one batch at a time), so the last made is the one stored. */
+  private async persist (entries: LibraryEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    const write = this.writes.then(async () => this.db.batch(entries.map(entry => ({ type: 'put' as const, key: entry.id, value: entry }))))
+    this.writes = write.catch(() => {})
+    await write
   }
 
   private remember (entry: LibraryEntry): void {

@@ -16,7 +16,7 @@ export interface LibrarySyncComponents {
   dialProtocol: Libp2p['dialProtocol']
   /** Every entry this peer holds, in id order. */
   entries: () => LibraryEntry[]
-  receive: (entry: LibraryEntry) => Promise<void>
+  receive: (entries: LibraryEntry[]) => Promise<void>
 }
 
 /** A sync request that is not one. */
@@ -77,8 +77,8 @@ export class LibrarySync {
           // A page runs on in id order: anything else is a peer that would keep us reading forever.
           if (entry.id <= after) throw new BadSyncRequestError(`the page after ${after} holds ${entry.id}`)
           after = entry.id
-          await this.c.receive(entry)
         }
+        await this.c.receive(entries)
         read += entries.length
       }
       await stream.close({ signal })
