@@ -24,7 +24,8 @@ export function entryDetails (entry: EntryView): string {
   for (const output of entry.outputs) {
     const made = output.file != null ? `${output.file.name} (${output.file.size} bytes)` : output.state
     const params = Object.entries(output.params).map(([k, v]) => `${k}=${v}`).join(' ')
-    lines.push(`  output     ${output.kind}: ${made}  job ${output.job}${output.profile != null ? `  profile ${output.profile}` : ''}${params !== '' ? `  ${params}` : ''}`)
+    const kept = output.file != null ? `  kept on ${(entry.holders[output.file.hash] ?? []).length} peer(s)` : ''
+    lines.push(`  output     ${output.kind}: ${made}  job ${output.job}${output.profile != null ? `  profile ${output.profile}` : ''}${params !== '' ? `  ${params}` : ''}${kept}`)
   }
   return lines.join('\n')
 }

@@ -97,9 +97,10 @@ export function contentKey (files: LibraryFile[]): string {
   return files.map(f => f.hash).join('+')
 }
 
-/** Every blob of every version. */
+/** Every blob of the entry: each version's files and the files its jobs made. */
 export function entryBlobs (entry: LibraryEntry): LibraryFile[] {
   const seen = new Map<string, LibraryFile>()
   for (const version of Object.values(entry.versions)) for (const file of version.files) seen.set(file.hash, file)
+  for (const output of Object.values(entry.outputs)) if (output.file != null) seen.set(output.file.hash, output.file)
   return [...seen.values()]
 }

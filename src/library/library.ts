@@ -157,6 +157,8 @@ export class Library {
         for (const stage of job.stages.filter(s => s.state === 'done')) {
           const file = stage.output == null ? undefined : { name: stage.output.name, hash: stage.output.hash, size: stage.output.size }
           next = addOutput(next, { job: job.id, stage: stage.index, kind: stage.kind, version: link.version, file, params: job.options.params, profile: job.options.profile, state: job.state, at: this.c.clock.now() })
+          // The peers that made and pulled the file keep it until the library has its copies.
+          for (const holder of stage.output?.holders ?? []) if (file != null) next = addHolder(next, file.hash, holder)
         }
         return next
       })

@@ -51,6 +51,7 @@ test('the library on one peer: add, find, show, version, tag, submit with its ou
   }, { timeoutMs: 20_000, what: 'the job\'s output to reach the entry' })
   assert.equal(withOutput.outputs[0].job, job.id)
   assert.equal(withOutput.outputs[0].file?.hash, job.stages[0].output?.hash)
+  assert.deepEqual(withOutput.holders[job.stages[0].output?.hash as string], [node.libp2p.peerId.toString()], 'the output is a blob of the entry, kept like its files')
 
   await call(node, 'library.rm', { id })
   assert.deepEqual((await ls(node, { tag: 'brackets' })), [])
