@@ -31,13 +31,15 @@ export interface BlobReplicatorComponents {
  * Keeps every blob of every entry on `replicas` peers. Each peer decides for itself, from the holders the
  * entries list and the peers present: a blob with fewer present holders than it needs is copied by the
  * peers that rank first for it (rendezvous hashing of blob and peer id) among those present that lack it,
- * as many as are missing. Every peer ranks alike, so they do not all copy at once; a peer with no room leaves
- * its turn, and the next check of another peer finds the blob still short. A peer that gets a copy lists
- * itself as a holder, and the entry spreads.
+ * as many as are missing. Every peer ranks alike, so they do not all copy at once. A peer with no room leaves
+ * its turn: each grace period the blob stays short, one more peer of the ranking may take it. A peer that gets
+ * a copy lists itself as a holder, and the entry spreads.
  */
 export class BlobReplicator {
   private readonly c: BlobReplicatorComponents
   private readonly local = new Set<string>()
+  /** When this peer first saw each blob short of copies. */
+  private readonly shortSince = new Map<string, number>()
   private timer?: NodeJS.Timeout
   private running?: Promise<void>
   private stopped = false
@@ -76,9 +78,17 @@ export class BlobReplicator {
     }
     const presentHolders = holders.filter(h => present.has(h))
     const missing = replicas - presentHolders.length
-    if (missing <= 0) return
+    if (missing <= 0) {
+      this.shortSince.delete(file.hash)
+      return
+    }
+    // A peer ahead in the ranking may have no room: each grace period a blob stays short lets one more peer in.
+    const now = Date.now()
+    const since = this.shortSince.get(file.hash) ?? now
+    this.shortSince.set(file.hash, since)
+    const turns = missing + Math.floor((now - since) / this.c.config().graceMs)
     const rank = [...present].filter(p => !holders.includes(p)).sort((a, b) => score(file.hash, a) < score(file.hash, b) ? -1 : 1)
-    if (rank.indexOf(this.c.self) >= missing || rank.indexOf(this.c.self) < 0) return
+    if (rank.indexOf(this.c.self) >= turns || rank.indexOf(this.c.self) < 0) return
     if (!(await this.c.hasRoom(file.size))) {
       log('no room for %s (%d bytes) of entry %s', file.hash, file.size, entry.id)
       return

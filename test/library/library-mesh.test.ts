@@ -91,3 +91,27 @@ test('tags edited on two peers while apart merge when they meet: both sides\' ed
     }, { timeoutMs: 30_000, what: `${node.config.name} to show the merged tags` })
   }
 })
+
+test('a peer without room leaves its turn: after a grace period the next peer takes the copy', async (t) => {
+  const dir = await tempDir(t, 'library-room-')
+  const source = await startPeer(t, dir, 'source', quickReplicas)
+  const full = await startPeer(t, dir, 'full', c => { quickReplicas(c); c.market.minFreeDiskBytes = Number.MAX_SAFE_INTEGER })
+  const spare = await startPeer(t, dir, 'spare', quickReplicas)
+  await connect(source, full)
+  await connect(source, spare)
+  await connect(full, spare)
+  // Five designs: the full peer ranks first for one of them at least, but for one in 32 runs.
+  const files: string[] = []
+  for (let i = 0; i < 5; i++) {
+    files.push(join(dir, `spacer-${i}.scad`))
+    await writeFile(files[i], `cylinder(h = ${i + 1}, d = 5);\n`)
+  }
+  await call(source, 'library.add', { files })
+  const id = (node: MeshNode): string => node.libp2p.peerId.toString()
+  const hashes = (await ls(source)).map(e => e.versions[0].files[0].hash)
+  await waitFor(async () => {
+    const entries = await ls(source)
+    return entries.length === 5 && entries.every(e => JSON.stringify(e.holders[e.versions[0].files[0].hash]) === JSON.stringify([id(source), id(spare)].sort()))
+  }, { timeoutMs: 60_000, what: 'every design kept on the source and the spare peer' })
+  for (const hash of hashes) assert.equal(await full.blobStore.has(hash), false, 'the peer without room took no copy')
+})
