@@ -26,10 +26,13 @@ export class HybridClock {
     return formatStamp(this.wall, this.counter, this.node)
   }
 
-  /** Moves the clock past a stamp from another peer, so this peer's next edit orders after what it has seen. */
+  /**
+   * Moves the clock past a stamp from another peer, so this peer's next edit orders after what it has seen; but
+   * not to a time a day or more ahead of this peer's own: one peer's wrong date must not carry every other along.
+   */
   observe (stamp: string): void {
     const parsed = parseStamp(stamp)
-    if (parsed == null) return
+    if (parsed == null || parsed.wall > this.wallClock() + MAX_AHEAD_MS) return
     if (parsed.wall > this.wall || (parsed.wall === this.wall && parsed.counter > this.counter)) {
       this.wall = parsed.wall
       this.counter = parsed.counter
@@ -37,6 +40,7 @@ export class HybridClock {
   }
 }
 
+const MAX_AHEAD_MS = 24 * 3600_000
 const WALL_DIGITS = 15
 const COUNTER_DIGITS = 6
 const STAMP = /^(\d{15})\.(\d{6})\.([A-Za-z0-9]{1,128})$/

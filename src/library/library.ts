@@ -84,8 +84,9 @@ export class Library {
     const same = this.c.store.all().find(e => !e.removed.value && Object.hasOwn(e.versions, key))
     if (same != null) return { entry: same, outcome: 'unchanged' }
     const id = randomBytes(6).toString('hex')
-    const checked = checkFields({ ...fields, name: fields.name ?? basename(path) })
-    const entry = await this.c.store.edit(id, () => this.withHolders(newEntry(id, { ...checked, name: checked.name ?? basename(path) }, files, this.c.clock.now()), files))
+    const named = { ...fields, name: fields.name ?? basename(path) }
+    checkFields(named)
+    const entry = await this.c.store.edit(id, () => this.withHolders(newEntry(id, named, files, this.c.clock.now()), files))
     return { entry, outcome: 'new' }
   }
 
@@ -191,14 +192,13 @@ export function isEntryId (value: string): boolean {
   return ENTRY_ID.test(value)
 }
 
-function checkFields (fields: DesignFields): DesignFields {
+function checkFields (fields: DesignFields): void {
   for (const field of ['name', 'author', 'license', 'source'] as const) {
     const value = fields[field]
     if (value != null && (value.length > MAX_TEXT_CHARS || value.includes('\0'))) throw new BadEntryFieldError(field, `at most ${MAX_TEXT_CHARS} characters, no NUL`)
   }
   if (fields.name === '') throw new BadEntryFieldError('name', 'may not be empty')
   checkTags(fields.tags ?? [])
-  return fields
 }
 
 function checkTags (tags: string[]): void {

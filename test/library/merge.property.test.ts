@@ -53,3 +53,11 @@ test('a later edit of a field wins wherever it merges; a clock that saw a stamp 
   assert.equal(mergeEntry(made, renamed).name.value, 'second')
   assert.equal(mergeEntry(renamed, made).name.value, 'second')
 })
+
+test('a clock follows a peer that runs a little ahead, but not one a day or more ahead', () => {
+  const clock = new HybridClock('peerA', () => 1_000_000)
+  clock.observe('000000001000500.000003.peerB')
+  assert.equal(clock.now(), '000000001000500.000004.peerA')
+  clock.observe(`${String(1_000_000 + 2 * 24 * 3600_000).padStart(15, '0')}.000000.peerC`)
+  assert.equal(clock.now(), '000000001000500.000005.peerA')
+})
