@@ -77,6 +77,13 @@ export const LIBRARY_METHODS: readonly MethodSpec[] = [
     http: { verb: 'POST', path: '/library/:id/jobs' }
   },
   {
+    name: 'library.get',
+    summary: 'writes a version of an entry\'s design file (the newest unless told) to a local path, fetched from a peer that keeps it',
+    access: 'owner',
+    params: ById({ out: Type.String(), version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+    result: Type.Object({ path: Type.String(), name: Type.String(), size: Type.Integer(), hash: Type.String(), version: Type.Integer() })
+  },
+  {
     name: 'library.watch',
     summary: 'watches a folder (a path on this machine) until the caller goes away: new and changed designs are added to the library and processed; each file\'s outcome is streamed',
     access: 'owner',

@@ -21,6 +21,7 @@ export const COMMANDS: Entry[] = [
   { name: 'library add', summary: 'add design files to the mesh\'s library (kept on `library.replicas` peers); the same content again is the same entry', load: async () => (await import('./library.js')).libraryAdd },
   { name: 'library ls', summary: 'list the library: by --tag, --author, --text WORDS', load: async () => (await import('./library.js')).libraryLs },
   { name: 'library show', summary: 'show one library entry: fields, versions, the peers keeping its files, its outputs', load: async () => (await import('./library.js')).libraryShow },
+  { name: 'library get', summary: 'write an entry\'s design file (a version of it) to a file, fetched from a peer that keeps it', load: async () => (await import('./library.js')).libraryGet },
   { name: 'library tag', summary: 'tag an entry: +TAG adds, -TAG removes (edits made apart merge: both survive)', load: async () => (await import('./library.js')).libraryTag },
   { name: 'library rm', summary: 'remove an entry from the library on every peer', load: async () => (await import('./library.js')).libraryRm },
   { name: 'library process', summary: 'process a selection of the library as a batch (--tag, --author, --text), with progress; says what failed and why', load: async () => (await import('./library-process.js')).libraryProcess },

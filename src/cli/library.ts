@@ -89,3 +89,18 @@ export const libraryRm: Command = {
     process.stdout.write(`removed ${entry.id} ${entry.name} from the library (on every peer, as the removal spreads)\n`)
   }
 }
+
+export const libraryGet: Command = {
+  args: [{ name: '<id>', help: 'the entry\'s id' }],
+  flags: [
+    { spec: '-o, --output <file>', help: 'where to write the design file', required: true },
+    { spec: '--version <n>', help: 'which version (1 is the first; default: the newest)' },
+    DATA_DIR_FLAG
+  ],
+  run: async ([id], flags: { output: string, version?: string, dataDir?: string }) => {
+    const version = flags.version == null ? undefined : Number(flags.version)
+    if (version != null && (!Number.isInteger(version) || version < 1)) throw new UsageError(`--version takes a version number from 1, not "${flags.version ?? ''}"`)
+    const got = await withDaemon(dataDirOf(flags), async c => c.call('library.get', { id, out: resolve(flags.output), version }))
+    process.stdout.write(`wrote ${String(got.path)}: ${String(got.name)}, version ${String(got.version)}, ${String(got.size)} bytes, sha256 ${String(got.hash)}\n`)
+  }
+}

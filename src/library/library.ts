@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { logger } from '@libp2p/logger'
 import { designTypeOfFile, nameForType, UnknownDesignTypeError, type DesignType } from './design-type.js'
 import { addHolder, addOutput, addVersion, editTags, newEntry, removeEntry, setField, type EditableField } from './edits.js'
-import { contentKey, entryBlobs, latestVersion, type LibraryEntry, type LibraryFile } from './entry.js'
+import { contentKey, entryBlobs, latestVersion, orderedVersions, type LibraryEntry, type LibraryFile } from './entry.js'
 import { BadEntryFieldError, BlobUnavailableError, EntryNotFoundError } from './errors.js'
 import { ENTRY_ID, MAX_TAGS, MAX_TEXT_CHARS, TAG } from './limits.js'
 import type { HybridClock } from './hlc.js'
@@ -21,7 +21,7 @@ export interface LibraryComponents {
   store: LibraryStore
   clock: HybridClock
   links: JobLinks
-  blobStore: Pick<BlobStore, 'importFile' | 'has'>
+  blobStore: Pick<BlobStore, 'importFile' | 'has' | 'exportTo'>
   blobs: Pick<BlobService, 'fetch'>
   coordinator: Pick<Coordinator, 'submitStored'>
   /** This peer's id. */
@@ -129,6 +129,19 @@ export class Library {
     const jobs = await this.c.coordinator.submitStored({ files: [files[0]], extra: files.slice(1), pipeline: request.pipeline, options: request.options, requestId: request.requestId })
     for (const job of jobs) await this.c.links.record(job.id, { entry: entry.id, version })
     return jobs
+  }
+
+  /** Writes version `number` (1 is the first; the newest unless given) of an entry's design file to `out`. */
+  async exportDesign (id: string, out: string, number?: number): Promise<{ file: LibraryFile, version: number }> {
+    const entry = this.mustGet(id)
+    const versions = orderedVersions(entry)
+    const version = number ?? versions.length
+    const chosen = versions[version - 1]
+    if (chosen == null) throw new BadEntryFieldError('version', `entry ${entry.id} has versions 1 to ${versions.length}`)
+    const file = chosen[1].files[0]
+    await this.fetchBlob(entry, file)
+    await this.c.blobStore.exportTo(file.hash, out)
+    return { file, version }
   }
 
   /** Brings a blob of the entry into this peer's store from a live holder; nothing to do when it is here. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { chmod, writeFile } from 'node:fs/promises'
+import { chmod, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { parseServiceConfig } from '../../src/executors/service-config.js'
@@ -33,6 +33,14 @@ test('the library from the command line: add, ls, tag -T, show, submit lib:ID, a
   const shown = await meshnode(['library', 'show', left.id.slice(0, 5), ...dataDir])
   assert.match(shown.stdout, /tags {7}m3\n/)
   assert.match(shown.stdout, /version 1 .*\n {4}left\.scad {2}\d+ bytes/)
+
+  const got = await meshnode(['library', 'get', left.id, '-o', join(dir, 'copy.scad'), ...dataDir])
+  assert.equal(got.code, 0, got.stderr)
+  assert.match(got.stdout, /^wrote .*copy\.scad: left\.scad, version 1, \d+ bytes, sha256 [0-9a-f]{64}\n$/)
+  assert.equal(await readFile(join(dir, 'copy.scad'), 'utf8'), SCAD)
+  const noSuch = await meshnode(['library', 'get', left.id, '-o', join(dir, 'x.scad'), '--version', '2', ...dataDir])
+  assert.equal(noSuch.code, 1)
+  assert.match(noSuch.stderr, /version: entry [0-9a-f]{12} has versions 1 to 1/)
 
   const submitted = await meshnode(['submit', `lib:${left.id as string}`, '--pipeline', 'slow', '--detach', ...dataDir])
   assert.equal(submitted.code, 0, submitted.stderr)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobEnded, slowService, startPeer, stopPeer, tempDir, unsandboxed } from '../market/mesh-fixture.js'
@@ -57,6 +57,9 @@ test('50 designs added on one peer are listed and found on another, and still fe
   const survivors = (): string[] => [self(second), self(third)]
   await waitFor(async () => keptTwice(second, survivors), { timeoutMs: 90_000, what: 'every design copied to both peers left once the first is gone' })
 
+  const sample = (await ls(third))[7]
+  await call(third, 'library.get', { id: sample.id, out: join(dir, 'fetched.scad') })
+  assert.equal(await readFile(join(dir, 'fetched.scad'), 'utf8'), await readFile(join(dir, sample.name), 'utf8'))
   const jobs: JobRecord[] = []
   for (const entry of await ls(second)) jobs.push(...await call<JobRecord[]>(second, 'library.submit', { id: entry.id, pipeline: ['slow'] }))
   assert.equal(jobs.length, 50)

@@ -42,6 +42,12 @@ export function registerLibrary (methods: MethodTable, { library, watch, stages 
     return library.submit(entry.id, { pipeline: params.pipeline, options, requestId: checkRequestId(params.requestId) })
   })
 
+  methods.register('library.get', async (params) => {
+    const [out] = absolute([params.out], 'out')
+    const { file, version } = await library.exportDesign(params.id, out, params.version)
+    return { path: out, name: file.name, size: file.size, hash: file.hash, version }
+  })
+
   methods.register('library.watch', async (params, ctx) => {
     const [dir] = absolute([params.dir], 'dir')
     const info = await stat(dir).catch(() => undefined)
