@@ -72,14 +72,16 @@ export class BlobReplicator {
 
   private async keep (entry: LibraryEntry, file: LibraryFile, present: Set<string>, replicas: number): Promise<void> {
     const holders = entry.holders[file.hash] ?? []
-    if (await this.holds(file.hash)) {
-      if (!holders.includes(this.c.self)) await this.listSelf(entry, file.hash)
-      return
-    }
+    if (holders.includes(this.c.self)) return
     const presentHolders = holders.filter(h => present.has(h))
     const missing = replicas - presentHolders.length
+    // Only a blob short of copies is looked for on disk: a check of ten thousand entries reads no more.
     if (missing <= 0) {
       this.shortSince.delete(file.hash)
+      return
+    }
+    if (await this.holds(file.hash)) {
+      await this.listSelf(entry, file.hash)
       return
     }
     // A peer ahead in the ranking may have no room: each grace period a blob stays short lets one more peer in.
