@@ -2,6 +2,7 @@ import Type from 'typebox'
 import { SCOPES } from './caller.js'
 import { Anything, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, Printer, ScadParameters, Status, TemperatureHistory, TokenInfo, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
+import { LIBRARY_METHODS } from './library-methods.js'
 
 const strict = { additionalProperties: false }
 /** A design's text in a JSON body, under the HTTP API's body limit; the dashboard parses larger ones itself. */
@@ -104,5 +105,6 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'invite', summary: 'a one-time code that lets one machine join the mesh', access: 'owner', params: Type.Object({ expiresMs: Type.Number({ minimum: 0 }) }, strict), result: Type.Object({ code: Type.String(), expiresAt: Type.Number() }, { additionalProperties: true }) },
   { name: 'token.create', summary: 'makes an HTTP API token; its secret is shown once', access: 'owner', params: Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), scope: Type.Union(SCOPES.map(s => Type.Literal(s))) }, strict), result: Type.Object({ name: Type.String(), scope: Type.String(), token: Type.String() }) },
   { name: 'token.list', summary: 'the HTTP API tokens (names and scopes, never secrets)', access: 'owner', params: NoParams, result: Type.Array(TokenInfo) },
-  { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo }
+  { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo },
+  ...LIBRARY_METHODS
 ]

@@ -19,6 +19,8 @@ export interface Command {
   flags?: Flag[]
   /** Printed after the flags in `--help`. */
   epilog?: string
+  /** Words that start with one "-" are arguments, not flags (`library tag ID -old`); flags are only long ones. */
+  dashArgs?: boolean
   /** `flags` holds the values `parseCommandLine` found, typed by each command for itself. */
   run: (args: string[], flags: any) => Promise<number | void>
 }
@@ -55,7 +57,7 @@ export function parseCommandLine (command: Command, argv: string[]): { args: str
   }
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: command.dashArgs === true ? dashArgsLast(argv, flags) : argv, options, allowPositionals: true, strict: true })
   } catch (err: any) {
     throw new UsageError(usageMessage(err))
   }
@@ -67,6 +69,26 @@ export function parseCommandLine (command: Command, argv: string[]): { args: str
   }
   checkArgCount(command, parsed.positionals)
   return { args: parsed.positionals, flags: values }
+}
+
+/** The long flags (with their values) first, then "--" and the rest as arguments, "-word" ones included. */
+function dashArgsLast (argv: string[], flags: ParsedFlag[]): string[] {
+  const named: string[] = []
+  const args: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]
+    if (word === '--') {
+      args.push(...argv.slice(i + 1))
+      break
+    }
+    if (!word.startsWith('--')) {
+      args.push(word)
+      continue
+    }
+    named.push(word)
+    if (!word.includes('=') && flags.find(f => `--${f.long}` === word)?.takesValue === true && i + 1 < argv.length) named.push(argv[++i])
+  }
+  return [...named, '--', ...args]
 }
 
 /** parseArgs' error in the CLI's words: it quotes the flag as the user wrote it. */

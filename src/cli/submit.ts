@@ -45,7 +45,7 @@ class WatchLostError extends Error {
 }
 
 export const submit: Command = {
-  args: [{ name: '<files...>', help: 'design files (.scad, .stl, .3mf, .obj, .gcode); several make a batch, one job each' }],
+  args: [{ name: '<files...>', help: 'design files (.scad, .stl, .3mf, .obj, .gcode), or library entries (lib:ID); several make a batch, one job each' }],
   flags: [
     { spec: '--pipeline <stages>', help: 'stages in order, e.g. scad,slice,print (default: by file type)' },
     { spec: '-D, --define <name=value>', help: 'an OpenSCAD parameter, repeatable', repeatable: true },
@@ -64,28 +64,40 @@ export const submit: Command = {
 }
 
 async function submitFiles (files: string[], flags: SubmitFlags): Promise<number> {
-  const paths = files.map(f => resolve(f))
+  const entries = libraryIds(files)
+  const paths = entries == null ? files.map(f => resolve(f)) : []
   for (const path of [...paths, ...(flags.with ?? []).map(f => resolve(f))]) {
     if (!existsSync(path)) throw new Error(`${path} does not exist`)
   }
-  if (flags.output != null && paths.length > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
+  const count = entries?.length ?? paths.length
+  if (flags.output != null && count > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
   // Loaded while the daemon stores the jobs, not after.
-  const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(paths.length))
+  const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(count))
   const pipeline = flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== '')
   const dataDir = dataDirOf(flags)
   // Sent again with a retry: the daemon then answers with the jobs it stored rather than storing them twice.
   const requestId = flags.requestId ?? newRequestId()
+  const options = { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify }
   return withRetryingDaemon(dataDir, async client => {
-    // A mistyped stage is refused here, before anything is stored or runs; a stage nobody offers is said now.
-    const { unoffered }: { unoffered: string[] } = await client.call('check-pipeline', { files: paths, pipeline })
-    for (const stage of unoffered) process.stderr.write(`meshnode: no peer offers ${stage} right now; the job waits for one to join (and that stage fails if none does)\n`)
-    const submitted: JobRecord[] = await client.call('submit', {
-      files: paths,
-      extra: (flags.with ?? []).map(f => resolve(f)),
-      pipeline,
-      options: { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify },
-      requestId
-    }).catch((err: Error) => { throw err instanceof DaemonLostError ? new SubmitUnconfirmedError(err, paths.length, dataDir, requestId) : err })
+    let submitted: JobRecord[]
+    if (entries != null) {
+      if (flags.with != null || flags.notify != null) throw new Error('a library entry keeps its own included files; --with and --notify take design files')
+      const entryOptions = { params: options.params, profile: options.profile, printer: options.printer, material: options.material }
+      submitted = []
+      // One request id per entry: a retry of the whole command finds each entry's job.
+      for (const [i, id] of entries.entries()) submitted.push(...await client.call('library.submit', { id, pipeline, ...entryOptions, requestId: `${requestId}-${i}` }))
+    } else {
+      // A mistyped stage is refused here, before anything is stored or runs; a stage nobody offers is said now.
+      const { unoffered }: { unoffered: string[] } = await client.call('check-pipeline', { files: paths, pipeline })
+      for (const stage of unoffered) process.stderr.write(`meshnode: no peer offers ${stage} right now; the job waits for one to join (and that stage fails if none does)\n`)
+      submitted = await client.call('submit', {
+        files: paths,
+        extra: (flags.with ?? []).map(f => resolve(f)),
+        pipeline,
+        options,
+        requestId
+      }).catch((err: Error) => { throw err instanceof DaemonLostError ? new SubmitUnconfirmedError(err, paths.length, dataDir, requestId) : err })
+    }
     if (flags.detach === true) {
       if (flags.json === true) printJson(submitted)
       else for (const job of submitted) process.stdout.write(`${job.id}\n`)
@@ -118,7 +130,16 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   })
 }
 
-function parseDefines (defines: string[]): Record<string, string> {
+/** The library entries named instead of files (`lib:ID`, or an id no file has), or undefined for files; not both. */
+function libraryIds (args: string[]): string[] | undefined {
+  const ids = args.map(a => a.startsWith('lib:') ? a.slice(4) : !existsSync(a) && /^[0-9a-f]{12}$/.test(a) ? a : undefined)
+  if (ids.every(id => id == null)) return undefined
+  if (ids.some(id => id == null)) throw new Error('give design files or library entries (lib:ID), not both')
+  return ids as string[]
+}
+
+/** `-D name=value` flags as OpenSCAD parameters. */
+export function parseDefines (defines: string[]): Record<string, string> {
   const params: Record<string, string> = {}
   for (const define of defines) {
     const eq = define.indexOf('=')

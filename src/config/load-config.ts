@@ -8,9 +8,9 @@ import { parseOctoPrintConfig } from '../gateways/octoprint/config.js'
 import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
-import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
+import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig, type WatchConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http', 'gateways'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http', 'gateways', 'library', 'watch'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -87,6 +87,18 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
     if (gateways.octoprint !== undefined) config.gateways.octoprint = parseOctoPrintConfig(gateways.octoprint, 'gateways.octoprint')
     if (gateways.reprapcloud !== undefined) config.gateways.reprapcloud = parseRepRapCloudConfig(gateways.reprapcloud, 'gateways.reprapcloud')
   }
+  if (obj.library !== undefined) {
+    const library = expectObject(obj.library, 'library')
+    rejectUnknown(library, ['replicas', 'graceSec', 'checkSec', 'classifyUrl'], 'library')
+    const classifyUrl = optString(library, 'classifyUrl', 'library', 2048)
+    if (classifyUrl !== undefined && !/^https?:\/\//.test(classifyUrl)) throw new ConfigError('library.classifyUrl', 'must be an http(s) URL')
+    config.library.classifyUrl = classifyUrl
+    config.library.replicas = optInteger(library, 'replicas', 'library', 1, 64) ?? config.library.replicas
+    config.library.graceMs = (optNumber(library, 'graceSec', 'library', 1, 30 * 24 * 3600) ?? config.library.graceMs / 1000) * 1000
+    config.library.checkMs = (optNumber(library, 'checkSec', 'library', 0.1, 3600) ?? config.library.checkMs / 1000) * 1000
+  }
+  const watches = optArray(obj, 'watch', '', 64)
+  if (watches !== undefined) config.watch = watches.map((w, i) => parseWatch(w, `watch[${i}]`, baseDir))
   if (obj.market !== undefined) {
     const market = expectObject(obj.market, 'market')
     rejectUnknown(market, ['maxConcurrent', 'bidWindowMs', 'leaseMs', 'maxAttempts', 'minFreeDiskMiB', 'toolMemoryMiB', 'toolCpuSec', 'maxOutputMiB', 'toolTimeoutSec'], 'market')
@@ -163,4 +175,12 @@ export function checkHttpListen (address: string, field: string): string {
     throw new ConfigError(field, err.message)
   }
   return address
+}
+
+function parseWatch (raw: unknown, field: string, baseDir: string): WatchConfig {
+  const obj = expectObject(raw, field)
+  rejectUnknown(obj, ['dir', 'pipeline', 'tags', 'profile'], field)
+  const dir = optString(obj, 'dir', field)
+  if (dir === undefined) throw new ConfigError(join(field, 'dir'), 'is required: the folder to watch')
+  return { dir: resolve(baseDir, dir), pipeline: optStringArray(obj, 'pipeline', field, 16), tags: optStringArray(obj, 'tags', field, 64), profile: optString(obj, 'profile', field, 200) }
 }

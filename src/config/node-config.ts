@@ -32,12 +32,34 @@ export interface NodeConfig {
   market: MarketConfig
   http: HttpConfig
   gateways: GatewaysConfig
+  library: LibraryConfig
+  watch: WatchConfig[]
 }
 
 /** Doors for clients we did not write, each off unless configured. */
 export interface GatewaysConfig {
   octoprint?: OctoPrintConfig
   reprapcloud: RepRapCloudConfig
+}
+
+/** The design library (src/library/): how many peers keep each design's files. */
+export interface LibraryConfig {
+  /** Peers that keep every blob of every entry. */
+  replicas: number
+  /** How long a holder may be gone before another peer takes a copy. */
+  graceMs: number
+  /** How often a peer looks for blobs short of copies. */
+  checkMs: number
+  /** An HTTP service asked the type of a file the library does not recognise (see src/library/classify.ts). */
+  classifyUrl?: string
+}
+
+/** A watched folder: its new and changed designs go into the library and through a pipeline. */
+export interface WatchConfig {
+  dir: string
+  pipeline?: string[]
+  tags?: string[]
+  profile?: string
 }
 
 export interface HttpConfig {
@@ -98,6 +120,8 @@ export function defaultConfig (): NodeConfig {
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },
     gateways: { reprapcloud: defaultRepRapCloudConfig() },
+    library: { replicas: 2, graceMs: 10 * 60_000, checkMs: 15_000 },
+    watch: [],
     market: {
       maxConcurrent: 2,
       bidWindowMs: 400,

@@ -1,5 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
+import { LIBRARY_TOPIC } from '../library/constants.js'
+import { decodeBatch } from '../library/entry-batch.js'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
@@ -19,7 +21,7 @@ export interface GossipGuardInit {
 }
 
 /** Every topic the guard judges; libp2p's scoring counts their invalid messages against the sender. */
-export const GUARDED_TOPICS = [JOBS_TOPIC, CAPABILITY_TOPIC, PRINTER_STATE_TOPIC]
+export const GUARDED_TOPICS = [JOBS_TOPIC, CAPABILITY_TOPIC, PRINTER_STATE_TOPIC, LIBRARY_TOPIC]
 
 const DEFAULTS: GossipGuardInit = { ratePerSecond: 100, burst: 400, strikes: 50 }
 
@@ -56,6 +58,9 @@ export class GossipGuard {
     validators.set(PRINTER_STATE_TOPIC, async (peer, msg) => this.judge(peer, () => {
       if (msg.type !== 'signed') throw new Error('unsigned printer state')
       decodePrinterState(msg.data)
+    }))
+    validators.set(LIBRARY_TOPIC, async (peer, msg) => this.judge(peer, () => {
+      decodeBatch(msg.data)
     }))
   }
 

@@ -15,9 +15,10 @@ const MIN_INTERVAL_MS = 1000
  * left them on disk for ten minutes past their age at least, and much longer with a short age. Blobs an
  * executor is working on were used moments ago, so the least-recently-used order reaches them last.
  */
-export function startBlobGc (store: BlobStore, jobs: JobStore, config: () => BlobsConfig): { stop(): void } {
+export function startBlobGc (store: BlobStore, jobs: JobStore, config: () => BlobsConfig, kept: () => Iterable<string> = () => []): { stop(): void } {
   const collect = async (): Promise<void> => {
-    const keep = new Set<string>()
+    // Blobs another part keeps for good (a library entry's files) are never collected.
+    const keep = new Set<string>(kept())
     for (const job of await jobs.list()) {
       if (TERMINAL_JOB_STATES.includes(job.state)) continue
       for (const ref of [job.input, ...job.extra, ...job.stages.flatMap(s => [s.input, s.output])]) if (ref != null) keep.add(ref.hash)

@@ -36,6 +36,8 @@ import { Invites } from '../net/invites.js'
 import { registerInvites } from '../api/handlers/invites.js'
 import { registerOffers } from '../api/handlers/offers.js'
 import { openDb, type MeshDb } from '../store/open-db.js'
+import { registerLibrary } from '../api/handlers/library.js'
+import { startLibrary, type LibraryService } from '../library/library-service.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
@@ -69,6 +71,7 @@ export interface MeshNode {
   /** The mesh key this peer runs with; undefined in an open mesh. */
   meshKey: MeshKey | undefined
   invites: Invites
+  library: LibraryService
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -170,7 +173,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await jobs.start()
     cleanup.push(async () => jobs.stop())
     cleanup.push(() => { topic.stop() })
-    const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
+    const library = await startLibrary({ db, libp2p, capabilities, blobStore, blobs, coordinator: jobs, dataDir: config.dataDir, config: () => current.library, minFreeDiskBytes: () => current.market.minFreeDiskBytes, watches: config.watch })
+    cleanup.push(async () => library.stop())
+    const gc = startBlobGc(blobStore, jobStore, () => current.blobs, () => library.library.keptBlobs())
     cleanup.push(() => { gc.stop() })
 
     const invites = new Invites({ db, meshKey: meshKey?.key, addresses: () => libp2p.getMultiaddrs(), listen: config.listen })
@@ -195,6 +200,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       printers,
       meshKey,
       invites,
+      library,
       startedAt: Date.now(),
       async reload (next?: NodeConfig) {
         if (next != null) {
@@ -232,6 +238,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
     registerInvites(api, invites)
     registerOffers(api, { capabilities, profileDirs: config.tools.profileDirs })
+    registerLibrary(api, { library: library.library, watch: library.watch, stages })
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

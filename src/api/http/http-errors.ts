@@ -31,7 +31,11 @@ const STATUS_BY_NAME: Record<string, number> = {
   BlobBusyError: 503,
   BlobStoreFullError: 503,
   PrinterDisconnectedError: 503,
-  ServiceUnavailableError: 503
+  ServiceUnavailableError: 503,
+  EntryNotFoundError: 404,
+  BadEntryFieldError: 400,
+  UnknownDesignTypeError: 400,
+  BlobUnavailableError: 503
 }
 
 /** Fastify's and its plugins' own errors, by code, named the way ours are. */
