@@ -4,11 +4,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
+import { checkAdminEntry } from './admin-keys.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -28,10 +29,11 @@ export async function loadConfigFile (file: string): Promise<NodeConfig> {
   return parseConfig(raw, resolve(file, '..'))
 }
 
-export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
+/** A config file's fields over `base` (the defaults unless given: an admin's partial config lays over the node's own). */
+export function parseConfig (raw: unknown, baseDir: string, base: NodeConfig = defaultConfig()): NodeConfig {
   const obj = expectObject(raw, '(top level)')
   rejectUnknown(obj, TOP_LEVEL, '')
-  const config = defaultConfig()
+  const config = structuredClone(base)
 
   const name = optString(obj, 'name', '', 63)
   if (name !== undefined) config.name = checkName(name, 'name')
@@ -47,6 +49,8 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (peers !== undefined) config.peers = peers.map((a, i) => checkMultiaddr(a, `peers[${i}]`))
   const offers = optStringArray(obj, 'offers', '', 64)
   if (offers !== undefined) config.offers = parseOffers(offers, 'offers')
+  const tags = optStringArray(obj, 'tags', '', 64)
+  if (tags !== undefined) config.tags = tags.map((tag, i) => checkName(tag, `tags[${i}]`))
 
   if (obj.mdns !== undefined) {
     const mdns = expectObject(obj.mdns, 'mdns')
@@ -69,6 +73,7 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
       const list = optStringArray(trust, key, 'trust', 1024)
       if (list !== undefined) config.trust[key] = list
     }
+    config.trust.admin.forEach((entry, i) => checkAdminEntry(entry, `trust.admin[${i}]`))
   }
   if (obj.blobs !== undefined) {
     const blobs = expectObject(obj.blobs, 'blobs')

@@ -22,6 +22,8 @@ export interface NodeConfig {
   peers: string[]
   /** Stage names this node offers others; undefined offers everything it can run. */
   offers?: string[]
+  /** Words an admin document may target this node by (`meshnode admin config push --to slicers`). */
+  tags: string[]
   printers: PrinterConfig[]
   tools: ToolsConfig
   services: ServiceConfig[]
@@ -41,6 +43,7 @@ export interface TrustConfig {
   submit: string[]
   /** Unset: see `printTrust`. */
   print?: string[]
+  /** Admin public keys (`ed25519:...`, from `meshnode admin keygen`) whose signed documents this node obeys; other entries are peer names or ids. */
   admin: string[]
 }
 
@@ -82,6 +85,7 @@ export function defaultConfig (): NodeConfig {
     mdns: { enabled: true, intervalMs: 10_000 },
     open: false,
     peers: [],
+    tags: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
     services: [],

@@ -33,6 +33,10 @@ import { openDb, type MeshDb } from './open-db.js'
 import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
+import { AdminRoom } from '../admin/admin-room.js'
+import { ConfigLayers } from '../admin/config-layers.js'
+import { registerAdminApi } from '../api/handlers/admin.js'
+import { packageVersion } from '../paths.js'
 
 const log = logger('meshnode:node')
 
@@ -58,6 +62,7 @@ export interface MeshNode {
   /** The mesh key this peer runs with; undefined in an open mesh. */
   meshKey: MeshKey | undefined
   invites: Invites
+  admin: AdminRoom
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
@@ -162,6 +167,19 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await invites.start()
     cleanup.push(async () => invites.stop())
 
+    const layers = new ConfigLayers(config)
+    const runWith = async (next: NodeConfig): Promise<void> => {
+      current = next
+      tools.stop()
+      tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
+      executors = tools.executors()
+      tools.retryFailed(toolFound)
+      node.config = next
+      await capabilities.refresh()
+    }
+    const startedAt = Date.now()
+    const admin = new AdminRoom({ libp2p, db }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities })
+
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
     const node: MeshNode = {
@@ -180,17 +198,14 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       printers,
       meshKey,
       invites,
-      startedAt: Date.now(),
+      admin,
+      startedAt,
       async reload (next?: NodeConfig) {
-        if (next != null) {
-          current = next
-          tools.stop()
-          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
-          executors = tools.executors()
-          tools.retryFailed(toolFound)
-          node.config = next
-        }
-        await capabilities.refresh()
+        if (next == null) return capabilities.refresh()
+        // The admin's desired config stays over the reread file.
+        const layered = layers.rebase(next)
+        if (layered.error != null) log.error('the admin config no longer fits the node\'s file, running the file alone: %s', layered.error.message)
+        await runWith(layered.config)
       },
       stop: stopAll
     }
@@ -198,6 +213,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerInviteApi(node)
+    registerAdminApi(api, admin)
+    await admin.start()
+    cleanup.push(async () => admin.stop())
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

@@ -1,0 +1,114 @@
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { AdminInbox, type Taken } from './admin-inbox.js'
+import { AdminSync } from './admin-sync.js'
+import { AuditLog } from './audit-log.js'
+import { ADMIN_TOPIC } from './constants.js'
+import { DesiredConfig } from './desired-config.js'
+import { DocumentStore } from './document-store.js'
+import { FleetReports } from './fleet-reports.js'
+import { isAdminKey } from '../config/admin-keys.js'
+import type { ConfigLayers } from './config-layers.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { MeshDb } from '../node/open-db.js'
+import type { MeshLibp2p } from '../node/libp2p.js'
+
+const log = logger('meshnode:admin')
+
+export interface AdminRoomInit {
+  config(): NodeConfig
+  layers: ConfigLayers
+  /** Runs the node with a new config, as SIGHUP does. */
+  reload(config: NodeConfig): Promise<void>
+  version: string
+  startedAt: number
+  /** Fires with each meshnode peer that joins: the moment to sync documents with it. */
+  peers: EventTarget & { peers(): Array<{ peerId: string }> }
+}
+
+/**
+ * The admin room of a node: documents arrive (gossip, sync, local API), are judged and logged, and those for
+ * this node are applied; this node's admin state goes out as a report.
+ */
+export class AdminRoom {
+  readonly audit: AuditLog
+  readonly store: DocumentStore
+  readonly desired: DesiredConfig
+  readonly inbox: AdminInbox
+  readonly sync: AdminSync
+  readonly reports: FleetReports
+  private readonly libp2p: MeshLibp2p
+  private readonly init: AdminRoomInit
+
+  constructor (components: { libp2p: MeshLibp2p, db: MeshDb }, init: AdminRoomInit) {
+    const { libp2p, db } = components
+    this.libp2p = libp2p
+    this.init = init
+    const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
+    const trusted = (): string[] => init.config().trust.admin.filter(isAdminKey)
+    this.audit = new AuditLog(db)
+    this.store = new DocumentStore(db)
+    this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
+    this.inbox = new AdminInbox({ store: this.store, audit: this.audit }, {
+      self,
+      trusted,
+      deliver: async doc => {
+        await this.desired.offer(doc)
+        this.reports.publish()
+      }
+    })
+    this.sync = new AdminSync({ libp2p, store: this.store, inbox: this.inbox })
+    this.reports = new FleetReports(libp2p, () => {
+      const state = this.desired.state
+      return {
+        name: init.config().name,
+        tags: init.config().tags,
+        version: init.version,
+        configRevision: state.revision,
+        rejectedRevision: state.rejected?.revision ?? 0,
+        rejectedReason: state.rejected?.reason ?? '',
+        startedAt: init.startedAt,
+        drained: false,
+        pending: this.desired.pending()
+      }
+    })
+  }
+
+  async start (): Promise<void> {
+    await this.audit.start()
+    await this.store.start()
+    await this.desired.start()
+    await this.sync.start()
+    this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
+    this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
+    this.init.peers.addEventListener('peer:joined', this.onJoined)
+    for (const peer of this.init.peers.peers()) this.sync.syncSoon(peerIdFromString(peer.peerId))
+    this.reports.start()
+  }
+
+  async stop (): Promise<void> {
+    this.reports.stop()
+    this.init.peers.removeEventListener('peer:joined', this.onJoined)
+    this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    await this.sync.stop()
+  }
+
+  /** A document from the local API: judged here like any other, then sent to the mesh whatever this node made of it. */
+  async publish (bytes: Uint8Array): Promise<Taken> {
+    const taken = await this.inbox.take(bytes, 'api')
+    if (taken.decision !== 'refused') await this.libp2p.services.pubsub.publish(ADMIN_TOPIC, bytes).catch(err => { log('publishing a document failed %e', err) })
+    return taken
+  }
+
+  private readonly onGossip = (evt: CustomEvent<any>): void => {
+    const msg = evt.detail
+    if (msg.topic !== ADMIN_TOPIC) return
+    const from = msg.type === 'signed' ? msg.from.toString() : 'gossip'
+    this.inbox.take(msg.data, from).catch(err => { log.error('taking a document from %s failed %e', from, err) })
+  }
+
+  private readonly onJoined = (evt: Event): void => {
+    const { peerId } = (evt as CustomEvent<{ peerId: string }>).detail
+    this.sync.syncSoon(peerIdFromString(peerId))
+  }
+}
