@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { AdminInbox, type Taken } from './admin-inbox.js'
 import { AdminSync } from './admin-sync.js'
 import { AuditLog } from './audit-log.js'
-import { ADMIN_TOPIC } from './constants.js'
+import { ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
 import { DesiredConfig } from './desired-config.js'
 import { DocumentStore } from './document-store.js'
 import { FleetReports } from './fleet-reports.js'
@@ -39,6 +39,7 @@ export class AdminRoom {
   readonly reports: FleetReports
   private readonly libp2p: MeshLibp2p
   private readonly init: AdminRoomInit
+  private resync?: NodeJS.Timeout
 
   constructor (components: { libp2p: MeshLibp2p, db: MeshDb }, init: AdminRoomInit) {
     const { libp2p, db } = components
@@ -83,10 +84,12 @@ export class AdminRoom {
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.init.peers.addEventListener('peer:joined', this.onJoined)
     for (const peer of this.init.peers.peers()) this.sync.syncSoon(peerIdFromString(peer.peerId))
+    this.resync = setInterval(() => { this.syncWithAnyPeer() }, RESYNC_INTERVAL_MS)
     this.reports.start()
   }
 
   async stop (): Promise<void> {
+    clearInterval(this.resync)
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
@@ -100,6 +103,11 @@ export class AdminRoom {
     return taken
   }
 
+  private syncWithAnyPeer (): void {
+    const peers = this.init.peers.peers()
+    if (peers.length > 0) this.sync.syncSoon(peerIdFromString(peers[Math.floor(Math.random() * peers.length)].peerId))
+  }
+
   private readonly onGossip = (evt: CustomEvent<any>): void => {
     const msg = evt.detail
     if (msg.topic !== ADMIN_TOPIC) return
@@ -110,5 +118,7 @@ export class AdminRoom {
   private readonly onJoined = (evt: Event): void => {
     const { peerId } = (evt as CustomEvent<{ peerId: string }>).detail
     this.sync.syncSoon(peerIdFromString(peerId))
+    // The newcomer learns this node's state now rather than at the next heartbeat.
+    this.reports.publish()
   }
 }

@@ -46,11 +46,9 @@ export const adminConfigPush: Command = {
       const taken: any = await client.call('admin.publish', { document: Buffer.from(signed.bytes).toString('base64') })
       if (taken.decision === 'refused') throw new Error(`the local node refused the document: ${String(taken.reason)}`)
       const waitMs = wholeNumber(flags.wait ?? '15', '--wait') * 1000
-      const outcomes = waitMs > 0 ? await outcomesOf(client, signed, waitMs) : []
-      if (flags.json === true) return printJson({ revision: signed.revision, outcomes })
-      process.stdout.write(`sent config revision ${signed.revision} to ${flags.to}\n`)
-      for (const o of outcomes) process.stdout.write(`  ${o.name.padEnd(16)} ${o.outcome}${o.reason != null ? `: ${o.reason}` : ''}\n`)
-      return outcomes.some(o => o.outcome !== 'applied') ? 1 : 0
+      const outcomes = waitMs > 0 ? await outcomesOf(client, signed, waitMs) : undefined
+      printPush(flags, signed.revision, outcomes)
+      return outcomes == null || (outcomes.length > 0 && outcomes.every(o => o.outcome === 'applied')) ? 0 : 1
     })
   }
 }
@@ -112,10 +110,19 @@ async function outcomesOf (client: ControlClient, signed: Signed, waitMs: number
       if (node.rejectedRevision === signed.revision) return { name: node.name, outcome: 'rejected', reason: node.rejectedReason }
       return { name: node.name, outcome: 'no answer' }
     })
-    if (outcomes.every(o => o.outcome !== 'no answer') || Date.now() > deadline) break
+    // Until every target heard of has answered; a node not heard of yet may still be one.
+    if ((outcomes.length > 0 && outcomes.every(o => o.outcome !== 'no answer')) || Date.now() > deadline) break
     await sleep(POLL_MS)
   }
   return outcomes
+}
+
+/** What became of a push: each target's answer, or only that it was sent (--wait 0). */
+function printPush (flags: PushFlags, revision: number, outcomes: Outcome[] | undefined): void {
+  if (flags.json === true) return printJson({ revision, outcomes })
+  process.stdout.write(`sent config revision ${revision} to ${flags.to}\n`)
+  if (outcomes?.length === 0) process.stdout.write(`  no node this one has heard of is one of ${flags.to} yet; see "meshnode admin status"\n`)
+  for (const o of outcomes ?? []) process.stdout.write(`  ${o.name.padEnd(16)} ${o.outcome}${o.reason != null ? `: ${o.reason}` : ''}\n`)
 }
 
 async function readJson (file: string): Promise<unknown> {
