@@ -2,6 +2,8 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AdminInbox, type Taken } from './admin-inbox.js'
 import { AdminSync } from './admin-sync.js'
+import { CommandCaller } from './command-caller.js'
+import { CommandDesk } from './command-desk.js'
 import { AuditLog } from './audit-log.js'
 import { ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
 import { DesiredConfig } from './desired-config.js'
@@ -9,6 +11,7 @@ import { DocumentStore } from './document-store.js'
 import { FleetReports } from './fleet-reports.js'
 import { isAdminKey } from '../config/admin-keys.js'
 import type { ConfigLayers } from './config-layers.js'
+import type { DrainSwitch } from './drain-switch.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { MeshDb } from '../node/open-db.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
@@ -24,6 +27,9 @@ export interface AdminRoomInit {
   startedAt: number
   /** Fires with each meshnode peer that joins: the moment to sync documents with it. */
   peers: EventTarget & { peers(): Array<{ peerId: string }> }
+  drain: DrainSwitch
+  /** Restarts the node; undefined where it cannot restart itself. */
+  restart?: () => void
 }
 
 /**
@@ -37,6 +43,8 @@ export class AdminRoom {
   readonly inbox: AdminInbox
   readonly sync: AdminSync
   readonly reports: FleetReports
+  readonly desk: CommandDesk
+  readonly commands: CommandCaller
   private readonly libp2p: MeshLibp2p
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
@@ -69,10 +77,19 @@ export class AdminRoom {
         rejectedRevision: state.rejected?.revision ?? 0,
         rejectedReason: state.rejected?.reason ?? '',
         startedAt: init.startedAt,
-        drained: false,
+        drained: init.drain.drained,
         pending: this.desired.pending()
       }
     })
+    this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
+      self,
+      trusted,
+      commands: () => init.config().commands,
+      drain: init.drain,
+      restart: init.restart,
+      changed: () => { this.reports.publish() }
+    })
+    this.commands = new CommandCaller({ libp2p, desk: this.desk }, { fleet: () => this.reports.fleet(), trusted })
   }
 
   async start (): Promise<void> {
@@ -80,6 +97,7 @@ export class AdminRoom {
     await this.store.start()
     await this.desired.start()
     await this.sync.start()
+    await this.desk.start()
     this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.init.peers.addEventListener('peer:joined', this.onJoined)
@@ -93,6 +111,7 @@ export class AdminRoom {
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    await this.desk.stop()
     await this.sync.stop()
   }
 

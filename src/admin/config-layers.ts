@@ -7,7 +7,7 @@ import type { NodeConfig } from '../config/node-config.js'
  * The fields an admin document may set: those a running node takes at once (as SIGHUP does). The others (name,
  * data dir, listen addresses, mesh key, HTTP, printers) need a restart and are not for a document to change.
  */
-export const LIVE_FIELDS = ['offers', 'tags', 'tools', 'services', 'trust', 'blobs', 'market'] as const
+export const LIVE_FIELDS = ['offers', 'tags', 'tools', 'services', 'commands', 'trust', 'blobs', 'market'] as const
 
 /**
  * The node's own config (its file and flags) and the admin's desired config laid over it. Either may change

@@ -53,6 +53,29 @@ export const adminConfigPush: Command = {
   }
 }
 
+const RUN_ACCEPT_MS = 5 * 60_000
+
+export const adminRun: Command = {
+  args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
+  flags: [
+    { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true },
+    KEY_FLAG,
+    { spec: '--json', help: 'print JSON: the output lines, then each node\'s end' },
+    DATA_DIR_FLAG
+  ],
+  epilog: 'Examples:\n  meshnode admin run --to printers drain\n  meshnode admin run --to pi3 disk-free /var',
+  run: async ([name, ...args], flags: PushFlags) => {
+    const signed = await signDocument('run', { name, args }, flags, Date.now() + RUN_ACCEPT_MS)
+    const results: any[] = await withDaemon(dataDirOf(flags), async client => client.call('admin.run', { document: Buffer.from(signed.bytes).toString('base64') }, (output: any) => {
+      if (flags.json === true) process.stdout.write(JSON.stringify(output) + '\n')
+      else (output.stream === 'stderr' ? process.stderr : process.stdout).write(`${String(output.node)} | ${String(output.line)}\n`)
+    }))
+    if (flags.json === true) process.stdout.write(JSON.stringify(results) + '\n')
+    else for (const r of results) process.stdout.write(`${String(r.node)}: ${r.error != null ? String(r.error) : `exit code ${String(r.exitCode)}`}\n`)
+    return results.every(r => r.exitCode === 0) ? 0 : 1
+  }
+}
+
 export const adminStatus: Command = {
   flags: [{ spec: '--json', help: 'print JSON' }, DATA_DIR_FLAG],
   run: async (_args, flags: { json?: boolean, dataDir?: string }) => {
@@ -86,14 +109,14 @@ export const adminLog: Command = {
 
 interface Signed { bytes: Uint8Array, revision: number, target: AdminTarget }
 
-async function signDocument (kind: AdminKind, body: unknown, flags: PushFlags): Promise<Signed> {
+async function signDocument (kind: AdminKind, body: unknown, flags: Omit<PushFlags, 'wait' | 'json'>, expiresAt?: number): Promise<Signed> {
   const { readAdminKey } = await import('../admin/admin-key.js')
   const { parseTarget, sealDocument } = await import('../admin/admin-document.js')
   const signer = await readAdminKey(resolve(flags.key ?? DEFAULT_KEY))
   const target = parseTarget(flags.to)
   const revision = flags.revision != null ? wholeNumber(flags.revision, '--revision') : Date.now()
-  const expiresAt = Date.now() + wholeNumber(flags.expiresDays ?? '30', '--expires-days') * DAY_MS
-  return { bytes: sealDocument({ kind, target, revision, expiresAt, body }, signer), revision, target }
+  const until = expiresAt ?? Date.now() + wholeNumber(flags.expiresDays ?? '30', '--expires-days') * DAY_MS
+  return { bytes: sealDocument({ kind, target, revision, expiresAt: until, body }, signer), revision, target }
 }
 
 interface Outcome { name: string, outcome: 'applied' | 'rejected' | 'no answer', reason?: string }

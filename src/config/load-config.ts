@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
+import { parseCommandConfig } from '../executors/admin-command.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { checkAdminEntry } from './admin-keys.js'
@@ -9,7 +10,7 @@ import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'tools', 'services', 'commands', 'trust', 'blobs', 'market', 'http'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -65,6 +66,9 @@ export function parseConfig (raw: unknown, baseDir: string, base: NodeConfig = d
   const services = optArray(obj, 'services', '', 64)
   if (services !== undefined) config.services = services.map((s, i) => parseServiceConfig(s, `services[${i}]`))
   checkUnique(config.services.map(s => s.name), 'services', 'name')
+  const commands = optArray(obj, 'commands', '', 64)
+  if (commands !== undefined) config.commands = commands.map((c, i) => parseCommandConfig(c, `commands[${i}]`))
+  checkUnique(config.commands.map(c => c.name), 'commands', 'name')
 
   if (obj.trust !== undefined) {
     const trust = expectObject(obj.trust, 'trust')

@@ -4,6 +4,7 @@ import type { PrinterConfig } from '../printer/printer-config.js'
 import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
 import type { ToolLimits } from '../executors/tool-limits.js'
+import type { CommandConfig } from '../executors/admin-command.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
 export interface NodeConfig {
@@ -27,6 +28,8 @@ export interface NodeConfig {
   printers: PrinterConfig[]
   tools: ToolsConfig
   services: ServiceConfig[]
+  /** Commands an admin may run here by name (`meshnode admin run`). */
+  commands: CommandConfig[]
   trust: TrustConfig
   blobs: BlobsConfig
   market: MarketConfig
@@ -89,6 +92,7 @@ export function defaultConfig (): NodeConfig {
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
     services: [],
+    commands: [],
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },

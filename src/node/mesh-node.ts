@@ -35,6 +35,7 @@ import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import { AdminRoom } from '../admin/admin-room.js'
 import { ConfigLayers } from '../admin/config-layers.js'
+import { DrainSwitch } from '../admin/drain-switch.js'
 import { registerAdminApi } from '../api/handlers/admin.js'
 import { packageVersion } from '../paths.js'
 
@@ -69,7 +70,12 @@ export interface MeshNode {
   stop(): Promise<void>
 }
 
-export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
+export interface MeshNodeOptions {
+  /** How this node restarts itself when an admin asks (`meshnode start` re-executes itself); unset, it cannot. */
+  restart?: () => void
+}
+
+export async function startMeshNode (config: NodeConfig, options: MeshNodeOptions = {}): Promise<MeshNode> {
   const dataDirMade = await prepareDataDir(config.dataDir)
   const db = await openDb(config.dataDir).catch(async (err: unknown) => { await dataDirMade.removeIfNew(); throw err })
   const cleanup: Array<() => Promise<void> | void> = [async () => db.close()]
@@ -133,6 +139,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await blobs.start()
     cleanup.push(async () => blobs.stop())
 
+    const drain = new DrainSwitch(db)
+    await drain.load()
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
@@ -148,7 +156,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         offersStage(() => current),
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
         hasTool(() => executors, () => current.printers.map(p => p.name)),
-        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
+        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null,
+        drain.refusal
       ]
     })
     await work.start()
@@ -178,7 +187,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities })
+    const admin = new AdminRoom({ libp2p, db }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
