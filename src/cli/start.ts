@@ -31,7 +31,7 @@ export const start: Command = {
     const node = await startMeshNode(config, { restart: () => { stopping.resolve('restart') } })
     printBanner(node)
     const reason = await runUntilSignalled(node, async () => buildConfig(flags), stopping)
-    if (reason === 'restart') (await import('./self-restart.js')).restartSelf()
+    if (reason === 'restart') return (await import('./self-restart.js')).restartSelf()
   }
 }
 

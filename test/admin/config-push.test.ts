@@ -3,6 +3,8 @@ import { test } from 'node:test'
 import { cli, connectAll, makeAdmin, offersSeen, startAdminPeer, writeJson } from './admin-fixture.js'
 import { stopPeer, tempDir } from '../market/mesh-fixture.js'
 import { waitFor } from '../lan/wait.js'
+import { packageVersion } from '../../src/paths.js'
+import type { FleetEntry } from '../../src/admin/fleet-reports.js'
 
 test('a config pushed to the tag "slicers" changes what those peers offer, live; "peers" elsewhere shows it; the others are untouched', async (t) => {
   const dir = await tempDir(t, 'admin-push-')
@@ -32,10 +34,15 @@ test('a config pushed to the tag "slicers" changes what those peers offer, live;
   assert.deepEqual(d.capabilities.local().offers, before)
 
   const fleet = await waitFor(async () => {
-    const heard = JSON.parse((await cli(['admin', 'status', '--json', '--data-dir', d.config.dataDir])).stdout) as Array<{ name: string, configRevision: number }>
+    const heard = JSON.parse((await cli(['admin', 'status', '--json', '--data-dir', d.config.dataDir])).stdout) as FleetEntry[]
     return heard.filter(n => n.configRevision > 0).map(n => n.name).sort().join() === 'a,b' && heard
   }, { timeoutMs: 30_000, what: 'admin status on d to show a and b on the pushed revision, c and d on their own config' })
   assert.deepEqual(fleet.map(n => n.name).sort(), ['a', 'b', 'c', 'd'])
+  for (const node of fleet) {
+    assert.equal(node.version, packageVersion(), node.name)
+    assert.ok(node.startedAt <= node.heardAt && node.heardAt <= Date.now(), `${node.name} reports its uptime and when it was last heard`)
+    assert.deepEqual([node.drained, node.pending], [false, 0], node.name)
+  }
 })
 
 test('a peer that was down during a push gets the document from a peer when it comes back, with no admin action', async (t) => {
