@@ -5,7 +5,7 @@ import { adminKeyOf, verifyingKey, type AdminSigner } from './admin-key.js'
 /** The largest signed document a node takes: a whole node config fits many times over. */
 export const MAX_DOCUMENT_BYTES = 64 * 1024
 const MAX_TARGETS = 256
-export const KINDS = ['config', 'run'] as const
+export const KINDS = ['config', 'service', 'run'] as const
 export type AdminKind = typeof KINDS[number]
 
 /** A document whose signature, key and expiry were checked, with its body parsed. */
@@ -94,12 +94,17 @@ export function openDocument (bytes: Uint8Array, trusted: readonly string[], now
     throw new RefusedDocumentError(`the body is not JSON: ${err.message}`)
   }
   const kind = doc.kind as AdminKind
-  return { key: documentKey(kind, target), kind, target, revision: doc.revision, issuedAt: doc.issuedAt, expiresAt: doc.expiresAt, body, admin, bytes }
+  const service = kind === 'service' ? (body as { service?: { name?: unknown } } | null)?.service?.name : undefined
+  if (kind === 'service' && (typeof service !== 'string' || service.length > 40)) throw new RefusedDocumentError('a service document names no service')
+  return { key: documentKey(kind, target, service as string | undefined), kind, target, revision: doc.revision, issuedAt: doc.issuedAt, expiresAt: doc.expiresAt, body, admin, bytes }
 }
 
-/** One key per kind and target: `config:slicers`, `config:all`. A newer revision of a key replaces the older. */
-export function documentKey (kind: string, target: AdminTarget): string {
-  return `${kind}:${target.all ? 'all' : [...target.names].sort().join(',')}`
+/**
+ * One key per kind (and service) and target: `config:slicers`, `config:all`, `service/pov:render`. A newer
+ * revision of a key replaces the older.
+ */
+export function documentKey (kind: string, target: AdminTarget, service?: string): string {
+  return `${kind}${service != null ? `/${service}` : ''}:${target.all ? 'all' : [...target.names].sort().join(',')}`
 }
 
 /** Whether the target means a node of this name and these tags. */

@@ -47,7 +47,7 @@ export class AdminInbox {
       return this.audit.append({ decision: 'refused', from, reason: err.message })
     }
     const about = { key: doc.key, revision: doc.revision, admin: doc.admin, from }
-    if (doc.kind !== 'config') return this.audit.append({ ...about, decision: 'refused', reason: `a ${doc.kind} document is not passed around: it goes straight to its node` })
+    if (doc.kind === 'run') return this.audit.append({ ...about, decision: 'refused', reason: `a ${doc.kind} document is not passed around: it goes straight to its node` })
     const held = this.store.get(doc.key)
     if (held != null && held.signed === Buffer.from(bytes).toString('base64')) return { decision: 'held' }
     if (held != null && held.revision >= doc.revision) {

@@ -1,6 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AdminInbox, type Taken } from './admin-inbox.js'
+import { AdminServices } from './admin-services.js'
 import { AdminSync } from './admin-sync.js'
 import { CommandCaller } from './command-caller.js'
 import { CommandDesk } from './command-desk.js'
@@ -12,6 +13,7 @@ import { FleetReports } from './fleet-reports.js'
 import { isAdminKey } from '../config/admin-keys.js'
 import type { ConfigLayers } from './config-layers.js'
 import type { DrainSwitch } from './drain-switch.js'
+import type { BlobService, BlobStore } from '../blobs/index.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { MeshDb } from '../node/open-db.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
@@ -40,29 +42,33 @@ export class AdminRoom {
   readonly audit: AuditLog
   readonly store: DocumentStore
   readonly desired: DesiredConfig
+  readonly services: AdminServices
   readonly inbox: AdminInbox
   readonly sync: AdminSync
   readonly reports: FleetReports
   readonly desk: CommandDesk
   readonly commands: CommandCaller
   private readonly libp2p: MeshLibp2p
+  private readonly blobStore: BlobStore
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
 
-  constructor (components: { libp2p: MeshLibp2p, db: MeshDb }, init: AdminRoomInit) {
+  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
     const { libp2p, db } = components
     this.libp2p = libp2p
+    this.blobStore = components.blobStore
     this.init = init
     const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
     const trusted = (): string[] => init.config().trust.admin.filter(isAdminKey)
     this.audit = new AuditLog(db)
     this.store = new DocumentStore(db)
     this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
+    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir })
     this.inbox = new AdminInbox({ store: this.store, audit: this.audit }, {
       self,
       trusted,
       deliver: async doc => {
-        await this.desired.offer(doc)
+        await (doc.kind === 'service' ? this.services.offer(doc) : this.desired.offer(doc))
         this.reports.publish()
       }
     })
@@ -78,7 +84,8 @@ export class AdminRoom {
         rejectedReason: state.rejected?.reason ?? '',
         startedAt: init.startedAt,
         drained: init.drain.drained,
-        pending: this.desired.pending()
+        pending: this.desired.pending(),
+        services: this.services.names()
       }
     })
     this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
@@ -95,6 +102,7 @@ export class AdminRoom {
   async start (): Promise<void> {
     await this.audit.start()
     await this.store.start()
+    await this.services.start()
     await this.desired.start()
     await this.sync.start()
     await this.desk.start()
@@ -120,6 +128,12 @@ export class AdminRoom {
     const taken = await this.inbox.take(bytes, 'api')
     if (taken.decision !== 'refused') await this.libp2p.services.pubsub.publish(ADMIN_TOPIC, bytes).catch(err => { log('publishing a document failed %e', err) })
     return taken
+  }
+
+  /** A file on this machine put in the blob store, for a service document to name: its peers pull it from here. */
+  async shareFile (path: string): Promise<{ hash: string, size: number, holder: string }> {
+    const stored = await this.blobStore.importFile(path)
+    return { ...stored, holder: this.libp2p.peerId.toString() }
   }
 
   private syncWithAnyPeer (): void {

@@ -100,6 +100,7 @@ export const METHODS: readonly MethodSpec[] = [
     http: { verb: 'POST', path: '/admin/documents' }
   },
   { name: 'admin.log', summary: 'the audit log: every admin document this node took, refused, applied or rejected, and why', access: 'operator', params: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }, strict), result: Type.Array(AuditEntry), http: { verb: 'GET', path: '/admin/log' } },
+  { name: 'admin.share', summary: 'puts a local file in this node\'s blob store for a service document to name (what "admin service push" sends)', access: 'owner', params: Type.Object({ path: Type.String() }, strict), result: Type.Object({ hash: Type.String(), size: Type.Integer(), holder: Type.String() }) },
   {
     name: 'admin.run',
     summary: 'runs a signed run document on the nodes it targets; their output streamed as events (socket only)',

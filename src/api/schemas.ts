@@ -83,6 +83,7 @@ export const FleetEntry = Type.Object({
   startedAt: Type.Number(),
   drained: Type.Boolean(),
   pending: Type.Integer(),
+  services: Type.Array(Type.String(), { description: 'services admins pushed to it' }),
   heardAt: Type.Number(),
   self: Type.Boolean()
 }, open)

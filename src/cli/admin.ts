@@ -1,6 +1,6 @@
 import { homedir } from 'node:os'
 import { readFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
@@ -53,6 +53,29 @@ export const adminConfigPush: Command = {
   }
 }
 
+export const adminServicePush: Command = {
+  args: [{ name: '<service>', help: 'a service definition (JSON, as in a config\'s services) whose command is one of the files' }, { name: '<files...>', help: 'the files it brings: its script and what the script reads' }],
+  flags: [
+    { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true },
+    KEY_FLAG,
+    { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' },
+    { spec: '--expires-days <days>', help: 'after this, no node takes the document any more (default 30)' },
+    DATA_DIR_FLAG
+  ],
+  epilog: 'Example:\n  meshnode admin service push --to render pov.json pov-render.sh scene.inc',
+  run: async ([file, ...paths], flags: PushFlags) => {
+    const service = await readJson(file)
+    return withDaemon(dataDirOf(flags), async client => {
+      const files = []
+      for (const path of paths) files.push({ name: basename(path), ...await client.call('admin.share', { path: resolve(path) }) })
+      const signed = await signDocument('service', { service, files }, flags)
+      const taken: any = await client.call('admin.publish', { document: Buffer.from(signed.bytes).toString('base64') })
+      if (taken.decision === 'refused') throw new Error(`the local node refused the document: ${String(taken.reason)}`)
+      process.stdout.write(`sent service revision ${signed.revision} to ${flags.to}, with ${files.map(f => `${f.name} (sha256 ${String(f.hash).slice(0, 12)}…)`).join(', ')}\nEach target pulls the files from this node; "npx meshnode admin status" lists the services each runs, "npx meshnode admin log" on a target says why one was rejected.\n`)
+    })
+  }
+}
+
 const RUN_ACCEPT_MS = 5 * 60_000
 
 export const adminRun: Command = {
@@ -89,6 +112,7 @@ export const adminStatus: Command = {
       process.stdout.write(`${node.name}  ${node.peerId}\n`)
       process.stdout.write(`  ${node.version}, up ${Math.round((now - node.startedAt) / 1000)} s, ${heard}${node.tags.length > 0 ? `, tags ${node.tags.join(', ')}` : ''}\n`)
       process.stdout.write(`  ${config}${rejected}${node.drained === true ? ', DRAINED' : ''}${node.pending > 0 ? `, ${node.pending} pending` : ''}\n`)
+      if (node.services.length > 0) process.stdout.write(`  admin services: ${node.services.join(', ')}\n`)
     }
   }
 }

@@ -187,7 +187,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
