@@ -6,7 +6,8 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { openDocument, RefusedDocumentError, sealDocument, targets, type NewDocument } from '../../src/admin/admin-document.js'
 import { readAdminKey, writeAdminKey } from '../../src/admin/admin-key.js'
-import { SignedAdminDocument } from '../../protocols/admin.js'
+import { AdminReport, AdminSummary, RunFrame, SignedAdminDocument } from '../../protocols/admin.js'
+import { checkServiceBody } from '../../src/admin/admin-services.js'
 import { parseConfig } from '../../src/config/load-config.js'
 import { ConfigError } from '../../src/config/config-error.js'
 
@@ -82,4 +83,24 @@ test('trust.admin takes admin public keys beside the names old configs hold, and
   assert.deepEqual(parseConfig({ trust: { admin: ['ws1', key] }, tags: ['slicers'] }, '/').trust.admin, ['ws1', key])
   assert.throws(() => parseConfig({ trust: { admin: ['ed25519:short'] } }, '/'), (err: ConfigError) => err.field === 'trust.admin[0]')
   assert.throws(() => parseConfig({ tags: ['no spaces'] }, '/'), (err: ConfigError) => err.field === 'tags[0]')
+})
+
+test('property: the wire messages of sync, reports and runs decode random bytes or refuse them with an error, and a service body is checked field by field', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), bytes => {
+    for (const decode of [() => AdminSummary.decode(bytes, { limits: { entries: 16 } }), () => AdminReport.decode(bytes, { limits: { tags: 8, services: 8 } }), () => RunFrame.decode(bytes)]) {
+      try {
+        decode()
+      } catch (err) {
+        assert.ok(err instanceof Error)
+      }
+    }
+  }), { numRuns: 500 })
+  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), body => {
+    try {
+      checkServiceBody(body)
+    } catch (err: any) {
+      assert.match(err.message, /^(service|files(\[\d+\]\.(name|hash|size|holder))?):/)
+    }
+  }), { numRuns: 500 })
+  assert.throws(() => checkServiceBody({ service: { name: 'x' }, files: [{ name: '../etc/passwd', hash: 'a'.repeat(64), size: 1, holder: 'x' }] }), { message: /^files\[0\]\.name/ })
 })
