@@ -1,5 +1,7 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { openDocument, RefusedDocumentError } from './admin-document.js'
 import { AdminInbox, type Taken } from './admin-inbox.js'
 import { AdminServices } from './admin-services.js'
 import { AdminSync } from './admin-sync.js'
@@ -59,7 +61,7 @@ export class AdminRoom {
     this.blobStore = components.blobStore
     this.init = init
     const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
-    const trusted = (): string[] => init.config().trust.admin.filter(isAdminKey)
+    const trusted = (): string[] => this.trusted()
     this.audit = new AuditLog(db)
     this.store = new DocumentStore(db)
     this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
@@ -106,6 +108,8 @@ export class AdminRoom {
     await this.desired.start()
     await this.sync.start()
     await this.desk.start()
+    // A document this node refuses is not passed on: forged ones stop at the first node that sees them.
+    this.libp2p.services.pubsub.topicValidators.set(ADMIN_TOPIC, async (peer, msg) => this.judgeGossip(peer.toString(), msg.data))
     this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.init.peers.addEventListener('peer:joined', this.onJoined)
@@ -119,8 +123,13 @@ export class AdminRoom {
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    this.libp2p.services.pubsub.topicValidators.delete(ADMIN_TOPIC)
     await this.desk.stop()
     await this.sync.stop()
+  }
+
+  private trusted (): string[] {
+    return this.init.config().trust.admin.filter(isAdminKey)
   }
 
   /** A document from the local API: judged here like any other, then sent to the mesh whatever this node made of it. */
@@ -139,6 +148,17 @@ export class AdminRoom {
   private syncWithAnyPeer (): void {
     const peers = this.init.peers.peers()
     if (peers.length > 0) this.sync.syncSoon(peerIdFromString(peers[Math.floor(Math.random() * peers.length)].peerId))
+  }
+
+  private async judgeGossip (from: string, bytes: Uint8Array): Promise<TopicValidatorResult> {
+    try {
+      openDocument(bytes, this.trusted())
+      return TopicValidatorResult.Accept
+    } catch (err: any) {
+      if (!(err instanceof RefusedDocumentError)) throw err
+      await this.audit.append({ decision: 'refused', from, reason: err.message })
+      return TopicValidatorResult.Reject
+    }
   }
 
   private readonly onGossip = (evt: CustomEvent<any>): void => {

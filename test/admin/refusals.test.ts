@@ -7,6 +7,8 @@ import { SignedAdminDocument } from '../../protocols/admin.js'
 import { cli, makeAdmin, startAdminPeer, writeJson } from './admin-fixture.js'
 import { tempDir } from '../market/mesh-fixture.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
+import { ADMIN_TOPIC } from '../../src/admin/constants.js'
+import { waitFor } from '../lan/wait.js'
 
 const ctx = { emit: () => {}, signal: new AbortController().signal, caller: OWNER }
 
@@ -59,4 +61,28 @@ test('a config with a bad field is rejected naming the field, and the node runs 
   assert.equal(node.config.name, 'n')
   const status = await cli(['admin', 'status', '--data-dir', node.config.dataDir])
   assert.match(status.stdout, /own config, rejected \d+: config field "tpyo"/)
+})
+
+test('a forged document on gossip is refused and logged by the first node and goes no further; a signed one crosses the same line', async (t) => {
+  const dir = await tempDir(t, 'admin-gossip-')
+  const admin = await makeAdmin(dir)
+  const stranger = await readAdminKey((await makeAdmin(dir, 'stranger.key')).keyFile)
+  const a = await startAdminPeer(t, dir, 'a', admin)
+  const b = await startAdminPeer(t, dir, 'b', admin)
+  const c = await startAdminPeer(t, dir, 'c', admin)
+  // A line: a - b - c.
+  await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+  await b.libp2p.dial(c.libp2p.getMultiaddrs()[0])
+  await waitFor(() => b.libp2p.services.pubsub.getSubscribers(ADMIN_TOPIC).length === 2 && a.libp2p.services.pubsub.getSubscribers(ADMIN_TOPIC).length === 1, { timeoutMs: 30_000, what: 'the admin topic to span the line' })
+
+  await a.libp2p.services.pubsub.publish(ADMIN_TOPIC, sealDocument(config(1, { market: { maxConcurrent: 9 } }), stranger))
+  const logOf = async (node: MeshNode): Promise<Array<{ decision: string, from: string, reason?: string }>> => node.api.call('admin.log', {}, ctx) as any
+  const refused = await waitFor(async () => (await logOf(b)).find(e => e.decision === 'refused'), { timeoutMs: 30_000, what: 'b to refuse the forged document' })
+  assert.equal(refused.from, a.libp2p.peerId.toString())
+  assert.match(refused.reason ?? '', /does not list/)
+
+  await a.libp2p.services.pubsub.publish(ADMIN_TOPIC, sealDocument(config(2, { market: { maxConcurrent: 4 } }), await readAdminKey(admin.keyFile)))
+  await waitFor(() => c.config.market.maxConcurrent === 4, { timeoutMs: 30_000, what: 'c to apply the signed document' })
+  assert.deepEqual((await logOf(c)).map(e => e.decision), ['accepted', 'applied'], 'c never saw the forged one')
+  assert.equal(b.config.market.maxConcurrent, 4)
 })
