@@ -23,6 +23,7 @@ import type { MeshNode } from '../test/lan/harness.js'
 
 const POLL_MS = 20
 const APPLY_TIMEOUT_MS = 60_000
+const READY_TIMEOUT_MS = 120_000
 
 const smoke = process.argv.includes('--smoke')
 const { values: flags } = parseArgs({
@@ -74,7 +75,11 @@ try {
   writeFileSync(config, JSON.stringify({ trust: { admin: [publicKey] }, tools: { embedded: { openscad: false, cura: false } } }))
   // One after another: twenty daemons starting at once on a loaded 2-core machine miss the harness's ready deadline.
   const nodes: MeshNode[] = []
-  for (const ns of lan.namespaces) nodes.push(await lan.start(ns.index, { args: ['--config', config, '--http', 'off'] }))
+  for (const ns of lan.namespaces) {
+    const node = lan.launch(ns.index, { args: ['--config', config, '--http', 'off'] })
+    await lan.waitReady(node, READY_TIMEOUT_MS)
+    nodes.push(node)
+  }
   await waitFor(async () => {
     const counts = await Promise.all(nodes.map(async node => (await call<unknown[]>(node, 'admin.status')).length))
     return counts.every(n => n === size)
