@@ -11,6 +11,8 @@ import type { AdminTarget } from '../../protocols/admin.js'
 
 const DEFAULT_KEY = resolve(homedir(), '.config', 'meshnode', 'admin.key')
 const KEY_FLAG = { spec: '--key <file>', help: `the admin key, made by "meshnode admin keygen" (default ${DEFAULT_KEY}); it stays on this machine` }
+const TO_FLAG = { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true }
+const REVISION_FLAG = { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' }
 const DAY_MS = 24 * 3600_000
 const POLL_MS = 500
 
@@ -30,9 +32,9 @@ interface PushFlags { to: string, key?: string, revision?: string, expiresDays?:
 export const adminConfigPush: Command = {
   args: [{ name: '<config>', help: 'a node config file (JSON), whole or partial: its fields are laid over each node\'s own' }],
   flags: [
-    { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true },
+    TO_FLAG,
     KEY_FLAG,
-    { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' },
+    REVISION_FLAG,
     { spec: '--expires-days <days>', help: 'after this, no node takes the document any more (default 30); a node keeps running a config it applied' },
     { spec: '--wait <seconds>', help: 'how long to wait for the targets to say applied or rejected (default 15; 0 to not wait)' },
     { spec: '--json', help: 'print JSON' },
@@ -56,9 +58,9 @@ export const adminConfigPush: Command = {
 export const adminServicePush: Command = {
   args: [{ name: '<service>', help: 'a service definition (JSON, as in a config\'s services) whose command is one of the files' }, { name: '<files...>', help: 'the files it brings: its script and what the script reads' }],
   flags: [
-    { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true },
+    TO_FLAG,
     KEY_FLAG,
-    { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' },
+    REVISION_FLAG,
     { spec: '--expires-days <days>', help: 'after this, no node takes the document any more (default 30)' },
     DATA_DIR_FLAG
   ],
@@ -81,7 +83,7 @@ const RUN_ACCEPT_MS = 5 * 60_000
 export const adminRun: Command = {
   args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
   flags: [
-    { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true },
+    TO_FLAG,
     KEY_FLAG,
     { spec: '--json', help: 'print JSON: the output lines, then each node\'s end' },
     DATA_DIR_FLAG
