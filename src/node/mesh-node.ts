@@ -1,5 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import { logger } from '@libp2p/logger'
 import { openDoors } from '../api/doors.js'
 import { JobSubmitters } from '../api/job-submitters.js'
@@ -177,17 +178,22 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     cleanup.push(async () => invites.stop())
 
     const layers = new ConfigLayers(config)
-    const runWith = async (next: NodeConfig): Promise<void> => {
+    // SIGHUP looks for tools again (one may have been installed); an admin's config only when their config changed,
+    // so that a pushed market change applies at once.
+    const runWith = async (next: NodeConfig, lookForTools = false): Promise<void> => {
+      const retool = lookForTools || !isDeepStrictEqual([next.tools, next.services, next.offers], [current.tools, current.services, current.offers])
       current = next
-      tools.stop()
-      tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
-      executors = tools.executors()
-      tools.retryFailed(toolFound)
+      if (retool) {
+        tools.stop()
+        tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
+        executors = tools.executors()
+        tools.retryFailed(toolFound)
+      }
       node.config = next
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: runWith, version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
@@ -214,7 +220,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
         // The admin's desired config stays over the reread file.
         const layered = layers.rebase(next)
         if (layered.error != null) log.error('the admin config no longer fits the node\'s file, running the file alone: %s', layered.error.message)
-        await runWith(layered.config)
+        await runWith(layered.config, true)
       },
       stop: stopAll
     }
