@@ -37,7 +37,7 @@ describe('four peers in four namespaces (mDNS, a keyed mesh): admin config push'
   after(async () => { await lan?.close() })
 
   it('a config pushed to the tag slicers changes what those two offer, live; peers on another shows it; the others are untouched', async () => {
-    const before = await offersListed(lan, nodes[3])
+    const before: Record<string, string[]> = { ...await offersListed(lan, nodes[2]), 'node-2': (await lan.status(nodes[2])).offers }
     assert.ok(before['node-0'].length > 0, 'node-0 offers something to begin with')
     const pushed = await push(nodes[3], 'slicers', { offers: ['none'] }, '60')
     assert.equal(pushed.code, 0, pushed.stderr + pushed.stdout)
