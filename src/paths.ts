@@ -16,3 +16,8 @@ export function packageRoot (): string {
     dir = parent
   }
 }
+
+/** meshnode's version, from its package.json. */
+export function packageVersion (): string {
+  return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version
+}

@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, Printer, ScadParameters, Status, TemperatureHistory, TokenInfo, WhoAmI } from './schemas.js'
+import { Anything, AuditEntry, FleetEntry, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, Printer, ScadParameters, Status, TemperatureHistory, TokenInfo, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import { LIBRARY_METHODS } from './library-methods.js'
 
@@ -11,6 +11,7 @@ const Paths = Type.Array(Type.String())
 const RequestId = Type.String({ description: 'the same on every retry of one submit: a retry gets the jobs the first attempt made' })
 const Pipeline = Type.Array(Type.String(), { description: 'stage names in order, e.g. ["scad", "slice"]' })
 const Name = Type.Object({ name: Type.String({ description: 'the printer\'s name' }) }, strict)
+const SignedDocument = Type.String({ maxLength: 96 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'the signed document, base64' })
 const ById = Type.Object({ id: JobId }, strict)
 const PrinterCommand = (verb: string, summary: string): MethodSpec => ({
   name: `printer.${verb}`, summary, access: 'operator', params: Name, result: Printer, http: { verb: 'POST', path: `/printers/:name/${verb}` }
@@ -105,6 +106,24 @@ export const METHODS: readonly MethodSpec[] = [
   { name: 'invite', summary: 'a one-time code that lets one machine join the mesh', access: 'owner', params: Type.Object({ expiresMs: Type.Number({ minimum: 0 }) }, strict), result: Type.Object({ code: Type.String(), expiresAt: Type.Number() }, { additionalProperties: true }) },
   { name: 'token.create', summary: 'makes an HTTP API token; its secret is shown once', access: 'owner', params: Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), scope: Type.Union(SCOPES.map(s => Type.Literal(s))) }, strict), result: Type.Object({ name: Type.String(), scope: Type.String(), token: Type.String() }) },
   { name: 'token.list', summary: 'the HTTP API tokens (names and scopes, never secrets)', access: 'owner', params: NoParams, result: Type.Array(TokenInfo) },
+  {
+    name: 'admin.publish',
+    summary: 'judges a signed admin document (made by "meshnode admin" with the admin\'s key) here, then sends it to the mesh',
+    access: 'operator',
+    params: Type.Object({ document: SignedDocument }, strict),
+    result: AuditEntry,
+    http: { verb: 'POST', path: '/admin/documents' }
+  },
+  { name: 'admin.log', summary: 'the audit log: every admin document this node took, refused, applied or rejected, and why', access: 'operator', params: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }, strict), result: Type.Array(AuditEntry), http: { verb: 'GET', path: '/admin/log' } },
+  { name: 'admin.share', summary: 'puts a local file in this node\'s blob store for a service document to name (what "admin service push" sends)', access: 'owner', params: Type.Object({ path: Type.String() }, strict), result: Type.Object({ hash: Type.String(), size: Type.Integer(), holder: Type.String() }) },
+  {
+    name: 'admin.run',
+    summary: 'runs a signed run document on the nodes it targets; their output streamed as events (socket only)',
+    access: 'operator',
+    params: Type.Object({ document: SignedDocument }, strict),
+    result: Type.Array(Type.Object({ node: Type.String(), exitCode: Type.Optional(Type.Integer()), timedOut: Type.Boolean(), error: Type.Optional(Type.String()) }))
+  },
+  { name: 'admin.status', summary: 'the fleet: per node its version, config revision applied or rejected and why, uptime, last heard, drained, pending documents', access: 'read', params: NoParams, result: Type.Array(FleetEntry), http: { verb: 'GET', path: '/admin/status' } },
   { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo },
   ...LIBRARY_METHODS
 ]

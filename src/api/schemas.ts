@@ -98,3 +98,32 @@ export const ScadParameters = Type.Object({ parameters: Type.Array(ScadParameter
 export const NoParams = Type.Object({}, { additionalProperties: false })
 
 export const Anything = Type.Unknown()
+
+/** One decision of the admin audit log. */
+export const AuditEntry = Type.Object({
+  seq: Type.Optional(Type.Integer()),
+  at: Type.Optional(Type.Number()),
+  decision: Type.String({ description: 'accepted | applied | rejected | refused | held (a copy of one already held)' }),
+  key: Type.Optional(Type.String({ description: 'the document\'s kind and target, e.g. config:slicers' })),
+  revision: Type.Optional(Type.Number()),
+  admin: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String()),
+  reason: Type.Optional(Type.String())
+}, open)
+
+/** One node of `admin.status`. */
+export const FleetEntry = Type.Object({
+  peerId: Type.String(),
+  name: Type.String(),
+  tags: Type.Array(Type.String()),
+  version: Type.String(),
+  configRevision: Type.Number({ description: 'the config document applied; 0 for none' }),
+  rejectedRevision: Type.Number(),
+  rejectedReason: Type.String(),
+  startedAt: Type.Number(),
+  drained: Type.Boolean(),
+  pending: Type.Integer(),
+  services: Type.Array(Type.String(), { description: 'services admins pushed to it' }),
+  heardAt: Type.Number(),
+  self: Type.Boolean()
+}, open)

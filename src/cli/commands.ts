@@ -41,5 +41,11 @@ export const COMMANDS: Entry[] = [
   { name: 'token list', summary: 'list the HTTP API\'s tokens: names, scopes, when made (never the tokens)', load: async () => (await import('./token.js')).tokenList },
   { name: 'token revoke', summary: 'revoke an HTTP API token: it stops working at once', load: async () => (await import('./token.js')).tokenRevoke },
   { name: 'keygen', summary: 'write a mesh key to a file, for peers started with --mesh-key FILE (invite and join do this for you)', load: async () => (await import('./keygen.js')).keygen },
+  { name: 'admin keygen', summary: 'make an admin key (Ed25519) on this machine and print its public key, for the nodes\' trust.admin', load: async () => (await import('./admin.js')).adminKeygen },
+  { name: 'admin config push', summary: 'sign a desired config (whole or partial) with the admin key and send it to nodes by name or tag; each applies it live or says which field it rejects', load: async () => (await import('./admin.js')).adminConfigPush },
+  { name: 'admin service push', summary: 'sign a service definition with its files (sent as blobs) and push it to nodes by name or tag: they run it beside their own services', load: async () => (await import('./admin.js')).adminServicePush },
+  { name: 'admin run', summary: 'run a command the nodes\' config declares by name (or drain, undrain, restart) on nodes by name or tag, signed with the admin key; their output streams back', load: async () => (await import('./admin.js')).adminRun },
+  { name: 'admin status', summary: 'the fleet: per node its version, config revision applied or rejected, uptime, last heard, pending documents', load: async () => (await import('./admin.js')).adminStatus },
+  { name: 'admin log', summary: 'the local node\'s audit log: every admin document it accepted, applied, rejected or refused, and why', load: async () => (await import('./admin.js')).adminLog },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
 ]

@@ -20,8 +20,10 @@ function mainHelp (entries: Entry[]): string {
   ].join('\n') + '\n'
 }
 
-/** The entry `argv` starts with (a two-word name such as "printer clear" first), and the words it took. */
+/** The entry `argv` starts with (the longest name first: "admin config push", "printer clear"), and the words it took. */
 function findEntry (argv: string[]): { entry: Entry, words: number } | undefined {
+  const three = COMMANDS.find(e => e.name === argv.slice(0, 3).join(' '))
+  if (three != null) return { entry: three, words: 3 }
   const two = COMMANDS.find(e => e.name === `${argv[0]} ${argv[1]}`)
   if (two != null) return { entry: two, words: 2 }
   const one = COMMANDS.find(e => e.name === argv[0])

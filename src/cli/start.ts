@@ -29,9 +29,11 @@ export const start: Command = {
     const config = await buildConfig(flags)
     // Loaded here: `start --help` and a bad flag answer without loading libp2p.
     const { startMeshNode } = await import('../node/mesh-node.js')
-    const node = await startMeshNode(config)
+    const stopping = Promise.withResolvers<string>()
+    const node = await startMeshNode(config, { restart: () => { stopping.resolve('restart') } })
     printBanner(node)
-    await runUntilSignalled(node, async () => buildConfig(flags))
+    const reason = await runUntilSignalled(node, async () => buildConfig(flags), stopping)
+    if (reason === 'restart') return (await import('./self-restart.js')).restartSelf()
   }
 }
 
@@ -71,7 +73,8 @@ function printMeshAdvice (node: MeshNode): void {
 export const SANDBOX_OFF_WARNING = 'meshnode: WARNING: tools.sandbox is false: native tools run with this node\'s own rights and can read ' +
   'its files, its keys and the network. Any peer allowed to submit can use that. See SECURITY.md, "A hostile design".\n'
 
-async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<NodeConfig>): Promise<void> {
+/** Runs until a signal or an admin's restart (`stopping`), then stops the node; returns which it was. */
+async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<NodeConfig>, stopping: PromiseWithResolvers<string>): Promise<string> {
   const describe = (peer: KnownPeer): string => `${peer.name} (${peer.peerId}) offers ${peer.record.offers.join(', ') || 'nothing'}`
   node.capabilities.addEventListener('peer:joined', (evt: any) => { process.stdout.write(`+ peer ${describe(evt.detail)}\n`) })
   node.capabilities.addEventListener('peer:left', (evt: any) => { process.stdout.write(`- peer ${evt.detail.name} (${evt.detail.peerId}) left\n`) })
@@ -80,16 +83,16 @@ async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<No
       .then(async config => { await node.reload(config); process.stdout.write('config reloaded\n') })
       .catch(err => { process.stderr.write(`meshnode: config not reloaded: ${err.message}\n`) })
   })
-  await new Promise<void>(resolve => {
-    const shutdown = (signal: string): void => {
-      process.stdout.write(`${signal}: stopping\n`)
-      process.on(signal, () => { process.exit(1) })
-      resolve()
-    }
-    process.once('SIGINT', () => { shutdown('SIGINT') })
-    process.once('SIGTERM', () => { shutdown('SIGTERM') })
-  })
+  const shutdown = (signal: string): void => {
+    process.on(signal, () => { process.exit(1) })
+    stopping.resolve(signal)
+  }
+  process.once('SIGINT', () => { shutdown('SIGINT') })
+  process.once('SIGTERM', () => { shutdown('SIGTERM') })
+  const reason = await stopping.promise
+  process.stdout.write(`${reason}: stopping\n`)
   await node.stop()
   process.stdout.write('stopped\n')
+  return reason
 }
 

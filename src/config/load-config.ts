@@ -2,15 +2,17 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
+import { parseCommandConfig } from '../executors/admin-command.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { parseOctoPrintConfig } from '../gateways/octoprint/config.js'
 import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
+import { checkAdminEntry } from './admin-keys.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig, type WatchConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http', 'gateways', 'library', 'watch'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'tools', 'services', 'commands', 'trust', 'blobs', 'market', 'http', 'gateways', 'library', 'watch'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -30,10 +32,11 @@ export async function loadConfigFile (file: string): Promise<NodeConfig> {
   return parseConfig(raw, resolve(file, '..'))
 }
 
-export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
+/** A config file's fields over `base` (the defaults unless given: an admin's partial config lays over the node's own). */
+export function parseConfig (raw: unknown, baseDir: string, base: NodeConfig = defaultConfig()): NodeConfig {
   const obj = expectObject(raw, '(top level)')
   rejectUnknown(obj, TOP_LEVEL, '')
-  const config = defaultConfig()
+  const config = structuredClone(base)
 
   const name = optString(obj, 'name', '', 63)
   if (name !== undefined) config.name = checkName(name, 'name')
@@ -49,6 +52,8 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   if (peers !== undefined) config.peers = peers.map((a, i) => checkMultiaddr(a, `peers[${i}]`))
   const offers = optStringArray(obj, 'offers', '', 64)
   if (offers !== undefined) config.offers = parseOffers(offers, 'offers')
+  const tags = optStringArray(obj, 'tags', '', 64)
+  if (tags !== undefined) config.tags = tags.map((tag, i) => checkName(tag, `tags[${i}]`))
 
   if (obj.mdns !== undefined) {
     const mdns = expectObject(obj.mdns, 'mdns')
@@ -63,6 +68,9 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   const services = optArray(obj, 'services', '', 64)
   if (services !== undefined) config.services = services.map((s, i) => parseServiceConfig(s, `services[${i}]`))
   checkUnique(config.services.map(s => s.name), 'services', 'name')
+  const commands = optArray(obj, 'commands', '', 64)
+  if (commands !== undefined) config.commands = commands.map((c, i) => parseCommandConfig(c, `commands[${i}]`))
+  checkUnique(config.commands.map(c => c.name), 'commands', 'name')
 
   if (obj.trust !== undefined) {
     const trust = expectObject(obj.trust, 'trust')
@@ -71,6 +79,7 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
       const list = optStringArray(trust, key, 'trust', 1024)
       if (list !== undefined) config.trust[key] = list
     }
+    config.trust.admin.forEach((entry, i) => checkAdminEntry(entry, `trust.admin[${i}]`))
   }
   if (obj.blobs !== undefined) {
     const blobs = expectObject(obj.blobs, 'blobs')

@@ -6,6 +6,7 @@ import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../execu
 import type { ToolLimits } from '../executors/tool-limits.js'
 import type { OctoPrintConfig } from '../gateways/octoprint/config.js'
 import { defaultRepRapCloudConfig, type RepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
+import type { CommandConfig } from '../executors/admin-command.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
 export interface NodeConfig {
@@ -24,9 +25,13 @@ export interface NodeConfig {
   peers: string[]
   /** Stage names this node offers others; undefined offers everything it can run. */
   offers?: string[]
+  /** Words an admin document may target this node by (`meshnode admin config push --to slicers`). */
+  tags: string[]
   printers: PrinterConfig[]
   tools: ToolsConfig
   services: ServiceConfig[]
+  /** Commands an admin may run here by name (`meshnode admin run`). */
+  commands: CommandConfig[]
   trust: TrustConfig
   blobs: BlobsConfig
   market: MarketConfig
@@ -72,6 +77,7 @@ export interface TrustConfig {
   submit: string[]
   /** Unset: see `printTrust`. */
   print?: string[]
+  /** Admin public keys (`ed25519:...`, from `meshnode admin keygen`) whose signed documents this node obeys; other entries are peer names or ids. */
   admin: string[]
 }
 
@@ -113,9 +119,11 @@ export function defaultConfig (): NodeConfig {
     mdns: { enabled: true, intervalMs: 10_000 },
     open: false,
     peers: [],
+    tags: [],
     printers: [],
     tools: parseToolsConfig({}, 'tools'),
     services: [],
+    commands: [],
     trust: { submit: [ANY_PEER], admin: [] },
     blobs: { maxBlobBytes: 1024 * 1024 * 1024, maxAgeMs: 7 * 24 * 3600_000, maxTotalBytes: 10 * 1024 * 1024 * 1024 },
     http: { listen: DEFAULT_HTTP_LISTEN },

@@ -1,5 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
 import { logger } from '@libp2p/logger'
 import { openDoors } from '../api/doors.js'
 import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
@@ -42,6 +43,11 @@ import type { Tool } from '../../protocols/capability.js'
 import { printTrust, type NodeConfig } from '../config/node-config.js'
 import type { Executor } from '../executors/executor.js'
 import type { StageDirectory } from '../jobs/pipeline.js'
+import { AdminRoom } from '../admin/admin-room.js'
+import { ConfigLayers } from '../admin/config-layers.js'
+import { DrainSwitch } from '../admin/drain-switch.js'
+import { registerAdminApi } from '../api/handlers/admin.js'
+import { packageVersion } from '../paths.js'
 
 const log = logger('meshnode:node')
 
@@ -72,13 +78,19 @@ export interface MeshNode {
   meshKey: MeshKey | undefined
   invites: Invites
   library: LibraryService
+  admin: AdminRoom
   startedAt: number
   /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
   reload(config?: NodeConfig): Promise<void>
   stop(): Promise<void>
 }
 
-export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
+export interface MeshNodeOptions {
+  /** How this node restarts itself when an admin asks (`meshnode start` re-executes itself); unset, it cannot. */
+  restart?: () => void
+}
+
+export async function startMeshNode (config: NodeConfig, options: MeshNodeOptions = {}): Promise<MeshNode> {
   const dataDirMade = await prepareDataDir(config.dataDir)
   const db = await openDb(config.dataDir).catch(async (err: unknown) => { await dataDirMade.removeIfNew(); throw err })
   const cleanup: Array<() => Promise<void> | void> = [async () => db.close()]
@@ -142,6 +154,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await blobs.start()
     cleanup.push(async () => blobs.stop())
 
+    const drain = new DrainSwitch(db)
+    await drain.load()
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
@@ -159,7 +173,8 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
         offersStage(() => current),
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
         hasTool(() => executors, () => current.printers.map(p => p.name)),
-        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
+        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null,
+        drain.refusal
       ]
     })
     await work.start()
@@ -182,6 +197,24 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await invites.start()
     cleanup.push(async () => invites.stop())
 
+    const layers = new ConfigLayers(config)
+    // SIGHUP looks for tools again (one may have been installed); an admin's config only when their config changed,
+    // so that a pushed market change applies at once.
+    const runWith = async (next: NodeConfig, lookForTools = false): Promise<void> => {
+      const retool = lookForTools || !isDeepStrictEqual([next.tools, next.services, next.offers], [current.tools, current.services, current.offers])
+      current = next
+      if (retool) {
+        tools.stop()
+        tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
+        executors = tools.executors()
+        tools.retryFailed(toolFound)
+      }
+      node.config = next
+      await capabilities.refresh()
+    }
+    const startedAt = Date.now()
+    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
     const node: MeshNode = {
@@ -201,17 +234,14 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       meshKey,
       invites,
       library,
-      startedAt: Date.now(),
+      admin,
+      startedAt,
       async reload (next?: NodeConfig) {
-        if (next != null) {
-          current = next
-          tools.stop()
-          tools = await ToolDetection.start(next.tools, next.services, { cacheFile: join(next.dataDir, 'tools.json'), offered: stage => isOffered(next, stage) })
-          executors = tools.executors()
-          tools.retryFailed(toolFound)
-          node.config = next
-        }
-        await capabilities.refresh()
+        if (next == null) return capabilities.refresh()
+        // The admin's desired config stays over the reread file.
+        const layered = layers.rebase(next)
+        if (layered.error != null) log.error('the admin config no longer fits the node\'s file, running the file alone: %s', layered.error.message)
+        await runWith(layered.config, true)
       },
       stop: stopAll
     }
@@ -239,6 +269,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerInvites(api, invites)
     registerOffers(api, { capabilities, profileDirs: config.tools.profileDirs })
     registerLibrary(api, { library: library.library, watch: library.watch, stages })
+    registerAdminApi(api, admin)
+    await admin.start()
+    cleanup.push(async () => admin.stop())
     const doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,

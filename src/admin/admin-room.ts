@@ -1,0 +1,177 @@
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { openDocument, RefusedDocumentError } from './admin-document.js'
+import { AdminInbox, type Taken } from './admin-inbox.js'
+import { AdminServices } from './admin-services.js'
+import { AdminSync } from './admin-sync.js'
+import { CommandCaller } from './command-caller.js'
+import { CommandDesk } from './command-desk.js'
+import { AuditLog } from './audit-log.js'
+import { ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
+import { DesiredConfig } from './desired-config.js'
+import { DocumentStore } from './document-store.js'
+import { FleetReports } from './fleet-reports.js'
+import { isAdminKey } from '../config/admin-keys.js'
+import type { ConfigLayers } from './config-layers.js'
+import type { DrainSwitch } from './drain-switch.js'
+import type { BlobService, BlobStore } from '../blobs/index.js'
+import type { NodeConfig } from '../config/node-config.js'
+import type { MeshDb } from '../store/open-db.js'
+import type { MeshLibp2p } from '../net/libp2p.js'
+
+const log = logger('meshnode:admin')
+
+export interface AdminRoomInit {
+  config(): NodeConfig
+  layers: ConfigLayers
+  /** Runs the node with a new config, as SIGHUP does. */
+  reload(config: NodeConfig): Promise<void>
+  version: string
+  startedAt: number
+  /** Fires with each meshnode peer that joins: the moment to sync documents with it. */
+  peers: EventTarget & { peers(): Array<{ peerId: string }> }
+  drain: DrainSwitch
+  /** Restarts the node; undefined where it cannot restart itself. */
+  restart?: () => void
+}
+
+/**
+ * The admin room of a node: documents arrive (gossip, sync, local API), are judged and logged, and those for
+ * this node are applied; this node's admin state goes out as a report.
+ */
+export class AdminRoom {
+  readonly audit: AuditLog
+  readonly store: DocumentStore
+  readonly desired: DesiredConfig
+  readonly services: AdminServices
+  readonly inbox: AdminInbox
+  readonly sync: AdminSync
+  readonly reports: FleetReports
+  readonly desk: CommandDesk
+  readonly commands: CommandCaller
+  private readonly libp2p: MeshLibp2p
+  private readonly blobStore: BlobStore
+  private readonly init: AdminRoomInit
+  private resync?: NodeJS.Timeout
+
+  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
+    const { libp2p, db } = components
+    this.libp2p = libp2p
+    this.blobStore = components.blobStore
+    this.init = init
+    const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
+    const trusted = (): string[] => this.trusted()
+    this.audit = new AuditLog(db)
+    this.store = new DocumentStore(db)
+    this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
+    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir })
+    this.inbox = new AdminInbox({ store: this.store, audit: this.audit }, {
+      self,
+      trusted,
+      deliver: async doc => {
+        await (doc.kind === 'service' ? this.services.offer(doc) : this.desired.offer(doc))
+        this.reports.publish()
+      }
+    })
+    this.sync = new AdminSync({ libp2p, store: this.store, inbox: this.inbox })
+    this.reports = new FleetReports(libp2p, () => {
+      const state = this.desired.state
+      return {
+        name: init.config().name,
+        tags: init.config().tags,
+        version: init.version,
+        configRevision: state.revision,
+        rejectedRevision: state.rejected?.revision ?? 0,
+        rejectedReason: state.rejected?.reason ?? '',
+        startedAt: init.startedAt,
+        drained: init.drain.drained,
+        pending: this.desired.pending(),
+        services: this.services.names()
+      }
+    })
+    this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
+      self,
+      trusted,
+      commands: () => init.config().commands,
+      drain: init.drain,
+      restart: init.restart,
+      changed: () => { this.reports.publish() }
+    })
+    this.commands = new CommandCaller({ libp2p, desk: this.desk }, { fleet: () => this.reports.fleet(), trusted })
+  }
+
+  async start (): Promise<void> {
+    await this.audit.start()
+    await this.store.start()
+    await this.services.start()
+    await this.desired.start()
+    await this.sync.start()
+    await this.desk.start()
+    // A document this node refuses is not passed on: forged ones stop at the first node that sees them.
+    this.libp2p.services.pubsub.topicValidators.set(ADMIN_TOPIC, async (peer, msg) => this.judgeGossip(peer.toString(), msg.data))
+    this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
+    this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
+    this.init.peers.addEventListener('peer:joined', this.onJoined)
+    for (const peer of this.init.peers.peers()) this.sync.syncSoon(peerIdFromString(peer.peerId))
+    this.resync = setInterval(() => { this.syncWithAnyPeer() }, RESYNC_INTERVAL_MS)
+    this.reports.start()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.resync)
+    this.reports.stop()
+    this.init.peers.removeEventListener('peer:joined', this.onJoined)
+    this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    this.libp2p.services.pubsub.topicValidators.delete(ADMIN_TOPIC)
+    await this.desk.stop()
+    await this.sync.stop()
+  }
+
+  private trusted (): string[] {
+    return this.init.config().trust.admin.filter(isAdminKey)
+  }
+
+  /** A document from the local API: judged here like any other, then sent to the mesh whatever this node made of it. */
+  async publish (bytes: Uint8Array): Promise<Taken> {
+    const taken = await this.inbox.take(bytes, 'api')
+    if (taken.decision !== 'refused') await this.libp2p.services.pubsub.publish(ADMIN_TOPIC, bytes).catch(err => { log('publishing a document failed %e', err) })
+    return taken
+  }
+
+  /** A file on this machine put in the blob store, for a service document to name: its peers pull it from here. */
+  async shareFile (path: string): Promise<{ hash: string, size: number, holder: string }> {
+    const stored = await this.blobStore.importFile(path)
+    return { ...stored, holder: this.libp2p.peerId.toString() }
+  }
+
+  private syncWithAnyPeer (): void {
+    const peers = this.init.peers.peers()
+    if (peers.length > 0) this.sync.syncSoon(peerIdFromString(peers[Math.floor(Math.random() * peers.length)].peerId))
+  }
+
+  private async judgeGossip (from: string, bytes: Uint8Array): Promise<TopicValidatorResult> {
+    try {
+      openDocument(bytes, this.trusted())
+      return TopicValidatorResult.Accept
+    } catch (err: any) {
+      if (!(err instanceof RefusedDocumentError)) throw err
+      await this.audit.append({ decision: 'refused', from, reason: err.message })
+      return TopicValidatorResult.Reject
+    }
+  }
+
+  private readonly onGossip = (evt: CustomEvent<any>): void => {
+    const msg = evt.detail
+    if (msg.topic !== ADMIN_TOPIC) return
+    const from = msg.type === 'signed' ? msg.from.toString() : 'gossip'
+    this.inbox.take(msg.data, from).catch(err => { log.error('taking a document from %s failed %e', from, err) })
+  }
+
+  private readonly onJoined = (evt: Event): void => {
+    const { peerId } = (evt as CustomEvent<{ peerId: string }>).detail
+    this.sync.syncSoon(peerIdFromString(peerId))
+    // The newcomer learns this node's state now rather than at the next heartbeat.
+    this.reports.publish()
+  }
+}
