@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, Printer, Status, TokenInfo } from './schemas.js'
+import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, Status, TokenInfo } from './schemas.js'
 import type { MethodSpec } from './method.js'
 
 const strict = { additionalProperties: false }
@@ -69,6 +69,14 @@ export const METHODS: readonly MethodSpec[] = [
   },
   { name: 'events', summary: 'live events: jobs, stages, progress, printers, peers (Server-Sent Events over HTTP)', access: 'read', params: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, strict), result: Anything },
   { name: 'printers', summary: 'every printer in the mesh and its state', access: 'read', params: NoParams, result: Type.Array(Printer), http: { verb: 'GET', path: '/printers' } },
+  {
+    name: 'power',
+    summary: 'the power group of this node\'s printers: which printers heat up now and which wait for power, in turn',
+    access: 'read',
+    params: NoParams,
+    result: PowerStatus,
+    http: { verb: 'GET', path: '/power' }
+  },
   PrinterCommand('clear', 'the operator cleared the bed: the printer may start the next print'),
   {
     name: 'printer.load',

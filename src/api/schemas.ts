@@ -41,6 +41,19 @@ export const JobWithHistory = Type.Intersect([Job, Type.Object({ events: Type.Ar
 
 export const Printer = Type.Object({ name: Type.String(), state: Type.String(), material: Type.String() }, open)
 
+export const PowerStatus = Type.Object({
+  group: Type.Optional(Type.String({ description: 'absent when this node\'s printers are in no power group' })),
+  maxHeating: Type.Optional(Type.Integer()),
+  leaseMs: Type.Optional(Type.Integer()),
+  slots: Type.Array(Type.Object({
+    peerId: Type.String(),
+    printer: Type.String(),
+    state: Type.Union([Type.Literal('heating'), Type.Literal('waiting')]),
+    wantedAt: Type.Number({ description: 'when it asked for power, ms since the epoch: the waiting heat in this order' }),
+    local: Type.Boolean()
+  }), { description: 'heating first, then the waiting in turn' })
+})
+
 export const Peer = Type.Object({ peerId: Type.String(), name: Type.String(), offers: Type.Array(Type.String()) }, open)
 
 export const Status = Type.Object({

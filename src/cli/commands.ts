@@ -19,6 +19,7 @@ export const COMMANDS: Entry[] = [
   { name: 'get', summary: 'write the file a job made (its last stage that makes one, or stage N\'s) and say which, pulling it from the peer that holds it', load: async () => (await import('./jobs.js')).get },
   { name: 'cancel', summary: 'cancel a job: the peer running its stage stops the tool', load: async () => (await import('./jobs.js')).cancel },
   { name: 'printers', summary: 'list every printer in the mesh: peer, name, state, temperatures, material, current job and progress', load: async () => (await import('./printers.js')).printers },
+  { name: 'power', summary: 'show this node\'s power group: which printers heat up now and which wait for power, in turn', load: async () => (await import('./power.js')).power },
   { name: 'printer clear', summary: 'confirm the bed is empty: the printer takes prints again', load: async () => (await import('./printers.js')).printerAction('printer.clear') },
   { name: 'printer load', summary: 'say which filament is loaded (and --nozzle MM fitted): the printer advertises it at once', load: async () => (await import('./printers.js')).printerLoad },
   { name: 'printer pause', summary: 'stop feeding the printer (parks the head if the config says how)', load: async () => (await import('./printers.js')).printerAction('printer.pause') },

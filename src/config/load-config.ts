@@ -3,12 +3,13 @@ import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
+import { parsePowerConfig } from '../printer/power-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'printers', 'power', 'tools', 'services', 'trust', 'blobs', 'market', 'http'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -57,6 +58,7 @@ export function parseConfig (raw: unknown, baseDir: string): NodeConfig {
   const printers = optArray(obj, 'printers', '', 32)
   if (printers !== undefined) config.printers = printers.map((p, i) => parsePrinterConfig(p, `printers[${i}]`))
   checkUnique(config.printers.map(p => p.name), 'printers', 'name')
+  if (obj.power !== undefined) config.power = parsePowerConfig(obj.power, 'power')
   if (obj.tools !== undefined) config.tools = parseToolsConfig(obj.tools, 'tools')
   const services = optArray(obj, 'services', '', 64)
   if (services !== undefined) config.services = services.map((s, i) => parseServiceConfig(s, `services[${i}]`))

@@ -1,6 +1,7 @@
 import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
+import type { PowerConfig } from '../printer/power-config.js'
 import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
 import type { ToolLimits } from '../executors/tool-limits.js'
@@ -23,6 +24,8 @@ export interface NodeConfig {
   /** Stage names this node offers others; undefined offers everything it can run. */
   offers?: string[]
   printers: PrinterConfig[]
+  /** The power group this node's printers heat up in turn with: see PowerBudget. */
+  power?: PowerConfig
   tools: ToolsConfig
   services: ServiceConfig[]
   trust: TrustConfig

@@ -3,6 +3,7 @@ import { logger } from '@libp2p/logger'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
+import { decodePowerClaim, POWER_TOPIC } from '../printer/power-claim.js'
 import { decodeGossip } from './codec.js'
 import { JOBS_TOPIC } from './constants.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
@@ -53,6 +54,10 @@ export class GossipGuard {
     validators.set(PRINTER_STATE_TOPIC, async (peer, msg) => this.judge(peer, () => {
       if (msg.type !== 'signed') throw new Error('unsigned printer state')
       decodePrinterState(msg.data)
+    }))
+    validators.set(POWER_TOPIC, async (peer, msg) => this.judge(peer, () => {
+      if (msg.type !== 'signed') throw new Error('unsigned power claim')
+      decodePowerClaim(msg.data)
     }))
   }
 

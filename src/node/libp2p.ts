@@ -12,6 +12,7 @@ import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { JOBS_TOPIC } from '../market/constants.js'
 import { PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
+import { POWER_TOPIC } from '../printer/power-claim.js'
 import { fastMessageId } from './fast-message-id.js'
 import { heartbeat, type Heartbeat } from './heartbeat.js'
 import { meshKeyProtector } from './mesh-key-protector.js'
@@ -68,7 +69,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
         Dhi: 3,
         Dout: 0,
         // Only invalid messages count against a peer (see GossipGuard); quiet peers are normal here.
-        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic(), [PRINTER_STATE_TOPIC]: guardedTopic() } },
+        scoreParams: { topics: { [JOBS_TOPIC]: guardedTopic(), [CAPABILITY_TOPIC]: guardedTopic(), [PRINTER_STATE_TOPIC]: guardedTopic(), [POWER_TOPIC]: guardedTopic() } },
         scoreThresholds: { gossipThreshold: -100, publishThreshold: -200, graylistThreshold: -400 }
       })
     }

@@ -16,6 +16,7 @@ import { GossipGuard } from '../market/gossip-guard.js'
 import { NamePins } from '../market/name-pins.js'
 import { PrintDesk } from '../market/print-desk.js'
 import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
+import { PowerBudget } from '../printer/power-budget.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
 import { LevelJobStore } from '../store/level-job-store.js'
@@ -55,6 +56,8 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The power group this node's printers heat up in turn with, when the config names one. */
+  power?: PowerBudget
   /** The mesh key this peer runs with; undefined in an open mesh. */
   meshKey: MeshKey | undefined
   invites: Invites
@@ -93,7 +96,10 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
     const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
-    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self)
+    const power = config.power == null || config.printers.length === 0 ? undefined : new PowerBudget({ gossip: libp2p.services.pubsub, self }, config.power)
+    power?.start()
+    cleanup.push(() => { power?.stop() })
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self, power)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
@@ -178,6 +184,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       jobs,
       jobStore,
       printers,
+      power,
       meshKey,
       invites,
       startedAt: Date.now(),

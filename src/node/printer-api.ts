@@ -26,6 +26,8 @@ export function registerPrinterApi (node: MeshNode): void {
     return entries.flatMap(e => e.printers.map(p => ({ ...p, peerId: e.peerId, peerName: e.peerName, local: e.local })))
   })
 
+  api.register('power', async () => node.power?.status() ?? { slots: [] })
+
   api.register('printer.clear', async (params) => {
     await printer(params.name).clearBed()
     return printer(params.name).status()
