@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, Status, TokenInfo } from './schemas.js'
+import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, Status, TokenInfo, Verification } from './schemas.js'
 import type { MethodSpec } from './method.js'
 
 const strict = { additionalProperties: false }
@@ -45,6 +45,15 @@ export const METHODS: readonly MethodSpec[] = [
     params: Type.Object({ id: JobId, follow: Type.Optional(Type.Boolean()) }, strict),
     result: Type.Object({ state: Type.String(), events: Type.Optional(Type.Array(Anything, { description: 'over HTTP: the events the socket streams' })) }),
     http: { verb: 'GET', path: '/jobs/:id/logs' }
+  },
+  { name: 'provenance', summary: 'a job\'s signed record: each stage\'s inputs, tool and version, settings, output and peer, every signature checked', access: 'read', params: ById, result: Verification, http: { verb: 'GET', path: '/jobs/:id/provenance' } },
+  {
+    name: 'verify',
+    summary: 'finds the signed record of a file by its sha256 (this node\'s jobs, then every peer\'s) and checks every signature',
+    access: 'read',
+    params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, strict),
+    result: Verification,
+    http: { verb: 'GET', path: '/verify/:hash' }
   },
   { name: 'cancel', summary: 'cancels a job; a submit token cancels only its own', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/cancel' } },
   {

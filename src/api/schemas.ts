@@ -54,6 +54,21 @@ export const PowerStatus = Type.Object({
   }), { description: 'heating first, then the waiting in turn' })
 })
 
+export const Verification = Type.Object({
+  hash: Type.String({ description: 'sha256 of the file the record is for' }),
+  verified: Type.Boolean({ description: 'every stage signed by the peer it names, each started from the output of the one before, the last made the file' }),
+  jobId: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String({ description: 'the peer whose job store held the record' })),
+  stages: Type.Array(Type.Object({
+    index: Type.Integer(),
+    kind: Type.String(),
+    peerId: Type.Optional(Type.String()),
+    record: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'inputs, tool and version, command, params, profile, printer, material, output, peer, times' })),
+    problem: Type.Optional(Type.String())
+  })),
+  problems: Type.Array(Type.String())
+})
+
 export const Peer = Type.Object({ peerId: Type.String(), name: Type.String(), offers: Type.Array(Type.String()) }, open)
 
 export const Status = Type.Object({

@@ -15,6 +15,7 @@ export const COMMANDS: Entry[] = [
   { name: 'submit', summary: 'submit designs to the mesh: each file becomes a job that runs stage by stage on the peers that win them', load: async () => (await import('./submit.js')).submit },
   { name: 'jobs', summary: 'list this node\'s jobs (running, and those that ended in the last day)', load: async () => (await import('./jobs.js')).jobs },
   { name: 'job', summary: 'show one job: each stage with its peer, tool, command, times, bids and refusal reasons, inputs and outputs', load: async () => (await import('./jobs.js')).job },
+  { name: 'verify', summary: 'find the signed record of a file (by its sha256) in the mesh and check every signature; exit 1 unless it verifies', load: async () => (await import('./verify.js')).verify },
   { name: 'logs', summary: 'print a job\'s history and its tools\' output', load: async () => (await import('./jobs.js')).logs },
   { name: 'get', summary: 'write the file a job made (its last stage that makes one, or stage N\'s) and say which, pulling it from the peer that holds it', load: async () => (await import('./jobs.js')).get },
   { name: 'cancel', summary: 'cancel a job: the peer running its stage stops the tool', load: async () => (await import('./jobs.js')).cancel },

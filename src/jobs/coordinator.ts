@@ -25,6 +25,7 @@ import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import type { WorkQueue } from '../market/work-queue.js'
 import type { MeshLibp2p } from '../node/libp2p.js'
 import type { JobStore } from '../store/job-store.js'
+import { acceptedProvenance } from '../provenance/stage-provenance.js'
 
 const log = logger('meshnode:jobs')
 
@@ -703,8 +704,9 @@ export class Coordinator extends EventTarget {
     if (request.ok && request.output != null) {
       await keepInlineFiles(this.blobStore, [request.output], request.inline)
       const output: FileRef = { ...request.output, holders: [from] }
+      const provenance = await this.provenanceOf(request, from)
       await this.update(job, j => {
-        Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 })
+        Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 }, provenance === undefined ? {} : { provenance })
         const next = j.stages[stage.index + 1]
         if (next != null) next.input = output
       }, [...logs, { type: 'stage-done', stage: stage.index, peerId: from, message: `${stage.kind} done on ${stage.peerName}${request.cached ? ' (from cache)' : ''}: ${output.name}, ${output.size} bytes` }])
@@ -726,6 +728,18 @@ export class Coordinator extends EventTarget {
     // than at the end of their backoff.
     for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.invite(id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
+  }
+
+  /** The executor's signed record of a finished stage, kept only when it is the sender's and about this result. */
+  private async provenanceOf (request: MarketRequest, from: string): Promise<string | undefined> {
+    const spec = request.stage as StageSpec
+    if (request.provenance == null || request.output == null) return undefined
+    try {
+      return await acceptedProvenance(request.provenance, { peerId: from, jobId: spec.jobId, index: spec.index, output: request.output.hash })
+    } catch (err) {
+      log('ignored the stage record of %s:%d from %s %e', spec.jobId, spec.index, from, err)
+      return undefined
+    }
   }
 
   /** The job and stage a renewal or result is about, if the sender holds the current award. */

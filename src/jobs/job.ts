@@ -54,6 +54,8 @@ export interface StageRecord {
   startedAt?: number
   finishedAt?: number
   error?: string
+  /** What the executor did, signed with its key: a SignedProvenance (provenance.proto), base64. */
+  provenance?: string
 }
 
 export interface JobOptions {

@@ -23,6 +23,8 @@ import { LevelJobStore } from '../store/level-job-store.js'
 import { startBlobGc } from './blob-gc.js'
 import { registerJobApi, stageDirectory } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
+import { registerProvenanceApi } from './provenance-api.js'
+import { ProvenanceService } from '../provenance/provenance-service.js'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
 import { explainListenFailure } from './listen-failure.js'
@@ -145,6 +147,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
       reserve: (spec, until) => spec.kind === 'print' ? printers.reserve(spec, until) : null,
       release: (spec) => { printers.release(spec) },
+      sign: async (bytes) => await privateKey.sign(bytes),
       semantic: [
         offersStage(() => current),
         trustsRequester(() => current, self, (name) => pins.peerFor(name)),
@@ -161,6 +164,9 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     const jobs = new Coordinator({ libp2p, store: jobStore, blobs, blobStore, channel, capabilities, work, profiles: () => profiles }, () => current)
     await jobs.start()
     cleanup.push(async () => jobs.stop())
+    const provenance = new ProvenanceService(libp2p, jobStore, self)
+    await provenance.start()
+    cleanup.push(async () => provenance.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs)
     cleanup.push(() => { gc.stop() })
 
@@ -204,6 +210,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerNodeApi(node)
     registerJobApi(node)
     registerPrinterApi(node)
+    registerProvenanceApi(api, jobStore, provenance)
     registerInviteApi(node)
     const doors = await openDoors({
       dataDir: config.dataDir,
