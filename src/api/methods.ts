@@ -2,6 +2,7 @@ import Type from 'typebox'
 import { SCOPES } from './caller.js'
 import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, Status, TokenInfo, Verification } from './schemas.js'
 import type { MethodSpec } from './method.js'
+import { MAX_COPIES } from '../jobs/copies.js'
 
 const strict = { additionalProperties: false }
 const Paths = Type.Array(Type.String())
@@ -19,7 +20,8 @@ export const JobOptionsSchema = Type.Object({
   profile: Type.Optional(Type.String()),
   printer: Type.Optional(Type.String()),
   material: Type.Optional(Type.String()),
-  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' }))
+  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' })),
+  copies: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' }))
 }, strict)
 
 /**

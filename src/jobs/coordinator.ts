@@ -13,6 +13,7 @@ import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRe
 import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
+import { copiesOf, copiesOutcome, copyId, copyJob, copyNotStarted, stagesBeforeCopies } from './copies.js'
 import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import { BlobNotFoundError } from '../blobs/errors.js'
@@ -123,6 +124,7 @@ export class Coordinator extends EventTarget {
   private readonly progress = new Map<string, number>()
   private readonly wakers = new Map<string, () => void>()
   private readonly driving = new Set<string>()
+  private readonly driveAgain = new Set<string>()
   /** Jobs whose next stage found every peer busy, oldest first: woken as stages finish and free a slot. */
   private readonly waitingForCapacity = new Set<string>()
   /** The probe: one waiting stage asks again when it fires; the prober is the stage it woke last. */
@@ -301,7 +303,7 @@ export class Coordinator extends EventTarget {
   }
 
   private async storeJobs (request: SubmitRequest, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
-    const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
+    const pipelines = request.files.map(path => stagesBeforeCopies(pipelineFor(basename(path), request.pipeline), request.options.copies))
     const importing = new Limit(IMPORTS_AT_ONCE)
     const imports = new Map<string, Promise<FileRef>>()
     const importOnce = async (path: string, mustBePlain: boolean): Promise<FileRef> => {
@@ -333,7 +335,7 @@ export class Coordinator extends EventTarget {
     const known = (files: StoredFile[]): string[] => files.map(f => `${f.hash}/${f.name}`)
     const asRequest: SubmitRequest = { files: known(request.files), extra: known(request.extra), pipeline: request.pipeline, options: request.options, requestId: request.requestId }
     return await this.requests.run(asRequest, async attempt => {
-      const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
+      const pipelines = request.files.map(file => stagesBeforeCopies(pipelineFor(file.name, request.pipeline), request.options.copies))
       const inputs = await Promise.all(request.files.map(async (file, i) => attempt.earlier.has(i) ? undefined : ref(file)))
       const extra = await Promise.all(request.extra.map(ref))
       return this.createJobs(inputs, extra, pipelines, request.options, attempt)
@@ -361,7 +363,8 @@ export class Coordinator extends EventTarget {
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }
-      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` }, originOf(i))
+      const copies = copiesOf(job) > 1 ? `, then ${copiesOf(job)} copies printed` : ''
+      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}${copies}` }, originOf(i))
       return { ...job, rev: 1 }
     }))
     const jobs = written.flatMap(w => w.status === 'fulfilled' ? [w.value] : [])
@@ -381,6 +384,10 @@ export class Coordinator extends EventTarget {
     }, [{ type: 'cancelled', message: 'cancelled by the submitter' }]))
     if (next == null) return await this.mustGet(id)
     this.wake(id)
+    for (const copy of next.copies ?? []) {
+      const record = await this.store.get(copy)
+      if (record != null && copyNotStarted(record)) await this.cancel(copy)
+    }
     return next
   }
 
@@ -404,11 +411,18 @@ export class Coordinator extends EventTarget {
   }
 
   private drive (id: string): void {
-    if (this.driving.has(id)) return
+    if (this.driving.has(id)) {
+      // A copy that ended while its job was being looked at: look again once that is over.
+      this.driveAgain.add(id)
+      return
+    }
     this.driving.add(id)
     this.run(id)
       .catch(err => { log.error('job %s stopped unexpectedly %e', id, err) })
-      .finally(() => { this.driving.delete(id) })
+      .finally(() => {
+        this.driving.delete(id)
+        if (this.driveAgain.delete(id)) this.drive(id)
+      })
   }
 
   private async run (id: string): Promise<void> {
@@ -451,7 +465,8 @@ export class Coordinator extends EventTarget {
 
   /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
   private profileForPrint (job: JobRecord, stage: StageRecord): string {
-    if (stage.kind !== 'slice' || job.stages[stage.index + 1]?.kind !== 'print') return ''
+    const printsNext = job.stages[stage.index + 1]?.kind === 'print' || (stage.index === job.stages.length - 1 && copiesOf(job) > 1)
+    if (stage.kind !== 'slice' || !printsNext) return ''
     const printers = [this.capabilities.local(), ...this.capabilities.peers().map(p => p.record)].flatMap(r => r.printers)
     return profileForPrinters(printers, this.profiles())?.name ?? ''
   }
@@ -758,6 +773,7 @@ export class Coordinator extends EventTarget {
   }
 
   private async finish (job: JobRecord): Promise<void> {
+    if (copiesOf(job) > 1) return await this.settleCopies(job)
     const last = job.stages[job.stages.length - 1]
     let result = last.output as FileRef
     try {
@@ -770,6 +786,34 @@ export class Coordinator extends EventTarget {
     }
     const done = await this.update(job, j => { j.state = 'done'; j.result = result }, [{ type: 'done', message: `done: ${result.name} (${result.size} bytes)` }])
     await this.notify(done)
+  }
+
+  /**
+   * The job made its part: one print job per copy, made once (their ids are derived from the job's), each bid
+   * for on its own so the copies spread over every printer that fits. The job ends when every copy has.
+   */
+  private async settleCopies (job: JobRecord): Promise<void> {
+    const gcode = job.stages.at(-1)?.output ?? job.input
+    let current = job
+    if (current.copies == null) {
+      const ids = Array.from({ length: copiesOf(job) }, (_, i) => copyId(job.id, i + 1))
+      for (const [i, id] of ids.entries()) {
+        if (await this.store.get(id) != null) continue
+        await this.store.create(copyJob(job, i + 1, gcode, Date.now()), { type: 'submitted', message: `copy ${i + 1} of ${ids.length} of job ${job.id}: print ${gcode.name}` })
+      }
+      current = await this.update(current, j => { j.copies = ids }, [{ type: 'copies', message: `printing ${ids.length} copies: ${ids.join(', ')}` }])
+      for (const id of ids) this.drive(id)
+    }
+    const copies = await Promise.all((current.copies ?? []).map(async id => this.mustGet(id)))
+    const outcome = copiesOutcome(copies)
+    if (outcome === undefined) return
+    const summary = `${copies.filter(c => c.state === 'done').length} of ${copies.length} copies printed`
+    const ended = await this.update(current, j => {
+      j.state = outcome
+      j.result = gcode
+      if (outcome !== 'done') j.error = `${summary}: ${copies.filter(c => c.state !== 'done').map(c => `${c.id} ${c.state}${c.error != null ? ` (${c.error})` : ''}`).join('; ')}`
+    }, [{ type: outcome, message: summary }])
+    await this.notify(ended)
   }
 
   private async fail (job: JobRecord, error: string): Promise<void> {
@@ -788,6 +832,7 @@ export class Coordinator extends EventTarget {
   private async update (job: JobRecord, change: (job: JobRecord) => void, events: NewEvent[]): Promise<JobRecord> {
     const next = await this.store.update(job.id, job.rev, change, events)
     this.dispatchEvent(new CustomEvent('job', { detail: next }))
+    if (next.copyOf != null && TERMINAL_JOB_STATES.includes(next.state)) this.drive(next.copyOf)
     return next
   }
 

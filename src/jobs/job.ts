@@ -64,6 +64,8 @@ export interface JobOptions {
   printer?: string
   material?: string
   notify?: string
+  /** Prints of the part: the job renders and slices once, then a copy job prints each (see copies.ts). */
+  copies?: number
 }
 
 export interface JobRecord {
@@ -83,6 +85,10 @@ export interface JobRecord {
   error?: string
   /** How this node last took the job up: what stops a job that kills the node from doing so on every start. */
   resume?: ResumeRecord
+  /** The copy jobs printing this job's part, once it made the file they print. */
+  copies?: string[]
+  /** The job this one prints a copy for. */
+  copyOf?: string
   /** Grows with every stored change: updates are conditional on it. */
   rev: number
 }
