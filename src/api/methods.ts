@@ -1,8 +1,9 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, Status, TokenInfo, Verification } from './schemas.js'
+import { Anything, Job, JobId, JobWithHistory, NoParams, Peer, PowerStatus, Printer, QueueEntry, Status, TokenInfo, Verification } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import { MAX_COPIES } from '../jobs/copies.js'
+import { PRIORITIES } from '../jobs/print-queue-order.js'
 
 const strict = { additionalProperties: false }
 const Paths = Type.Array(Type.String())
@@ -21,6 +22,7 @@ export const JobOptionsSchema = Type.Object({
   printer: Type.Optional(Type.String()),
   material: Type.Optional(Type.String()),
   notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' })),
+  priority: Type.Optional(Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })),
   copies: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' }))
 }, strict)
 
@@ -48,6 +50,17 @@ export const METHODS: readonly MethodSpec[] = [
     result: Type.Object({ state: Type.String(), events: Type.Optional(Type.Array(Anything, { description: 'over HTTP: the events the socket streams' })) }),
     http: { verb: 'GET', path: '/jobs/:id/logs' }
   },
+  {
+    name: 'queue',
+    summary: 'the mesh\'s print queue: every print waiting for a printer, in the order printers take them (priority, then age), with the printers that could take each and why the others cannot',
+    access: 'read',
+    params: NoParams,
+    result: Type.Array(QueueEntry),
+    http: { verb: 'GET', path: '/queue' }
+  },
+  { name: 'queue.move', summary: 'moves a job of this node to the top (or bottom) of the print queue, ahead of (or behind) every priority', access: 'submit', ownJob: true, params: Type.Object({ id: JobId, to: Type.Union([Type.Literal('top'), Type.Literal('bottom')]) }, strict), result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/move' } },
+  { name: 'queue.hold', summary: 'holds a job\'s print back: no printer takes it until it is released', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/hold' } },
+  { name: 'queue.release', summary: 'releases a held print: it takes its place in the queue again', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/release' } },
   { name: 'provenance', summary: 'a job\'s signed record: each stage\'s inputs, tool and version, settings, output and peer, every signature checked', access: 'read', params: ById, result: Verification, http: { verb: 'GET', path: '/jobs/:id/provenance' } },
   {
     name: 'verify',

@@ -54,6 +54,21 @@ export const PowerStatus = Type.Object({
   }), { description: 'heating first, then the waiting in turn' })
 })
 
+export const QueueEntry = Type.Object({
+  position: Type.Integer({ minimum: 1 }),
+  jobId: Type.String(),
+  stage: Type.Integer(),
+  requester: Type.String(),
+  file: Type.String(),
+  material: Type.String(),
+  priority: Type.String(),
+  moved: Type.Optional(Type.String({ description: 'top or bottom, when moved there with queue move' })),
+  held: Type.Boolean(),
+  ageMs: Type.Number(),
+  couldTake: Type.Array(Type.Object({ printer: Type.String({ description: 'peer/printer' }), state: Type.String() })),
+  cannot: Type.Array(Type.Object({ printer: Type.String(), reason: Type.String() }))
+})
+
 export const Verification = Type.Object({
   hash: Type.String({ description: 'sha256 of the file the record is for' }),
   verified: Type.Boolean({ description: 'every stage signed by the peer it names, each started from the output of the one before, the last made the file' }),

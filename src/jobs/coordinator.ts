@@ -14,6 +14,7 @@ import { notify } from './notify.js'
 import { Limit } from './limit.js'
 import { pipelineFor } from './pipeline.js'
 import { copiesOf, copiesOutcome, copyId, copyJob, copyNotStarted, stagesBeforeCopies } from './copies.js'
+import { announcedPriority, compareQueueKeys, queueKeyOfJob, rankWhenMoved, type QueueKey, type QueuePin } from './print-queue-order.js'
 import { profileForPrinters, type ProfileMakeUp } from './printer-class.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
 import { BlobNotFoundError } from '../blobs/errors.js'
@@ -125,6 +126,8 @@ export class Coordinator extends EventTarget {
   private readonly wakers = new Map<string, () => void>()
   private readonly driving = new Set<string>()
   private readonly driveAgain = new Set<string>()
+  /** The queue place of each job waiting for capacity: woken in this order (see print-queue-order.ts). */
+  private readonly queueKeys = new Map<string, { key: QueueKey, held: boolean }>()
   /** Jobs whose next stage found every peer busy, oldest first: woken as stages finish and free a slot. */
   private readonly waitingForCapacity = new Set<string>()
   /** The probe: one waiting stage asks again when it fires; the prober is the stage it woke last. */
@@ -257,7 +260,7 @@ export class Coordinator extends EventTarget {
     if (this.probeTimer != null || this.stopped) return
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined
-      const first = this.waitingForCapacity.values().next().value
+      const first = this.waitingInOrder()[0]
       if (first == null) {
         this.probeDelayMs = FIRST_PROBE_MS
         return
@@ -276,14 +279,26 @@ export class Coordinator extends EventTarget {
   private probeSucceeded (id: string): void {
     if (this.prober !== id) return
     this.probeDelayMs = FIRST_PROBE_MS
-    const next = [...this.waitingForCapacity].find(other => other !== id)
+    const next = this.waitingInOrder().find(other => other !== id)
     this.prober = next
     if (next != null) this.invite(next)
   }
 
   private readonly onPeerChanged = (): void => {
     this.saturated.clear()
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_PEER)) this.invite(id)
+    for (const id of this.waitingInOrder().slice(0, WAKE_ON_PEER)) this.invite(id)
+  }
+
+  /**
+   * The jobs waiting for capacity, first in the queue first; those of no known place keep the order they came in,
+   * and held ones come last: a slot that frees is no use to them.
+   */
+  private waitingInOrder (): string[] {
+    const waiting = [...this.waitingForCapacity]
+    const unknown = { key: { bucket: Infinity, rank: 0, jobId: '' }, held: false }
+    return waiting.map((id, i) => ({ id, i, place: this.queueKeys.get(id) ?? unknown }))
+      .sort((a, b) => Number(a.place.held) - Number(b.place.held) || compareQueueKeys(a.place.key, b.place.key) || a.i - b.i)
+      .map(w => w.id)
   }
 
   /** Wakes a stage waiting for capacity to ask the market again. */
@@ -378,12 +393,16 @@ export class Coordinator extends EventTarget {
 
   async cancel (id: string): Promise<JobRecord> {
     // On a fresh read: a stage's step written meanwhile must not turn the user's cancel into a conflict.
+    const bidding: StageRecord[] = []
     const next = await this.onFresh(id, async job => this.update(job, j => {
       j.state = 'cancelled'
+      bidding.splice(0, bidding.length, ...j.stages.filter(stage => stage.state === 'pending' || stage.state === 'bidding'))
       for (const stage of j.stages) if (!['done', 'failed'].includes(stage.state)) stage.state = 'cancelled'
     }, [{ type: 'cancelled', message: 'cancelled by the submitter' }]))
     if (next == null) return await this.mustGet(id)
     this.wake(id)
+    // An award to nobody: the peers forget the stage's bids and its place in the print queue at once.
+    for (const stage of bidding) await this.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: id, index: stage.index, attempt: stage.attempt, winner: '', token: 0 } })
     for (const copy of next.copies ?? []) {
       const record = await this.store.get(copy)
       if (record != null && copyNotStarted(record)) await this.cancel(copy)
@@ -459,8 +478,36 @@ export class Coordinator extends EventTarget {
       printer: job.options.printer ?? '',
       material: job.options.material ?? '',
       requester: this.self,
-      requesterName: job.requesterName
+      requesterName: job.requesterName,
+      priority: announcedPriority(job),
+      rank: job.rank ?? job.createdAt,
+      held: job.held === true,
+      createdAt: job.createdAt
     }
+  }
+
+  /** The print stages of this node's jobs that wait for a printer, as they are announced. */
+  async waitingPrints (): Promise<StageSpec[]> {
+    const jobs = (await this.store.list()).filter(job => job.state === 'running')
+    return jobs.flatMap(job => job.stages.filter(s => s.kind === 'print' && (s.state === 'pending' || s.state === 'bidding')).map(s => this.spec(job, s)))
+  }
+
+  /** `meshnode queue move`: the job goes ahead of (or behind) every other waiting print, and says so to the printers at once. */
+  async moveInQueue (id: string, pin: QueuePin): Promise<JobRecord> {
+    return await this.steer(id, j => { j.queuePin = pin; j.rank = rankWhenMoved(pin, Date.now()) }, `moved to the ${pin} of the print queue`)
+  }
+
+  /** `meshnode queue hold` and `release`: no printer takes the job's print while it is held. */
+  async holdInQueue (id: string, held: boolean): Promise<JobRecord> {
+    return await this.steer(id, j => { j.held = held }, held ? 'held in the print queue' : 'released in the print queue')
+  }
+
+  private async steer (id: string, change: (job: JobRecord) => void, message: string): Promise<JobRecord> {
+    const next = await this.onFresh(id, async job => this.update(job, change, [{ type: 'queue', message }]))
+    if (next == null) throw new Error(`job ${id} has ended: it is in no queue`)
+    this.queueKeys.set(id, { key: queueKeyOfJob(next), held: next.held === true })
+    this.invite(id)
+    return next
   }
 
   /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
@@ -472,7 +519,8 @@ export class Coordinator extends EventTarget {
   }
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
-    const spec = this.spec(job, stage)
+    let spec = this.spec(job, stage)
+    this.queueKeys.set(job.id, { key: queueKeyOfJob(job), held: job.held === true })
     let current = job
     if (stage.state === 'pending') current = await this.update(job, j => { j.stages[stage.index].state = 'bidding' }, [{ type: 'bidding', stage: stage.index, message: `announcing ${stage.kind} (attempt ${stage.attempt})` }])
 
@@ -539,11 +587,14 @@ export class Coordinator extends EventTarget {
       const onlyBusy = waiting > 0 && silent.length === 0
       if (onlyBusy) this.scheduleProbe()
       const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : onlyBusy ? LONGEST_WAIT_MS : Math.min(250 * 2 ** waiting, MAX_WAIT_MS)
-      await this.sleep(job.id, backoffMs)
+      // Invited while its round was open (a peer freed, or the job was moved or held in the queue): ask again now.
+      if (!this.invited.has(job.id)) await this.sleep(job.id, backoffMs)
       this.waitingForCapacity.delete(job.id)
       invited = this.invited.delete(job.id)
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
+      // Moved or held in the queue meanwhile: the next announcement says so.
+      spec = this.spec(current, current.stages[stage.index])
     }
   }
 
@@ -556,7 +607,8 @@ export class Coordinator extends EventTarget {
     return this.rounds.run(async () => {
       const market = marketOf(spec)
       const known = this.saturated.get(market)
-      if (known != null && !invited && this.waitingForCapacity.size > 0) {
+      // A print always asks: the printers take the waiting ones in queue order, and must hear of each.
+      if (known != null && !invited && this.waitingForCapacity.size > 0 && spec.kind !== 'print') {
         this.waitingForCapacity.add(spec.jobId)
         return { asked: false, bids: [], silent: [], busy: true, why: known, awardsBefore: new Map() }
       }
@@ -741,7 +793,7 @@ export class Coordinator extends EventTarget {
     this.drive(job.id)
     // A finished stage freed a slot on some peer: the oldest stages waiting for one ask again now rather
     // than at the end of their backoff.
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.invite(id)
+    for (const id of this.waitingInOrder().slice(0, WAKE_ON_RESULT)) this.invite(id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
   }
 
@@ -832,6 +884,7 @@ export class Coordinator extends EventTarget {
   private async update (job: JobRecord, change: (job: JobRecord) => void, events: NewEvent[]): Promise<JobRecord> {
     const next = await this.store.update(job.id, job.rev, change, events)
     this.dispatchEvent(new CustomEvent('job', { detail: next }))
+    if (TERMINAL_JOB_STATES.includes(next.state)) this.queueKeys.delete(next.id)
     if (next.copyOf != null && TERMINAL_JOB_STATES.includes(next.state)) this.drive(next.copyOf)
     return next
   }

@@ -39,6 +39,10 @@ export function copyJob (parent: JobRecord, n: number, gcode: FileRef, now: numb
     options,
     stages: [{ index: 0, kind: 'print', state: 'pending', attempt: 1, token: 0, bids: [], input: gcode }],
     copyOf: parent.id,
+    // The copies keep the job's place in the print queue.
+    rank: parent.rank ?? parent.createdAt,
+    ...(parent.queuePin === undefined ? {} : { queuePin: parent.queuePin }),
+    ...(parent.held === true ? { held: true } : {}),
     rev: 0
   }
 }

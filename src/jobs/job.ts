@@ -1,6 +1,7 @@
 /** A job as its requester keeps it: the pipeline, every stage's award and outcome, and its history. */
 
 import type { GcodeFacts } from '../../protocols/market.js'
+import type { Priority, QueuePin } from './print-queue-order.js'
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -66,6 +67,8 @@ export interface JobOptions {
   notify?: string
   /** Prints of the part: the job renders and slices once, then a copy job prints each (see copies.ts). */
   copies?: number
+  /** Its place in the print queue among others: see print-queue-order.ts. Unset is normal. */
+  priority?: Priority
 }
 
 export interface JobRecord {
@@ -89,6 +92,12 @@ export interface JobRecord {
   copies?: string[]
   /** The job this one prints a copy for. */
   copyOf?: string
+  /** Set by `meshnode queue move`: ahead of, or behind, every priority. */
+  queuePin?: QueuePin
+  /** Orders the job within its place in the queue; unset is its creation time. */
+  rank?: number
+  /** Its submitter holds its print back (`meshnode queue hold`): no printer takes it until released. */
+  held?: boolean
   /** Grows with every stored change: updates are conditional on it. */
   rev: number
 }

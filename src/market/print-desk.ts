@@ -51,6 +51,8 @@ export class PrintDesk {
       const controller = new PrinterController({ config: withRecord, journal, power })
       controller.on('printer:state', onChange)
       controller.on('printer:loaded', onChange)
+      // Free for the next print as soon as it says so: prints waiting for it ask again when its state changes.
+      controller.on('printer:print-end', () => { this.reservations.delete(config.name) })
       return controller
     })
   }

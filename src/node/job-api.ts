@@ -40,7 +40,7 @@ export function registerJobApi (node: MeshNode): void {
     if (options.notify != null) checkNotifyUrl(options.notify)
     // The same id on a retry gets the jobs the first attempt stored, not new ones (see SubmitRequest.requestId).
     const requestId = checkRequestId(params.requestId)
-    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify, copies: options.copies }, requestId })
+    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify, copies: options.copies, priority: options.priority }, requestId })
   })
 
   api.register('watch', async (params, ctx) => {

@@ -19,11 +19,14 @@ import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
 import { PowerBudget } from '../printer/power-budget.js'
 import { StageCache } from '../market/stage-cache.js'
 import { WorkQueue } from '../market/work-queue.js'
+import { WaitingPrints } from '../market/waiting-prints.js'
+import { firstRefusal, type SemanticStrategy } from '../market/bid-strategies.js'
 import { LevelJobStore } from '../store/level-job-store.js'
 import { startBlobGc } from './blob-gc.js'
 import { registerJobApi, stageDirectory } from './job-api.js'
 import { registerPrinterApi } from './printer-api.js'
 import { registerProvenanceApi } from './provenance-api.js'
+import { registerQueueApi } from './queue-api.js'
 import { ProvenanceService } from '../provenance/provenance-service.js'
 import { Dialer } from './dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from './identity.js'
@@ -58,6 +61,8 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The mesh's print stages waiting for a printer, as announced: the print queue. */
+  waitingPrints: WaitingPrints
   /** The power group this node's printers heat up in turn with, when the config names one. */
   power?: PowerBudget
   /** The mesh key this peer runs with; undefined in an open mesh. */
@@ -136,6 +141,17 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     await blobs.start()
     cleanup.push(async () => blobs.stop())
 
+    const waitingPrints = new WaitingPrints(libp2p.services.pubsub, self)
+    waitingPrints.start()
+    cleanup.push(() => { waitingPrints.stop() })
+    // Whether this node could take a stage now, its place in the print queue aside.
+    const takesNow: SemanticStrategy[] = [
+      offersStage(() => current),
+      trustsRequester(() => current, self, (name) => pins.peerFor(name)),
+      hasTool(() => executors, () => current.printers.map(p => p.name)),
+      (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
+    ]
+
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
@@ -148,12 +164,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       reserve: (spec, until) => spec.kind === 'print' ? printers.reserve(spec, until) : null,
       release: (spec) => { printers.release(spec) },
       sign: async (bytes) => await privateKey.sign(bytes),
-      semantic: [
-        offersStage(() => current),
-        trustsRequester(() => current, self, (name) => pins.peerFor(name)),
-        hasTool(() => executors, () => current.printers.map(p => p.name)),
-        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null
-      ]
+      semantic: [...takesNow, (spec) => waitingPrints.refusal(spec, other => firstRefusal(takesNow, other) == null)]
     })
     await work.start()
     const workQueue = work
@@ -190,6 +201,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       jobs,
       jobStore,
       printers,
+      waitingPrints,
       power,
       meshKey,
       invites,
@@ -211,6 +223,7 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
     registerJobApi(node)
     registerPrinterApi(node)
     registerProvenanceApi(api, jobStore, provenance)
+    registerQueueApi(node)
     registerInviteApi(node)
     const doors = await openDoors({
       dataDir: config.dataDir,
