@@ -1,8 +1,10 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, AuditEntry, FleetEntry, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, Printer, ScadParameters, Status, TemperatureHistory, TokenInfo, WhoAmI } from './schemas.js'
+import { Anything, AuditEntry, FleetEntry, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, PowerStatus, Printer, QueueEntry, ScadParameters, Status, TemperatureHistory, TokenInfo, Verification, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import { LIBRARY_METHODS } from './library-methods.js'
+import { MAX_COPIES } from '../jobs/copies.js'
+import { PRIORITIES } from '../jobs/print-queue-order.js'
 
 const strict = { additionalProperties: false }
 /** A design's text in a JSON body, under the HTTP API's body limit; the dashboard parses larger ones itself. */
@@ -23,7 +25,9 @@ export const JobOptionsSchema = Type.Object({
   profile: Type.Optional(Type.String()),
   printer: Type.Optional(Type.String()),
   material: Type.Optional(Type.String()),
-  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' }))
+  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' })),
+  priority: Type.Optional(Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })),
+  copies: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' }))
 }, strict)
 
 /**
@@ -50,6 +54,26 @@ export const METHODS: readonly MethodSpec[] = [
     result: Type.Object({ state: Type.String(), events: Type.Optional(Type.Array(Anything, { description: 'over HTTP: the events the socket streams' })) }),
     http: { verb: 'GET', path: '/jobs/:id/logs' }
   },
+  {
+    name: 'queue',
+    summary: 'the mesh\'s print queue: every print waiting for a printer, in the order printers take them (priority, then age), with the printers that could take each and why the others cannot',
+    access: 'read',
+    params: NoParams,
+    result: Type.Array(QueueEntry),
+    http: { verb: 'GET', path: '/queue' }
+  },
+  { name: 'queue.move', summary: 'moves a job of this node to the top (or bottom) of the print queue, ahead of (or behind) every priority', access: 'submit', ownJob: true, params: Type.Object({ id: JobId, to: Type.Union([Type.Literal('top'), Type.Literal('bottom')]) }, strict), result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/move' } },
+  { name: 'queue.hold', summary: 'holds a job\'s print back: no printer takes it until it is released', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/hold' } },
+  { name: 'queue.release', summary: 'releases a held print: it takes its place in the queue again', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/queue/release' } },
+  { name: 'provenance', summary: 'a job\'s signed record: each stage\'s inputs, tool and version, settings, output and peer, every signature checked', access: 'read', params: ById, result: Verification, http: { verb: 'GET', path: '/jobs/:id/provenance' } },
+  {
+    name: 'verify',
+    summary: 'finds the signed record of a file by its sha256 (this node\'s jobs, then every peer\'s) and checks every signature',
+    access: 'read',
+    params: Type.Object({ hash: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, strict),
+    result: Verification,
+    http: { verb: 'GET', path: '/verify/:hash' }
+  },
   { name: 'cancel', summary: 'cancels a job; a submit token cancels only its own', access: 'submit', ownJob: true, params: ById, result: Job, http: { verb: 'POST', path: '/jobs/:id/cancel' } },
   {
     name: 'output',
@@ -74,6 +98,14 @@ export const METHODS: readonly MethodSpec[] = [
   },
   { name: 'events', summary: 'live events: jobs, stages, progress, printers, peers (Server-Sent Events over HTTP)', access: 'read', params: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })) }, strict), result: Anything },
   { name: 'printers', summary: 'every printer in the mesh and its state', access: 'read', params: NoParams, result: Type.Array(Printer), http: { verb: 'GET', path: '/printers' } },
+  {
+    name: 'power',
+    summary: 'the power group of this node\'s printers: which printers heat up now and which wait for power, in turn',
+    access: 'read',
+    params: NoParams,
+    result: PowerStatus,
+    http: { verb: 'GET', path: '/power' }
+  },
   PrinterCommand('clear', 'the operator cleared the bed: the printer may start the next print'),
   {
     name: 'printer.load',

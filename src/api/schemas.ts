@@ -41,6 +41,49 @@ export const JobWithHistory = Type.Intersect([Job, Type.Object({ events: Type.Ar
 
 export const Printer = Type.Object({ name: Type.String(), state: Type.String(), material: Type.String() }, open)
 
+export const PowerStatus = Type.Object({
+  group: Type.Optional(Type.String({ description: 'absent when this node\'s printers are in no power group' })),
+  maxHeating: Type.Optional(Type.Integer()),
+  leaseMs: Type.Optional(Type.Integer()),
+  slots: Type.Array(Type.Object({
+    peerId: Type.String(),
+    printer: Type.String(),
+    state: Type.Union([Type.Literal('heating'), Type.Literal('waiting')]),
+    wantedAt: Type.Number({ description: 'when it asked for power, ms since the epoch: the waiting heat in this order' }),
+    local: Type.Boolean()
+  }), { description: 'heating first, then the waiting in turn' })
+})
+
+export const QueueEntry = Type.Object({
+  position: Type.Integer({ minimum: 1 }),
+  jobId: Type.String(),
+  stage: Type.Integer(),
+  requester: Type.String(),
+  file: Type.String(),
+  material: Type.String(),
+  priority: Type.String(),
+  moved: Type.Optional(Type.String({ description: 'top or bottom, when moved there with queue move' })),
+  held: Type.Boolean(),
+  ageMs: Type.Number(),
+  couldTake: Type.Array(Type.Object({ printer: Type.String({ description: 'peer/printer' }), state: Type.String() })),
+  cannot: Type.Array(Type.Object({ printer: Type.String(), reason: Type.String() }))
+})
+
+export const Verification = Type.Object({
+  hash: Type.String({ description: 'sha256 of the file the record is for' }),
+  verified: Type.Boolean({ description: 'every stage signed by the peer it names, each started from the output of the one before, the last made the file' }),
+  jobId: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String({ description: 'the peer whose job store held the record' })),
+  stages: Type.Array(Type.Object({
+    index: Type.Integer(),
+    kind: Type.String(),
+    peerId: Type.Optional(Type.String()),
+    record: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'inputs, tool and version, command, params, profile, printer, material, output, peer, times' })),
+    problem: Type.Optional(Type.String())
+  })),
+  problems: Type.Array(Type.String())
+})
+
 export const Peer = Type.Object({ peerId: Type.String(), name: Type.String(), offers: Type.Array(Type.String()) }, open)
 
 export const Status = Type.Object({

@@ -16,7 +16,7 @@ export function jobSummary (job: JobRecord): string {
   return `${job.id}  ${job.state.padEnd(9)} ${job.input.name}  ${job.stages.map(s => `${s.kind}:${s.state}`).join(' -> ')}`
 }
 
-export function jobDetail (job: JobRecord & { events?: Array<{ at: number, message: string }> }): string {
+export function jobDetail (job: JobRecord & { events?: Array<{ at: number, message: string }>, copyJobs?: JobRecord[] }): string {
   const lines = [
     `job      ${job.id}`,
     `state    ${job.state}${job.error != null ? `: ${job.error}` : ''}`,
@@ -33,6 +33,11 @@ export function jobDetail (job: JobRecord & { events?: Array<{ at: number, messa
     if (stage.input != null) lines.push(`       in      ${stage.input.name} sha256 ${stage.input.hash}`)
     if (stage.output != null) lines.push(`       out     ${stage.output.name} (${stage.output.size} bytes) sha256 ${stage.output.hash}${stage.cached === true ? ', from cache' : ''}`)
     for (const bid of stage.bids) lines.push(`       bid     ${bid.peerName}: ${bid.accept ? `accepts${estimate(bid)} (${bid.reason})` : `refuses: ${bid.reason}`}`)
+  }
+  for (const [i, copy] of (job.copyJobs ?? []).entries()) {
+    const print = copy.stages[0]
+    const where = print?.peerName != null ? ` on ${print.peerName}${print.tool != null ? ` (${print.tool})` : ''}` : ''
+    lines.push(`copy ${i + 1}   ${copy.id} ${print?.state ?? copy.state}${where}${copy.error != null ? `: ${copy.error}` : ''}`)
   }
   if (job.result != null) lines.push(`result   ${job.result.name} (${job.result.size} bytes) sha256 ${job.result.hash}`)
   for (const event of job.events ?? []) lines.push(`  ${new Date(event.at).toISOString()}  ${event.message}`)

@@ -3,6 +3,7 @@ import type { Command } from './command.js'
 import { DATA_DIR_FLAG, dataDirOf } from './data-dir.js'
 import { jobDetail, jobSummary, wroteLine, type GotOutput } from './job-view.js'
 import { printJson, withDaemon } from './run-action.js'
+import { provenanceView } from './provenance-view.js'
 import { fileStage } from '../jobs/pipeline.js'
 import type { JobRecord } from '../jobs/job.js'
 
@@ -20,8 +21,14 @@ export const jobs: Command = {
 
 export const job: Command = {
   args: [{ name: '<id>' }],
-  flags: [JSON_FLAG, DATA_DIR_FLAG],
-  run: async ([id], flags: { json?: boolean, dataDir?: string }) => {
+  flags: [{ spec: '--provenance', help: 'the job\'s signed record: each stage\'s inputs, tool, settings, output, peer and times, every signature checked' }, JSON_FLAG, DATA_DIR_FLAG],
+  run: async ([id], flags: { provenance?: boolean, json?: boolean, dataDir?: string }) => {
+    if (flags.provenance === true) {
+      const verification = await withDaemon(dataDirOf(flags), async c => c.call('provenance', { id }))
+      if (flags.json === true) printJson(verification)
+      else process.stdout.write(provenanceView(verification))
+      return verification.verified === true ? 0 : 1
+    }
     const record = await withDaemon(dataDirOf(flags), async c => c.call('job', { id }))
     if (flags.json === true) return printJson(record)
     process.stdout.write(jobDetail(record))

@@ -10,9 +10,14 @@ export const printers: Command = {
     if (list.length === 0) process.stdout.write('no printers in the mesh\n')
     for (const p of list) {
       const job = p.currentJob !== '' ? `  job ${String(p.currentJob)} ${Math.round(p.progress * 100)}%` : ''
-      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${String(p.state).padEnd(13)} ${String(p.material).padEnd(5)} ${String(p.nozzleMm)} mm hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
+      process.stdout.write(`${String(p.peerName).padEnd(14)} ${String(p.name).padEnd(12)} ${shownState(String(p.state)).padEnd(17)} ${String(p.material).padEnd(5)} ${String(p.nozzleMm)} mm hotend ${Math.round(p.hotendC)}°C bed ${Math.round(p.bedC)}°C${job}\n`)
     }
   }
+}
+
+/** Words for a state that reads better as a phrase. */
+function shownState (state: string): string {
+  return state === 'waiting-for-power' ? 'waiting for power' : state
 }
 
 /** An operator's decision on a printer of the local node: `method` is the control API's (printer.clear, ...). */

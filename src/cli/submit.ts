@@ -9,6 +9,8 @@ import { fileStage } from '../jobs/pipeline.js'
 import { newRequestId } from '../api/request-id.js'
 import { DaemonLostError } from '../api/retrying-client.js'
 import type { JobRecord } from '../jobs/job.js'
+import { MAX_COPIES } from '../jobs/copies.js'
+import { isPriority, PRIORITIES } from '../jobs/print-queue-order.js'
 
 interface SubmitFlags {
   pipeline?: string
@@ -16,6 +18,8 @@ interface SubmitFlags {
   profile?: string
   printer?: string
   material?: string
+  copies?: string
+  priority?: string
   with?: string[]
   detach?: boolean
   notify?: string
@@ -52,6 +56,8 @@ export const submit: Command = {
     { spec: '--profile <name>', help: 'the slicer profile to use' },
     { spec: '--printer <name>', help: 'print on this printer' },
     { spec: '--material <name>', help: 'the material the print needs loaded (e.g. PLA)' },
+    { spec: '--priority <p>', help: 'the print\'s place in the print queue: high, normal (default) or low' },
+    { spec: '--copies <n>', help: 'print N copies: one render and one slice, then N prints spread over every printer that fits (the pipeline ends in print)' },
     { spec: '--with <file>', help: 'a file the design includes (travels with it), repeatable', repeatable: true },
     { spec: '--detach', help: 'print the job id(s) and return at once; the daemon carries on' },
     { spec: '--notify <url>', help: 'POST the job record as JSON here when it ends ($id is replaced by the job id)' },
@@ -73,11 +79,14 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   if (flags.output != null && count > 1) throw new Error('-o takes one input file; a batch leaves its outputs for "meshnode get"')
   // Loaded while the daemon stores the jobs, not after.
   const progressView = flags.json === true || flags.detach === true ? undefined : import('./stage-progress.js').then(async view => await view.stageProgress(count))
+  const copies = flags.copies === undefined ? undefined : Number(flags.copies)
+  if (copies !== undefined && !(Number.isInteger(copies) && copies >= 1 && copies <= MAX_COPIES)) throw new Error(`--copies takes a whole number from 1 to ${MAX_COPIES}, not "${flags.copies ?? ''}"`)
+  if (flags.priority !== undefined && !isPriority(flags.priority)) throw new Error(`--priority takes ${PRIORITIES.join(', ')}, not "${flags.priority}"`)
   const pipeline = flags.pipeline?.split(',').map(s => s.trim()).filter(s => s !== '')
   const dataDir = dataDirOf(flags)
   // Sent again with a retry: the daemon then answers with the jobs it stored rather than storing them twice.
   const requestId = flags.requestId ?? newRequestId()
-  const options = { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify }
+  const options = { params: parseDefines(flags.define ?? []), profile: flags.profile, printer: flags.printer, material: flags.material, notify: flags.notify, copies, priority: flags.priority }
   return withRetryingDaemon(dataDir, async client => {
     let submitted: JobRecord[]
     if (entries != null) {

@@ -18,6 +18,7 @@ import type { FileRef, Refusal } from '../jobs/job.js'
 import type { MeshDb } from '../store/open-db.js'
 import { Limit } from '../common/limit.js'
 import { RecentMap } from '../store/recent-map.js'
+import { signProvenance, stageProvenance } from '../provenance/stage-provenance.js'
 
 const log = logger('meshnode:market:work')
 /** Reported awards remembered, to answer an offer repeated after its result was taken. */
@@ -57,6 +58,8 @@ interface WorkRecord {
   acceptedAt: number
   /** The native tools of the run under way: a node restarted after a crash ends what is left of them. */
   tools?: ToolStamp[]
+  /** What this node did for the stage, signed with its key (a SignedProvenance, base64): sent with the result. */
+  provenance?: string
 }
 
 export interface WorkQueueComponents {
@@ -83,6 +86,8 @@ export interface WorkQueueInit {
    */
   reserve(spec: StageSpec, until?: number): Refusal | null
   release(spec: Pick<StageSpec, 'jobId' | 'index'>): void
+  /** Signs with this node's key: each finished stage's record of what was done (see stage-provenance.ts). */
+  sign(bytes: Uint8Array): Promise<Uint8Array>
 }
 
 interface Running {
@@ -433,6 +438,8 @@ export class WorkQueue {
         await this.cache.remember(spec, executor.tool, outcome.output)
         Object.assign(record, { state: 'finished', output: outcome.output, command: outcome.command, cached: false })
       }
+      const made = stageProvenance({ spec, tool: executor.tool, output: record.output as FileRef, command: record.command ?? [], cached: record.cached === true, peerId: this.init.self, startedAt: began, finishedAt: Date.now() })
+      record.provenance = Buffer.from(await signProvenance(made, this.init.sign)).toString('base64')
     } catch (err: any) {
       const revoked = running.abort.signal.aborted
       // A printer that refused the print had printed nothing: the stage goes back to bidding, not to an operator.
@@ -620,7 +627,8 @@ export class WorkQueue {
           started: record.started === true || record.state === 'interrupted',
           retryable: record.retryable ?? true,
           inline,
-          wantOutput: false
+          wantOutput: false,
+          ...(record.provenance === undefined ? {} : { provenance: Buffer.from(record.provenance, 'base64') })
         })
         if (response.status === MarketResponse.Status.OK || response.status === MarketResponse.Status.REVOKED || response.status === MarketResponse.Status.UNKNOWN) {
           // An interrupted print stays here until an operator resumes it.

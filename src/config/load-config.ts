@@ -4,6 +4,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
 import { parseCommandConfig } from '../executors/admin-command.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
+import { parsePowerConfig } from '../printer/power-config.js'
 import { parseHttpListen } from '../api/http/listen-address.js'
 import { parseOctoPrintConfig } from '../gateways/octoprint/config.js'
 import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
@@ -12,7 +13,7 @@ import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 import { ANY_PEER, defaultConfig, MIN_TOOL_MEMORY_MIB, type HttpConfig, type NodeConfig, type WatchConfig } from './node-config.js'
 
-const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'tools', 'services', 'commands', 'trust', 'blobs', 'market', 'http', 'gateways', 'library', 'watch'] as const
+const TOP_LEVEL = ['name', 'dataDir', 'listen', 'mdns', 'meshKeyFile', 'open', 'peers', 'offers', 'tags', 'printers', 'power', 'tools', 'services', 'commands', 'trust', 'blobs', 'market', 'http', 'gateways', 'library', 'watch'] as const
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** Reads a node config file: JSON, every field checked, unknown fields refused. Paths resolve against the file. */
@@ -64,6 +65,7 @@ export function parseConfig (raw: unknown, baseDir: string, base: NodeConfig = d
   const printers = optArray(obj, 'printers', '', 32)
   if (printers !== undefined) config.printers = printers.map((p, i) => parsePrinterConfig(p, `printers[${i}]`))
   checkUnique(config.printers.map(p => p.name), 'printers', 'name')
+  if (obj.power !== undefined) config.power = parsePowerConfig(obj.power, 'power')
   if (obj.tools !== undefined) config.tools = parseToolsConfig(obj.tools, 'tools')
   const services = optArray(obj, 'services', '', 64)
   if (services !== undefined) config.services = services.map((s, i) => parseServiceConfig(s, `services[${i}]`))

@@ -1,6 +1,7 @@
 import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
+import type { PowerConfig } from '../printer/power-config.js'
 import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
 import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
 import type { ToolLimits } from '../executors/tool-limits.js'
@@ -28,6 +29,8 @@ export interface NodeConfig {
   /** Words an admin document may target this node by (`meshnode admin config push --to slicers`). */
   tags: string[]
   printers: PrinterConfig[]
+  /** The power group this node's printers heat up in turn with: see PowerBudget. */
+  power?: PowerConfig
   tools: ToolsConfig
   services: ServiceConfig[]
   /** Commands an admin may run here by name (`meshnode admin run`). */

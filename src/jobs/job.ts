@@ -1,6 +1,7 @@
 /** A job as its requester keeps it: the pipeline, every stage's award and outcome, and its history. */
 
 import type { GcodeFacts } from '../../protocols/market.js'
+import type { Priority, QueuePin } from './print-queue-order.js'
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
 
@@ -54,6 +55,8 @@ export interface StageRecord {
   startedAt?: number
   finishedAt?: number
   error?: string
+  /** What the executor did, signed with its key: a SignedProvenance (provenance.proto), base64. */
+  provenance?: string
 }
 
 export interface JobOptions {
@@ -62,6 +65,10 @@ export interface JobOptions {
   printer?: string
   material?: string
   notify?: string
+  /** Prints of the part: the job renders and slices once, then a copy job prints each (see copies.ts). */
+  copies?: number
+  /** Its place in the print queue among others: see print-queue-order.ts. Unset is normal. */
+  priority?: Priority
 }
 
 export interface JobRecord {
@@ -81,6 +88,16 @@ export interface JobRecord {
   error?: string
   /** How this node last took the job up: what stops a job that kills the node from doing so on every start. */
   resume?: ResumeRecord
+  /** The copy jobs printing this job's part, once it made the file they print. */
+  copies?: string[]
+  /** The job this one prints a copy for. */
+  copyOf?: string
+  /** Set by `meshnode queue move`: ahead of, or behind, every priority. */
+  queuePin?: QueuePin
+  /** Orders the job within its place in the queue; unset is its creation time. */
+  rank?: number
+  /** Its submitter holds its print back (`meshnode queue hold`): no printer takes it until released. */
+  held?: boolean
   /** Grows with every stored change: updates are conditional on it. */
   rev: number
 }

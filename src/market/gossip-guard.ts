@@ -5,6 +5,7 @@ import { decodeBatch } from '../library/entry-batch.js'
 import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
+import { decodePowerClaim, POWER_TOPIC } from '../printer/power-claim.js'
 import { decodeGossip } from './codec.js'
 import { JOBS_TOPIC } from './constants.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
@@ -21,7 +22,7 @@ export interface GossipGuardInit {
 }
 
 /** Every topic the guard judges; libp2p's scoring counts their invalid messages against the sender. */
-export const GUARDED_TOPICS = [JOBS_TOPIC, CAPABILITY_TOPIC, PRINTER_STATE_TOPIC, LIBRARY_TOPIC]
+export const GUARDED_TOPICS = [JOBS_TOPIC, CAPABILITY_TOPIC, PRINTER_STATE_TOPIC, LIBRARY_TOPIC, POWER_TOPIC]
 
 const DEFAULTS: GossipGuardInit = { ratePerSecond: 100, burst: 400, strikes: 50 }
 
@@ -61,6 +62,10 @@ export class GossipGuard {
     }))
     validators.set(LIBRARY_TOPIC, async (peer, msg) => this.judge(peer, () => {
       decodeBatch(msg.data)
+    }))
+    validators.set(POWER_TOPIC, async (peer, msg) => this.judge(peer, () => {
+      if (msg.type !== 'signed') throw new Error('unsigned power claim')
+      decodePowerClaim(msg.data)
     }))
   }
 

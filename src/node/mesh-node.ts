@@ -28,6 +28,12 @@ import { startBlobGc } from './blob-gc.js'
 import { registerJobs, stageDirectory } from '../api/handlers/jobs.js'
 import { registerNode } from '../api/handlers/node.js'
 import { registerPrinters } from '../api/handlers/printers.js'
+import { registerProvenance } from '../api/handlers/provenance.js'
+import { registerQueue } from '../api/handlers/queue.js'
+import { ProvenanceService } from '../provenance/provenance-service.js'
+import { PowerBudget } from '../printer/power-budget.js'
+import { WaitingPrints } from '../compute/waiting-prints.js'
+import { firstRefusal, type SemanticStrategy } from '../compute/bid-strategies.js'
 import { Dialer } from '../net/dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from '../net/identity.js'
 import { explainListenFailure } from './listen-failure.js'
@@ -74,6 +80,10 @@ export interface MeshNode {
   jobs: Coordinator
   jobStore: LevelJobStore
   printers: PrintDesk
+  /** The mesh's print stages waiting for a printer, as announced: the print queue. */
+  waitingPrints: WaitingPrints
+  /** The power group this node's printers heat up in turn with, when the config names one. */
+  power?: PowerBudget
   /** The mesh key this peer runs with; undefined in an open mesh. */
   meshKey: MeshKey | undefined
   invites: Invites
@@ -119,7 +129,10 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     const self = libp2p.peerId.toString()
     let work: WorkQueue | undefined
     const refresh = (): void => { capabilities.refresh().catch(err => log('refreshing capabilities failed %e', err)) }
-    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self)
+    const power = config.power == null || config.printers.length === 0 ? undefined : new PowerBudget({ gossip: libp2p.services.pubsub, self }, config.power)
+    power?.start()
+    cleanup.push(() => { power?.stop() })
+    const printers = new PrintDesk(db, config.dataDir, config.printers, refresh, self, power)
 
     const capabilities = new CapabilityService({ libp2p }, {
       name: config.name,
@@ -156,6 +169,18 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
 
     const drain = new DrainSwitch(db)
     await drain.load()
+    const waitingPrints = new WaitingPrints(libp2p.services.pubsub, self)
+    waitingPrints.start()
+    cleanup.push(() => { waitingPrints.stop() })
+    // Whether this node could take a stage now, its place in the print queue aside.
+    const takesNow: SemanticStrategy[] = [
+      offersStage(() => current),
+      trustsRequester(() => current, self, (name) => pins.peerFor(name)),
+      hasTool(() => executors, () => current.printers.map(p => p.name)),
+      (spec) => spec.kind === 'print' ? printers.refusal(spec) : null,
+      drain.refusal
+    ]
+
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
@@ -169,13 +194,8 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       executorFor: (spec) => spec.kind === 'print' ? printers.executorFor(spec) : executors.find(e => e.tool.stage === spec.kind),
       reserve: (spec, until) => spec.kind === 'print' ? printers.reserve(spec, until) : null,
       release: (spec) => { printers.release(spec) },
-      semantic: [
-        offersStage(() => current),
-        trustsRequester(() => current, self, (name) => pins.peerFor(name)),
-        hasTool(() => executors, () => current.printers.map(p => p.name)),
-        (spec) => spec.kind === 'print' ? printers.refusal(spec) : null,
-        drain.refusal
-      ]
+      sign: async (bytes) => await privateKey.sign(bytes),
+      semantic: [...takesNow, (spec) => waitingPrints.refusal(spec, other => firstRefusal(takesNow, other) == null)]
     })
     await work.start()
     const workQueue = work
@@ -190,6 +210,9 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     cleanup.push(() => { topic.stop() })
     const library = await startLibrary({ db, libp2p, capabilities, blobStore, blobs, coordinator: jobs, dataDir: config.dataDir, config: () => current.library, minFreeDiskBytes: () => current.market.minFreeDiskBytes, watches: config.watch })
     cleanup.push(async () => library.stop())
+    const provenance = new ProvenanceService(libp2p, jobStore, self)
+    await provenance.start()
+    cleanup.push(async () => provenance.stop())
     const gc = startBlobGc(blobStore, jobStore, () => current.blobs, () => library.library.keptBlobs())
     cleanup.push(() => { gc.stop() })
 
@@ -231,6 +254,8 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       jobs,
       jobStore,
       printers,
+      waitingPrints,
+      power,
       meshKey,
       invites,
       library,
@@ -265,7 +290,9 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       startedAt: node.startedAt
     })
     registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
-    registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
+    registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir, power })
+    registerProvenance(api, jobStore, provenance)
+    registerQueue(api, { jobs, waitingPrints, printers, capabilities })
     registerInvites(api, invites)
     registerOffers(api, { capabilities, profileDirs: config.tools.profileDirs })
     registerLibrary(api, { library: library.library, watch: library.watch, stages })

@@ -1,6 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { CommunicationTimeoutError, FirmwareError, HandshakeError, PrinterDisconnectedError, PrinterNotReadyError } from './errors.js'
 import { parseFirmwareInfo, type FirmwareInfo } from './firmware-info.js'
+import { HeatUp, type HeatGate } from './heat-up.js'
 import { frameLine } from './checksum.js'
 import { readGcodeBatches, surveyGcodeFile, type GcodeFileCommand } from './gcode-file.js'
 import { LineLedger } from './line-ledger.js'
@@ -40,6 +41,8 @@ export interface PrintOptions {
   /** Called at most every `progressIntervalMs` and once at the end. */
   onProgress?: (progress: PrintProgress) => void
   progressIntervalMs?: number
+  /** Taken before the print's first heater target reaches the firmware, given back once the heat-up ends. */
+  heatGate?: HeatGate
 }
 
 export interface PrintOutcome {
@@ -90,6 +93,9 @@ export class GcodeSender {
   private printing = false
   private printOptions: PrintOptions = {}
   private pauseWaiters: Array<() => void> = []
+  private heatUp: HeatUp | null = null
+  private gateHeld = false
+  private gateAbort = new AbortController()
 
   constructor (private readonly transport: PrinterTransport, options: GcodeSenderOptions = {}) {
     this.options = {
@@ -159,6 +165,8 @@ export class GcodeSender {
       const survey = await surveyGcodeFile(path, fromLine)
       this.tracker = new ProgressTracker(survey.commands, survey.bytes, fromLine, survey.startByte)
       this.printOptions = options
+      this.heatUp = options.heatGate == null ? null : new HeatUp()
+      this.gateAbort = new AbortController()
       this.mode = 'running'
       this.ledger.reset()
       this.trackedThrough = 0
@@ -170,6 +178,9 @@ export class GcodeSender {
       return { status, progress }
     } finally {
       this.printing = false
+      this.gateAbort.abort()
+      this.giveBackHeatGate()
+      this.heatUp = null
       this.pauseWaiters.forEach((resolve) => { resolve() })
       this.pauseWaiters = []
       await source.return(undefined)
@@ -197,6 +208,7 @@ export class GcodeSender {
     if (!this.printing || this.mode === 'draining-to-cancel' || this.mode === 'cancelling') return
     this.mode = 'draining-to-cancel'
     this.injected = []
+    this.gateAbort.abort()
     // The emergency parser acts on M108 at once, which breaks a heat-up wait that would hold the cancel back.
     if (this.firmwareInfo?.capabilities.EMERGENCY_PARSER === true) this.writePlain('M108', { command: 'M108' })
     this.wake()
@@ -231,8 +243,11 @@ export class GcodeSender {
         this.writeNumbered(resend.meta ?? { command: resend.command })
         continue
       }
-      const injected = this.injected.shift()
+      const injected = this.injected[0]
       if (injected !== undefined) {
+        if (await this.waitedForHeatGate(injected)) continue
+        this.injected.shift()
+        this.heatUp?.sent(injected)
         this.writeNumbered({ command: injected })
         continue
       }
@@ -270,7 +285,10 @@ export class GcodeSender {
           break
       }
       if (nextInBatch < batch.length) {
-        const file = batch[nextInBatch++]
+        const file = batch[nextInBatch]
+        if (await this.waitedForHeatGate(file.command)) continue
+        nextInBatch++
+        this.heatUp?.sent(file.command)
         this.writeNumbered({ command: file.command, file })
         continue
       }
@@ -286,6 +304,32 @@ export class GcodeSender {
       if (idle) return 'finished'
       await this.waitForChange()
     }
+  }
+
+  /**
+   * Holds the print before the command that would start its heat-up until the heat gate lets it heat; true when
+   * it waited, so the pump looks again at what to do (a cancel may have come meanwhile).
+   */
+  private async waitedForHeatGate (command: string): Promise<boolean> {
+    const gate = this.printOptions.heatGate
+    if (gate == null || this.gateHeld || this.heatUp?.starts(command) !== true) return false
+    try {
+      await gate.acquire(this.gateAbort.signal)
+      this.gateHeld = true
+    } catch (err) {
+      if (!this.gateAbort.signal.aborted) throw err
+    }
+    return true
+  }
+
+  private heatUpEnded (): void {
+    if (this.gateHeld && this.heatUp?.ends(this.temperatureReading) === true) this.giveBackHeatGate()
+  }
+
+  private giveBackHeatGate (): void {
+    if (!this.gateHeld) return
+    this.gateHeld = false
+    this.printOptions.heatGate?.release()
   }
 
   /** Numbering restarts so the cancel G-code does not depend on lines the firmware may still want resent. */
@@ -380,6 +424,7 @@ export class GcodeSender {
         break
     }
     this.trackAcknowledged()
+    this.heatUpEnded()
     this.wake()
   }
 
@@ -410,6 +455,7 @@ export class GcodeSender {
       this.trackedThrough++
       const sent = this.ledger.metaOf(this.trackedThrough)
       if (sent?.file !== undefined) this.tracker?.acknowledge(sent.file)
+      if (sent !== undefined) this.heatUp?.acknowledged(sent.command)
       const set = sent === undefined ? null : targetSetBy(sent.command)
       if (set !== null) this.temperaturesSeen({ [set.heater]: { actual: this.temperatureReading[set.heater]?.actual ?? 0, target: set.target } })
     }
@@ -433,6 +479,7 @@ export class GcodeSender {
     if (this.failure !== null) return
     if (!(err instanceof PrinterDisconnectedError && err.message.endsWith('closed by the host'))) log.error('stopping: %e', err)
     this.failure = err
+    this.gateAbort.abort()
     this.wake()
   }
 

@@ -11,7 +11,7 @@ import type { StageSpec } from '../../protocols/market.js'
 import type { Executor, StageResult, StageRun } from '../executors/executor.js'
 import type { Refusal } from '../jobs/job.js'
 import type { MeshDb } from '../store/open-db.js'
-import type { PrintEnd, PrinterLoad } from './printer-controller.js'
+import type { PrintEnd, PrinterLoad, PrinterPower } from './printer-controller.js'
 import type { PrinterConfig } from './printer-config.js'
 
 export class PrintInterruptedError extends Error {
@@ -35,8 +35,11 @@ export class PrintDesk {
   private readonly configured: Map<string, PrinterConfig>
   private seq = 0
 
-  /** `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. */
-  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string) {
+  /**
+   * `self` is this node's peer id: its own prints are its operator's, and skip the G-code policy. `power`, when the
+   * node's printers share a power group, makes each print wait for a slot before it heats.
+   */
+  constructor (db: MeshDb, dataDir: string, printers: PrinterConfig[], onChange: () => void, self: string, power?: PrinterPower) {
     this.self = self
     this.loads = new PrinterLoads(db)
     this.configured = new Map(printers.map(p => [p.name, p]))
@@ -45,9 +48,11 @@ export class PrintDesk {
       const withRecord = config.port === 'virtual' && config.virtual != null && config.virtual.recordFile == null
         ? { ...config, virtual: { ...config.virtual, recordFile: join(dataDir, `${config.name}.record.gcode`) } }
         : config
-      const controller = new PrinterController({ config: withRecord, journal })
+      const controller = new PrinterController({ config: withRecord, journal, power })
       controller.on('printer:state', onChange)
       controller.on('printer:loaded', onChange)
+      // Free for the next print as soon as it says so: prints waiting for it ask again when its state changes.
+      controller.on('printer:print-end', () => { this.reservations.delete(config.name) })
       return controller
     })
   }

@@ -9,6 +9,8 @@ export interface VirtualPrinterConfig {
   faults: VirtualFault[]
   /** Every command the virtual printer runs is appended here. */
   recordFile?: string
+  /** When each heater target was set and reached: see VirtualPrinterOptions. */
+  heatLogFile?: string
   seed?: number
 }
 
@@ -90,7 +92,7 @@ function parseBed (raw: unknown, field: string): PrinterConfig['bed'] {
 
 function parseVirtual (raw: unknown, field: string): VirtualPrinterConfig {
   const obj = expectObject(raw, field)
-  rejectUnknown(obj, ['speedUp', 'faults', 'recordFile', 'seed'], field)
+  rejectUnknown(obj, ['speedUp', 'faults', 'recordFile', 'heatLogFile', 'seed'], field)
   const faults = (optStringArray(obj, 'faults', field) ?? []).map((spec, i) => {
     try {
       return parseFaultSpec(spec)
@@ -102,6 +104,8 @@ function parseVirtual (raw: unknown, field: string): VirtualPrinterConfig {
   const config: VirtualPrinterConfig = { speedUp: optNumber(obj, 'speedUp', field, 1, 10000) ?? 1, faults }
   const recordFile = optString(obj, 'recordFile', field)
   if (recordFile !== undefined) config.recordFile = recordFile
+  const heatLogFile = optString(obj, 'heatLogFile', field)
+  if (heatLogFile !== undefined) config.heatLogFile = heatLogFile
   const seed = optNumber(obj, 'seed', field, 0, 2 ** 32 - 1)
   if (seed !== undefined) config.seed = seed
   return config

@@ -4,6 +4,7 @@ import { logger } from '@libp2p/logger'
 import type { CheckpointJournal, PrintCheckpoint } from './checkpoint-journal.js'
 import { PrinterNotReadyError } from './errors.js'
 import { GcodeSender, type GcodeSenderOptions } from './gcode-sender.js'
+import type { HeatGate } from './heat-up.js'
 import type { PrintProgress } from './print-progress.js'
 import type { PrinterConfig } from './printer-config.js'
 import { printerRefusal, type PrintRequirements } from './printer-refusal.js'
@@ -12,7 +13,13 @@ import type { PrinterTransport } from './transport.js'
 import { connectInProcess } from './virtual/in-process-link.js'
 import { VirtualPrinter } from './virtual/virtual-printer.js'
 
-export type PrinterState = 'offline' | 'idle' | 'printing' | 'paused' | 'bed-occupied' | 'interrupted'
+export type PrinterState = 'offline' | 'idle' | 'printing' | 'waiting-for-power' | 'paused' | 'bed-occupied' | 'interrupted'
+
+/** The power budget of the printer's group, as a printer uses it: see PowerBudget. */
+export interface PrinterPower {
+  acquire: (printer: string, signal: AbortSignal) => Promise<void>
+  release: (printer: string) => void
+}
 
 export interface PrinterControllerInit {
   config: PrinterConfig
@@ -23,6 +30,8 @@ export interface PrinterControllerInit {
   /** How often an offline printer's port is looked for. */
   pollMs?: number
   checkpointEveryMs?: number
+  /** Set when the node's printers share a power group: each print waits for a slot before it heats. */
+  power?: PrinterPower
 }
 
 export interface ControllerPrintOptions {
@@ -86,6 +95,8 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
   private connecting: Promise<void> | null = null
   private journalWrites: Promise<void> = Promise.resolve()
   private lastState: PrinterState = 'offline'
+  private readonly power: PrinterPower | undefined
+  private waitingForPower = false
 
   constructor (init: PrinterControllerInit) {
     super()
@@ -95,6 +106,7 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
     this.pollMs = init.pollMs ?? 2000
     this.checkpointEveryMs = init.checkpointEveryMs ?? 3000
     this.senderOptions = init.senderOptions ?? {}
+    this.power = init.power
   }
 
   get config (): PrinterConfig { return this.current }
@@ -109,7 +121,7 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
   get online (): boolean { return this.sender !== null }
 
   get state (): PrinterState {
-    if (this.active !== null) return this.sender?.isPaused === true ? 'paused' : 'printing'
+    if (this.active !== null) return this.sender?.isPaused === true ? 'paused' : this.waitingForPower ? 'waiting-for-power' : 'printing'
     if (this.checkpoint !== undefined && this.checkpoint.status !== 'finished') return 'interrupted'
     if (this.sender === null) return 'offline'
     if (this.checkpoint?.status === 'finished') return 'bed-occupied'
@@ -223,6 +235,7 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
       case 'idle': return null
       case 'offline': return `printer ${name} is offline`
       case 'printing':
+      case 'waiting-for-power':
       case 'paused': return `printer ${name} is busy with job ${this.active?.jobId ?? '?'}`
       case 'bed-occupied': return `the bed of printer ${name} holds the part of job ${this.checkpoint?.jobId ?? '?'}; an operator must clear it`
       case 'interrupted': return `printer ${name} has an interrupted print of job ${this.checkpoint?.jobId ?? '?'} awaiting an operator`
@@ -245,6 +258,7 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
         parkGcode: this.config.parkGcode,
         resumeGcode: this.config.resumeGcode,
         cancelGcode: this.config.cancelGcode,
+        heatGate: this.heatGate(),
         onProgress: (progress) => { this.emit('printer:progress', jobId, progress) }
       })
       end = { jobId, status: outcome.status, progress: outcome.progress }
@@ -260,6 +274,26 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
     this.emit('printer:print-end', end)
     this.emitState()
     return end
+  }
+
+  /** The print's way to the power budget: while it waits, the printer says so. */
+  private heatGate (): HeatGate | undefined {
+    const power = this.power
+    if (power === undefined) return undefined
+    const name = this.config.name
+    return {
+      acquire: async (signal) => {
+        this.waitingForPower = true
+        this.emitState()
+        try {
+          await power.acquire(name, signal)
+        } finally {
+          this.waitingForPower = false
+          this.emitState()
+        }
+      },
+      release: () => { power.release(name) }
+    }
   }
 
   /** `sender` is passed in because a link that just dropped has already been forgotten by the controller. */
@@ -335,7 +369,8 @@ export class PrinterController extends EventEmitter<PrinterEvents> {
       speedUp: config.virtual?.speedUp,
       faults: config.virtual?.faults,
       seed: config.virtual?.seed,
-      recordFile: config.virtual?.recordFile
+      recordFile: config.virtual?.recordFile,
+      heatLogFile: config.virtual?.heatLogFile
     })
     return connectInProcess(this.virtualPrinter)
   }

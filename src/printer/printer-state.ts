@@ -6,7 +6,7 @@ export const PRINTER_STATE_TOPIC = '/meshnode/printer-state/1.0.0'
 /** An event is about 100 bytes; anything larger is refused before it is decoded. */
 export const MAX_PRINTER_STATE_BYTES = 512
 
-const STATES = new Set(['offline', 'idle', 'printing', 'paused', 'bed-occupied', 'interrupted'])
+const STATES = new Set(['offline', 'idle', 'printing', 'waiting-for-power', 'paused', 'bed-occupied', 'interrupted'])
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/
 /** Colder than any workshop, hotter than any hotend: a reading outside is not a reading. */
 const MIN_C = -100

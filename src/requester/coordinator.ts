@@ -11,6 +11,8 @@ import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRe
 import { notify } from './notify.js'
 import { Limit } from '../common/limit.js'
 import { pipelineFor } from '../jobs/pipeline.js'
+import { copiesOf, copiesOutcome, copyId, copyJob, copyNotStarted, stagesBeforeCopies } from '../jobs/copies.js'
+import { announcedPriority, compareQueueKeys, queueKeyOfJob, rankWhenMoved, type QueueKey, type QueuePin } from '../jobs/print-queue-order.js'
 import { profileForPrinters, type ProfileMakeUp } from '../jobs/printer-class.js'
 import { BidRounds } from './bid-round.js'
 import { SubmitRequests, type Attempt, type SubmitRequest } from './submit-requests.js'
@@ -23,6 +25,7 @@ import type { Answer, DirectChannel, Request } from '../market/direct.js'
 import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import type { JobsTopic, LocalBidder } from '../market/jobs-topic.js'
 import type { JobStore } from '../store/job-store.js'
+import { acceptedProvenance } from '../provenance/stage-provenance.js'
 
 const log = logger('meshnode:jobs')
 
@@ -129,6 +132,9 @@ export class Coordinator extends EventTarget {
   private readonly progress = new Map<string, number>()
   private readonly wakers = new Map<string, () => void>()
   private readonly driving = new Set<string>()
+  private readonly driveAgain = new Set<string>()
+  /** The queue place of each job waiting for capacity: woken in this order (see print-queue-order.ts). */
+  private readonly queueKeys = new Map<string, { key: QueueKey, held: boolean }>()
   /** Jobs whose next stage found every peer busy, oldest first: woken as stages finish and free a slot. */
   private readonly waitingForCapacity = new Set<string>()
   /** The probe: one waiting stage asks again when it fires; the prober is the stage it woke last. */
@@ -265,7 +271,7 @@ export class Coordinator extends EventTarget {
     if (this.probeTimer != null || this.stopped) return
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined
-      const first = this.waitingForCapacity.values().next().value
+      const first = this.waitingInOrder()[0]
       if (first == null) {
         this.probeDelayMs = FIRST_PROBE_MS
         return
@@ -284,14 +290,26 @@ export class Coordinator extends EventTarget {
   private probeSucceeded (id: string): void {
     if (this.prober !== id) return
     this.probeDelayMs = FIRST_PROBE_MS
-    const next = [...this.waitingForCapacity].find(other => other !== id)
+    const next = this.waitingInOrder().find(other => other !== id)
     this.prober = next
     if (next != null) this.invite(next)
   }
 
   private readonly onPeerChanged = (): void => {
     this.saturated.clear()
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_PEER)) this.invite(id)
+    for (const id of this.waitingInOrder().slice(0, WAKE_ON_PEER)) this.invite(id)
+  }
+
+  /**
+   * The jobs waiting for capacity, first in the queue first; those of no known place keep the order they came in,
+   * and held ones come last: a slot that frees is no use to them.
+   */
+  private waitingInOrder (): string[] {
+    const waiting = [...this.waitingForCapacity]
+    const unknown = { key: { bucket: Infinity, rank: 0, jobId: '' }, held: false }
+    return waiting.map((id, i) => ({ id, i, place: this.queueKeys.get(id) ?? unknown }))
+      .sort((a, b) => Number(a.place.held) - Number(b.place.held) || compareQueueKeys(a.place.key, b.place.key) || a.i - b.i)
+      .map(w => w.id)
   }
 
   /** Wakes a stage waiting for capacity to ask the market again. */
@@ -311,7 +329,7 @@ export class Coordinator extends EventTarget {
   }
 
   private async storeJobs (request: SubmitRequest, { earlier, originOf }: Attempt): Promise<JobRecord[]> {
-    const pipelines = request.files.map(path => pipelineFor(basename(path), request.pipeline))
+    const pipelines = request.files.map(path => stagesBeforeCopies(pipelineFor(basename(path), request.pipeline), request.options.copies))
     const importing = new Limit(IMPORTS_AT_ONCE)
     const imports = new Map<string, Promise<FileRef>>()
     const importOnce = async (path: string, mustBePlain: boolean): Promise<FileRef> => {
@@ -343,7 +361,7 @@ export class Coordinator extends EventTarget {
     const known = (files: StoredFile[]): string[] => files.map(f => `${f.hash}/${f.name}`)
     const asRequest: SubmitRequest = { files: known(request.files), extra: known(request.extra), pipeline: request.pipeline, options: request.options, requestId: request.requestId }
     return await this.requests.run(asRequest, async attempt => {
-      const pipelines = request.files.map(file => pipelineFor(file.name, request.pipeline))
+      const pipelines = request.files.map(file => stagesBeforeCopies(pipelineFor(file.name, request.pipeline), request.options.copies))
       const inputs = await Promise.all(request.files.map(async (file, i) => attempt.earlier.has(i) ? undefined : ref(file)))
       const extra = await Promise.all(request.extra.map(ref))
       return this.createJobs(inputs, extra, pipelines, request.options, attempt)
@@ -371,7 +389,8 @@ export class Coordinator extends EventTarget {
         stages: stages.map((kind, index): StageRecord => ({ index, kind, state: 'pending', attempt: 1, token: 0, bids: [], input: index === 0 ? input : undefined })),
         rev: 0
       }
-      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}` }, originOf(i))
+      const copies = copiesOf(job) > 1 ? `, then ${copiesOf(job)} copies printed` : ''
+      await this.store.create(job, { type: 'submitted', message: `submitted ${input.name} (${input.size} bytes) through ${stages.join(' -> ')}${copies}` }, originOf(i))
       return { ...job, rev: 1 }
     }))
     const jobs = written.flatMap(w => w.status === 'fulfilled' ? [w.value] : [])
@@ -385,12 +404,20 @@ export class Coordinator extends EventTarget {
 
   async cancel (id: string): Promise<JobRecord> {
     // On a fresh read: a stage's step written meanwhile must not turn the user's cancel into a conflict.
+    const bidding: StageRecord[] = []
     const next = await this.onFresh(id, async job => this.update(job, j => {
       j.state = 'cancelled'
+      bidding.splice(0, bidding.length, ...j.stages.filter(stage => stage.state === 'pending' || stage.state === 'bidding'))
       for (const stage of j.stages) if (!['done', 'failed'].includes(stage.state)) stage.state = 'cancelled'
     }, [{ type: 'cancelled', message: 'cancelled by the submitter' }]))
     if (next == null) return await this.mustGet(id)
     this.wake(id)
+    // An award to nobody: the peers forget the stage's bids and its place in the print queue at once.
+    for (const stage of bidding) await this.topic.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: id, index: stage.index, attempt: stage.attempt, winner: '', token: 0 } })
+    for (const copy of next.copies ?? []) {
+      const record = await this.store.get(copy)
+      if (record != null && copyNotStarted(record)) await this.cancel(copy)
+    }
     return next
   }
 
@@ -414,11 +441,18 @@ export class Coordinator extends EventTarget {
   }
 
   private drive (id: string): void {
-    if (this.driving.has(id)) return
+    if (this.driving.has(id)) {
+      // A copy that ended while its job was being looked at: look again once that is over.
+      this.driveAgain.add(id)
+      return
+    }
     this.driving.add(id)
     this.run(id)
       .catch(err => { log.error('job %s stopped unexpectedly %e', id, err) })
-      .finally(() => { this.driving.delete(id) })
+      .finally(() => {
+        this.driving.delete(id)
+        if (this.driveAgain.delete(id)) this.drive(id)
+      })
   }
 
   private async run (id: string): Promise<void> {
@@ -455,19 +489,49 @@ export class Coordinator extends EventTarget {
       printer: job.options.printer ?? '',
       material: job.options.material ?? '',
       requester: this.self,
-      requesterName: job.requesterName
+      requesterName: job.requesterName,
+      priority: announcedPriority(job),
+      rank: job.rank ?? job.createdAt,
+      held: job.held === true,
+      createdAt: job.createdAt
     }
+  }
+
+  /** The print stages of this node's jobs that wait for a printer, as they are announced. */
+  async waitingPrints (): Promise<StageSpec[]> {
+    const jobs = (await this.store.list()).filter(job => job.state === 'running')
+    return jobs.flatMap(job => job.stages.filter(s => s.kind === 'print' && (s.state === 'pending' || s.state === 'bidding')).map(s => this.spec(job, s)))
+  }
+
+  /** `meshnode queue move`: the job goes ahead of (or behind) every other waiting print, and says so to the printers at once. */
+  async moveInQueue (id: string, pin: QueuePin): Promise<JobRecord> {
+    return await this.steer(id, j => { j.queuePin = pin; j.rank = rankWhenMoved(pin, Date.now()) }, `moved to the ${pin} of the print queue`)
+  }
+
+  /** `meshnode queue hold` and `release`: no printer takes the job's print while it is held. */
+  async holdInQueue (id: string, held: boolean): Promise<JobRecord> {
+    return await this.steer(id, j => { j.held = held }, held ? 'held in the print queue' : 'released in the print queue')
+  }
+
+  private async steer (id: string, change: (job: JobRecord) => void, message: string): Promise<JobRecord> {
+    const next = await this.onFresh(id, async job => this.update(job, change, [{ type: 'queue', message }]))
+    if (next == null) throw new Error(`job ${id} has ended: it is in no queue`)
+    this.queueKeys.set(id, { key: queueKeyOfJob(next), held: next.held === true })
+    this.invite(id)
+    return next
   }
 
   /** A slice that a print follows, with no profile named: sliced for the printers in the mesh (see profileForPrinters). */
   private profileForPrint (job: JobRecord, stage: StageRecord): string {
-    if (stage.kind !== 'slice' || job.stages[stage.index + 1]?.kind !== 'print') return ''
+    const printsNext = job.stages[stage.index + 1]?.kind === 'print' || (stage.index === job.stages.length - 1 && copiesOf(job) > 1)
+    if (stage.kind !== 'slice' || !printsNext) return ''
     const printers = [this.capabilities.local(), ...this.capabilities.peers().map(p => p.record)].flatMap(r => r.printers)
     return profileForPrinters(printers, this.profiles())?.name ?? ''
   }
 
   private async bidRound (job: JobRecord, stage: StageRecord): Promise<void> {
-    const spec = this.spec(job, stage)
+    let spec = this.spec(job, stage)
+    this.queueKeys.set(job.id, { key: queueKeyOfJob(job), held: job.held === true })
     let current = job
     if (stage.state === 'pending') current = await this.update(job, j => { j.stages[stage.index].state = 'bidding' }, [{ type: 'bidding', stage: stage.index, message: `announcing ${stage.kind} (attempt ${stage.attempt})` }])
 
@@ -534,11 +598,14 @@ export class Coordinator extends EventTarget {
       const onlyBusy = waiting > 0 && silent.length === 0
       if (onlyBusy) this.scheduleProbe()
       const backoffMs = waiting === 0 ? Math.min(250 * 2 ** empty, 4000) : onlyBusy ? LONGEST_WAIT_MS : Math.min(250 * 2 ** waiting, MAX_WAIT_MS)
-      await this.sleep(job.id, backoffMs)
+      // Invited while its round was open (a peer freed, or the job was moved or held in the queue): ask again now.
+      if (!this.invited.has(job.id)) await this.sleep(job.id, backoffMs)
       this.waitingForCapacity.delete(job.id)
       invited = this.invited.delete(job.id)
       current = await this.mustGet(job.id)
       if (current.state !== 'running') return
+      // Moved or held in the queue meanwhile: the next announcement says so.
+      spec = this.spec(current, current.stages[stage.index])
     }
   }
 
@@ -551,7 +618,8 @@ export class Coordinator extends EventTarget {
     return this.rounds.run(async () => {
       const market = marketOf(spec)
       const known = this.saturated.get(market)
-      if (known != null && !invited && this.waitingForCapacity.size > 0) {
+      // A print always asks: the printers take the waiting ones in queue order, and must hear of each.
+      if (known != null && !invited && this.waitingForCapacity.size > 0 && spec.kind !== 'print') {
         this.waitingForCapacity.add(spec.jobId)
         return { asked: false, bids: [], silent: [], busy: true, why: known, awardsBefore: new Map() }
       }
@@ -696,8 +764,9 @@ export class Coordinator extends EventTarget {
     if (request.ok && request.output != null) {
       await keepInlineFiles(this.blobStore, [request.output], request.inline)
       const output: FileRef = { ...request.output, holders: [from] }
+      const provenance = await this.provenanceOf(request, from)
       await this.update(job, j => {
-        Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 })
+        Object.assign(j.stages[stage.index], { state: 'done', output, cached: request.cached, command: request.command, tool: request.tool, finishedAt: Date.now(), progress: 100 }, provenance === undefined ? {} : { provenance })
         const next = j.stages[stage.index + 1]
         if (next != null) next.input = output
       }, [...logs, { type: 'stage-done', stage: stage.index, peerId: from, message: `${stage.kind} done on ${stage.peerName}${request.cached ? ' (from cache)' : ''}: ${output.name}, ${output.size} bytes` }])
@@ -717,8 +786,20 @@ export class Coordinator extends EventTarget {
     this.drive(job.id)
     // A finished stage freed a slot on some peer: the oldest stages waiting for one ask again now rather
     // than at the end of their backoff.
-    for (const id of [...this.waitingForCapacity].slice(0, WAKE_ON_RESULT)) this.invite(id)
+    for (const id of this.waitingInOrder().slice(0, WAKE_ON_RESULT)) this.invite(id)
     return { status: MarketResponse.Status.OK, message: 'recorded' }
+  }
+
+  /** The executor's signed record of a finished stage, kept only when it is the sender's and about this result. */
+  private async provenanceOf (request: MarketRequest, from: string): Promise<string | undefined> {
+    const spec = request.stage as StageSpec
+    if (request.provenance == null || request.output == null) return undefined
+    try {
+      return await acceptedProvenance(request.provenance, { peerId: from, jobId: spec.jobId, index: spec.index, output: request.output.hash })
+    } catch (err) {
+      log('ignored the stage record of %s:%d from %s %e', spec.jobId, spec.index, from, err)
+      return undefined
+    }
   }
 
   /** The job and stage a renewal or result is about, if the sender holds the current award. */
@@ -737,6 +818,7 @@ export class Coordinator extends EventTarget {
   }
 
   private async finish (job: JobRecord): Promise<void> {
+    if (copiesOf(job) > 1) return await this.settleCopies(job)
     const last = job.stages[job.stages.length - 1]
     let result = last.output as FileRef
     try {
@@ -749,6 +831,34 @@ export class Coordinator extends EventTarget {
     }
     const done = await this.update(job, j => { j.state = 'done'; j.result = result }, [{ type: 'done', message: `done: ${result.name} (${result.size} bytes)` }])
     await this.notify(done)
+  }
+
+  /**
+   * The job made its part: one print job per copy, made once (their ids are derived from the job's), each bid
+   * for on its own so the copies spread over every printer that fits. The job ends when every copy has.
+   */
+  private async settleCopies (job: JobRecord): Promise<void> {
+    const gcode = job.stages.at(-1)?.output ?? job.input
+    let current = job
+    if (current.copies == null) {
+      const ids = Array.from({ length: copiesOf(job) }, (_, i) => copyId(job.id, i + 1))
+      for (const [i, id] of ids.entries()) {
+        if (await this.store.get(id) != null) continue
+        await this.store.create(copyJob(job, i + 1, gcode, Date.now()), { type: 'submitted', message: `copy ${i + 1} of ${ids.length} of job ${job.id}: print ${gcode.name}` })
+      }
+      current = await this.update(current, j => { j.copies = ids }, [{ type: 'copies', message: `printing ${ids.length} copies: ${ids.join(', ')}` }])
+      for (const id of ids) this.drive(id)
+    }
+    const copies = await Promise.all((current.copies ?? []).map(async id => this.mustGet(id)))
+    const outcome = copiesOutcome(copies)
+    if (outcome === undefined) return
+    const summary = `${copies.filter(c => c.state === 'done').length} of ${copies.length} copies printed`
+    const ended = await this.update(current, j => {
+      j.state = outcome
+      j.result = gcode
+      if (outcome !== 'done') j.error = `${summary}: ${copies.filter(c => c.state !== 'done').map(c => `${c.id} ${c.state}${c.error != null ? ` (${c.error})` : ''}`).join('; ')}`
+    }, [{ type: outcome, message: summary }])
+    await this.notify(ended)
   }
 
   private async fail (job: JobRecord, error: string): Promise<void> {
@@ -767,6 +877,8 @@ export class Coordinator extends EventTarget {
   private async update (job: JobRecord, change: (job: JobRecord) => void, events: NewEvent[]): Promise<JobRecord> {
     const next = await this.store.update(job.id, job.rev, change, events)
     this.dispatchEvent(new CustomEvent('job', { detail: next }))
+    if (TERMINAL_JOB_STATES.includes(next.state)) this.queueKeys.delete(next.id)
+    if (next.copyOf != null && TERMINAL_JOB_STATES.includes(next.state)) this.drive(next.copyOf)
     return next
   }
 

@@ -20,7 +20,7 @@ test('parseRange: any header gives a range inside the file, "unsatisfiable", or 
   assert.equal(parseRange('bytes=0-1,5-6', 1000), undefined, 'several ranges: the whole file')
 })
 
-const PATHS = ['/status', '/peers', '/jobs', '/jobs/{id}', '/jobs/{id}/logs', '/jobs/{id}/cancel', '/jobs/{id}/output', '/printers', '/printers/{id}/pause', '/printers/{id}/clear', '/events', '/openapi.json', '/{id}']
+const PATHS = ['/status', '/peers', '/jobs', '/jobs/{id}', '/jobs/{id}/logs', '/jobs/{id}/cancel', '/jobs/{id}/output', '/printers', '/power', '/queue', '/jobs/{id}/queue/move', '/jobs/{id}/queue/hold', '/jobs/{id}/provenance', '/verify/{id}', '/printers/{id}/pause', '/printers/{id}/clear', '/events', '/openapi.json', '/{id}']
 
 /**
  * Random methods, paths, headers and bodies at every route: each is answered with a status a client can act

@@ -62,6 +62,7 @@ test('a work queue driven by a stub topic: open bids fill its queue, and an awar
   }
   // Constructed, not started: bidding needs no database, which is the point of handing it only what it uses.
   const work = new WorkQueue(components, {
+    sign: async () => { throw new Error('no stage runs in this test, so none is signed') },
     self: 'executor-peer',
     selfName: 'executor',
     dataDir,

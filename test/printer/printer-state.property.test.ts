@@ -6,7 +6,7 @@ import { decodePrinterState, MAX_PRINTER_STATE_BYTES, withEvent } from '../../sr
 import type { Printer } from '../../protocols/capability.js'
 
 const RUNS = { numRuns: 300 }
-const STATES = ['offline', 'idle', 'printing', 'paused', 'bed-occupied', 'interrupted']
+const STATES = ['offline', 'idle', 'printing', 'waiting-for-power', 'paused', 'bed-occupied', 'interrupted']
 
 const name = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
 const jobId = fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9-]{1,64}$/))

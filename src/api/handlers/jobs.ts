@@ -56,7 +56,7 @@ export function registerJobs (api: MethodTable, components: JobsComponents): voi
     if (options.notify != null) checkNotifyUrl(options.notify)
     // The same id on a retry gets the jobs the first attempt stored, not new ones (see SubmitRequest.requestId).
     const requestId = checkRequestId(params.requestId)
-    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify }, requestId })
+    return jobs.submit({ files, extra: absolutePaths(params.extra ?? [], 'extra'), pipeline: params.pipeline, options: { params: options.params ?? {}, profile: options.profile, printer: options.printer, material: options.material, notify: options.notify, copies: options.copies, priority: options.priority }, requestId })
   })
 
   api.register('watch', async (params, ctx) => {
@@ -97,7 +97,12 @@ export function registerJobs (api: MethodTable, components: JobsComponents): voi
     return (params.all === true ? all : all.filter(j => !TERMINAL_JOB_STATES.includes(j.state) || Date.now() - j.updatedAt < 24 * 3600_000)).map(j => withProgress(j))
   })
 
-  api.register('job', async (params) => ({ ...withProgress(await mustGet(params.id)), events: (await jobStore.events(params.id)).filter(e => e.type !== 'log') }))
+  api.register('job', async (params) => {
+    const job = await mustGet(params.id)
+    // Each copy's printer and state, as its own job has them.
+    const copies = job.copies == null ? {} : { copyJobs: await Promise.all(job.copies.map(async id => withProgress(await mustGet(id)))) }
+    return { ...withProgress(job), ...copies, events: (await jobStore.events(params.id)).filter(e => e.type !== 'log') }
+  })
 
   api.register('logs', async (params, ctx) => {
     await mustGet(params.id)

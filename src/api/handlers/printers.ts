@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parsePrinterLoad } from '../../printer/printer-loads.js'
 import type { CapabilityService } from '../../capabilities/capability-service.js'
 import type { WorkQueue } from '../../compute/work-queue.js'
+import type { PowerBudget } from '../../printer/power-budget.js'
 import type { PrintDesk } from '../../printer/print-desk.js'
 import type { MethodTable } from '../method-table.js'
 
@@ -27,6 +28,8 @@ export interface PrintersComponents {
   work: Pick<WorkQueue, 'abandonPrint' | 'resumePrint'>
   /** Where a resumed print's report is written. */
   dataDir: string
+  /** The power group this node's printers heat up in turn with, when the config names one. */
+  power?: Pick<PowerBudget, 'status'>
 }
 
 /** Printer commands of the control API: the mesh's printers, and the operator's decisions on this node's. */
@@ -49,6 +52,8 @@ export function registerPrinters (api: MethodTable, components: PrintersComponen
     for (const peer of capabilities.peers()) entries.push({ peerId: peer.peerId, peerName: peer.name, printers: peer.record.printers, local: false })
     return entries.flatMap(e => e.printers.map(p => ({ ...p, peerId: e.peerId, peerName: e.peerName, local: e.local })))
   })
+
+  api.register('power', async () => components.power?.status() ?? { slots: [] })
 
   api.register('printer.clear', async (params) => {
     await printer(params.name).clearBed()

@@ -17,6 +17,11 @@ export interface VirtualPrinterOptions {
   seed?: number
   /** Every command run, without N and checksum, one per line, in order. */
   recordFile?: string
+  /**
+   * A line for every heater target set (`<ms> T set 205`) and every heater wait that ends at its target
+   * (`<ms> T reached 205`): when the printer heated, from the printer's side.
+   */
+  heatLogFile?: string
   /** Planner slots advertised through ADVANCED_OK (`ok N.. P.. B..`). */
   bufferSize?: number
 }
@@ -42,6 +47,7 @@ export class VirtualPrinter {
   private readonly firedFaults = new Set<VirtualFault>()
   private readonly random: () => number
   private readonly record: WriteStream | null
+  private readonly heatLog: WriteStream | null
   private readonly hotend: Heater
   private readonly bed: Heater
   private link: VirtualLink | null = null
@@ -65,6 +71,7 @@ export class VirtualPrinter {
     this.faults = [...(options.faults ?? [])]
     this.random = mulberry32(options.seed ?? 1)
     this.record = options.recordFile === undefined ? null : createWriteStream(options.recordFile, { flags: 'w' })
+    this.heatLog = options.heatLogFile === undefined ? null : createWriteStream(options.heatLogFile, { flags: 'w' })
     this.hotend = new Heater(3 * this.speedUp)
     this.bed = new Heater(1 * this.speedUp)
   }
@@ -110,9 +117,9 @@ export class VirtualPrinter {
 
   async close (): Promise<void> {
     this.detach()
-    const record = this.record
-    if (record === null) return
-    await new Promise<void>((resolve) => { record.end(resolve) })
+    for (const stream of [this.record, this.heatLog]) {
+      if (stream !== null) await new Promise<void>((resolve) => { stream.end(resolve) })
+    }
   }
 
   private async processQueue (): Promise<void> {
@@ -238,18 +245,20 @@ export class VirtualPrinter {
         this.lastLine = param('N') ?? this.lastLine
         return this.ok(link)
       case 'M104':
-        this.hotend.target = param('S') ?? 0
+        this.setTarget('T', param('S') ?? 0)
         return this.ok(link)
       case 'M140':
-        this.bed.target = param('S') ?? 0
+        this.setTarget('B', param('S') ?? 0)
         return this.ok(link)
       case 'M109':
-        this.hotend.target = param('S') ?? param('R') ?? this.hotend.target
+        this.setTarget('T', param('S') ?? param('R') ?? this.hotend.target)
         await this.waitFor(() => this.hotend.reached(), link, true)
+        this.heatReached('T')
         return this.ok(link)
       case 'M190':
-        this.bed.target = param('S') ?? param('R') ?? this.bed.target
+        this.setTarget('B', param('S') ?? param('R') ?? this.bed.target)
         await this.waitFor(() => this.bed.reached(), link, true)
+        this.heatReached('B')
         return this.ok(link)
       case 'G28': {
         const until = Date.now() + HOMING_MS / this.speedUp
@@ -284,6 +293,16 @@ export class VirtualPrinter {
       if (this.link !== link) return
       link.send(reportTemperatures ? `${this.temperatureReport()} W:?\n` : 'echo:busy: processing\n')
     }
+  }
+
+  private setTarget (heater: 'T' | 'B', celsius: number): void {
+    (heater === 'T' ? this.hotend : this.bed).target = celsius
+    this.heatLog?.write(`${Date.now()} ${heater} set ${celsius}\n`)
+  }
+
+  private heatReached (heater: 'T' | 'B'): void {
+    const h = heater === 'T' ? this.hotend : this.bed
+    if (h.reached()) this.heatLog?.write(`${Date.now()} ${heater} reached ${h.target}\n`)
   }
 
   private ok (link: VirtualLink, extra = ''): void {
