@@ -70,7 +70,7 @@ async function bundleSizes (): Promise<void> {
   }
   console.log(`main bundle (what the page loads first): ${kb(total)} gzipped (target <= 150 KB)`)
   const { readdir } = await import('node:fs/promises')
-  for (const file of (await readdir(join(dir, 'assets'))).filter(f => /viewer/.test(f))) {
+  for (const file of (await readdir(join(dir, 'assets'))).filter(f => /viewer|Loader/.test(f))) {
     console.log(`  lazy ${file}: ${kb(gzipSync(await readFile(join(dir, 'assets', file))).length)} gzipped, loaded when opened`)
   }
 }

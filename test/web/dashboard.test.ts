@@ -128,15 +128,15 @@ test('the dashboard in Chromium: submit a customized bracket, watch it render, s
     await page.locator('[data-testid=job-state]', { hasText: 'done' }).waitFor({ timeout: SEEN_TIMEOUT_MS })
   })
 
-  await t.test('the viewers load only when opened: the G-code layer by layer, the STL in 3D', async () => {
-    assert.ok(!requested.some(url => /gcode-viewer|stl-viewer/.test(url)), 'no viewer is loaded with the page')
+  await t.test('the viewers load only when opened: the G-code layer by layer, the STL in 3D (its own loader with it)', async () => {
+    assert.ok(!requested.some(url => /gcode-viewer|model-viewer/.test(url)), 'no viewer is loaded with the page')
     await page.click('button:has-text("G-code layers")')
     await page.locator('[data-testid=gcode-viewer] input[type=range]').waitFor({ timeout: SEEN_TIMEOUT_MS })
     assert.ok(requested.some(url => /gcode-viewer/.test(url)))
     await screenshot(page, 'gcode-preview')
     await page.click('button:has-text("3D model")')
-    await page.locator('[data-testid=stl-viewer] canvas').waitFor({ timeout: SEEN_TIMEOUT_MS })
-    assert.ok(requested.some(url => /stl-viewer/.test(url)))
+    await page.locator('[data-testid=model-viewer] canvas').waitFor({ timeout: SEEN_TIMEOUT_MS })
+    assert.ok(requested.some(url => /model-viewer/.test(url)) && requested.some(url => /STLLoader/.test(url)))
     await screenshot(page, 'stl-preview')
   })
 
