@@ -19,8 +19,8 @@ export const ROLES: Record<string, (c: NodeConfig) => void> = {
   }
 }
 
-/** Starts one role's peer (again, after a stop: same data dir, same identity) and connects it to `others`. */
-export async function startRole (t: TestContext, dir: string, role: string, others: MeshNode[]): Promise<MeshNode> {
+/** Starts one role's peer and connects it to `others`. */
+async function startRole (t: TestContext, dir: string, role: string, others: MeshNode[]): Promise<MeshNode> {
   const node = await startPeer(t, dir, role, ROLES[role])
   for (const other of others) await node.libp2p.dial(other.libp2p.getMultiaddrs()[0])
   return node

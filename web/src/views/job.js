@@ -4,6 +4,8 @@ import { download, post } from '../api.js'
 import { canSubmit, refreshJob, useStore } from '../store.js'
 import { bytes, duration, percent, time } from '../format.js'
 import { resubmit } from './submit.js'
+import { isModel } from '../models.js'
+import { LazyViewer } from '../viewers/lazy-viewer.js'
 
 /** Log lines shown; the job's history holds more. */
 const MAX_LOG_LINES = 500
@@ -62,23 +64,15 @@ function StageRow ({ job, stage, onError }) {
 /** The 3D and G-code viewers are large: they load only when asked for. */
 function Previews ({ job }) {
   const [open, setOpen] = useState(null)
-  const stl = job.stages.find(s => s.output?.name?.toLowerCase().endsWith('.stl'))
+  const model = job.stages.findLast(s => isModel(s.output?.name))
   const gcode = job.stages.find(s => s.output?.name?.toLowerCase().endsWith('.gcode'))
-  if (stl == null && gcode == null) return null
+  if (model == null && gcode == null) return null
   return html`
     <h2>Preview</h2>
     <div class="buttons">
-      ${stl != null ? html`<button aria-pressed=${open === 'stl'} onClick=${() => setOpen('stl')}>3D model</button>` : null}
+      ${model != null ? html`<button aria-pressed=${open === 'model'} onClick=${() => setOpen('model')}>3D model</button>` : null}
       ${gcode != null ? html`<button aria-pressed=${open === 'gcode'} onClick=${() => setOpen('gcode')}>G-code layers</button>` : null}
     </div>
-    ${open === 'stl' ? html`<${LazyViewer} key="stl" load=${() => import('../viewers/stl-viewer.js')} job=${job} stage=${stl.index} />` : null}
-    ${open === 'gcode' ? html`<${LazyViewer} key="gcode" load=${() => import('../viewers/gcode-viewer.js')} job=${job} stage=${gcode.index} />` : null}`
-}
-
-function LazyViewer ({ load, job, stage }) {
-  const [Viewer, setViewer] = useState(null)
-  const [error, setError] = useState('')
-  useEffect(() => { load().then(m => setViewer(() => m.Viewer), err => setError(err.message)) }, [])
-  if (error !== '') return html`<p class="error">${error}</p>`
-  return Viewer == null ? html`<p>loading the viewer…</p>` : html`<${Viewer} jobId=${job.id} stage=${stage} />`
+    ${open === 'model' ? html`<${LazyViewer} key="model" load=${() => import('../viewers/model-viewer.js')} jobId=${job.id} stage=${model.index} name=${model.output.name} />` : null}
+    ${open === 'gcode' ? html`<${LazyViewer} key="gcode" load=${() => import('../viewers/gcode-viewer.js')} jobId=${job.id} stage=${gcode.index} />` : null}`
 }

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks'
 import { html } from '../html.js'
 import { post, submitFiles } from '../api.js'
 import { refreshJob, useStore } from '../store.js'
+import { isModel } from '../models.js'
+import { LazyViewer } from '../viewers/lazy-viewer.js'
 import { parseLiteral, parseScadParameters, scadLiteral } from '../../../src/api/scad-customizer.ts'
 
 const ACCEPTED = ['.scad', '.stl', '.3mf', '.obj', '.gcode']
@@ -71,6 +73,8 @@ export function SubmitView () {
             <legend>${entry.file.name} <button type="button" class="link" aria-label=${`remove ${entry.file.name}`} onClick=${() => setEntries(entries.filter((_, j) => j !== i))}>remove</button></legend>
             <label>Pipeline <input name="pipeline" list="stages" value=${entry.pipeline} onInput=${e => update(i, { pipeline: e.target.value })} /></label>
             <${Customizer} entry=${entry} onChange=${values => update(i, { values })} />
+            ${isModel(entry.file.name) ? html`<button type="button" aria-pressed=${entry.preview === true} onClick=${() => update(i, { preview: entry.preview !== true })}>3D preview</button>` : null}
+            ${entry.preview === true ? html`<${LazyViewer} load=${() => import('../viewers/model-viewer.js')} file=${entry.file} />` : null}
           </fieldset>`)}
         <datalist id="stages">${offers.stages.map(st => html`<option value=${st} />`)}</datalist>
         <div class="pickers">
