@@ -4,7 +4,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { GossipMessage, MarketRequest, MarketResponse, type InlineBlob, type StageSpec } from '../../protocols/market.js'
 import { MAX_EMPTY_ROUNDS, UNKNOWN_RUN_MS } from '../market/constants.js'
-import { ConflictError } from '../store/job-store.js'
+import { ConflictError, JobNotFoundError } from '../store/job-store.js'
 import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from '../jobs/file-names.js'
 import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from '../jobs/job.js'
@@ -514,8 +514,9 @@ export class Coordinator extends EventTarget {
   }
 
   private async steer (id: string, change: (job: JobRecord) => void, message: string): Promise<JobRecord> {
+    if (await this.store.get(id) == null) throw new JobNotFoundError(id)
     const next = await this.onFresh(id, async job => this.update(job, change, [{ type: 'queue', message }]))
-    if (next == null) throw new Error(`job ${id} has ended: it is in no queue`)
+    if (next == null) throw new JobEndedError(id)
     this.queueKeys.set(id, { key: queueKeyOfJob(next), held: next.held === true })
     this.invite(id)
     return next
@@ -922,4 +923,12 @@ export function pickWinner (bids: BidRecord[], awardedSince: (peerId: string) =>
   return bids.filter(b => b.accept).map(bid => ({ bid, finish: finish(bid) })).sort((a, b) =>
     Number(b.bid.cached) - Number(a.bid.cached) || a.finish - b.finish || Number(b.bid.holdsInput) - Number(a.bid.holdsInput) || (a.bid.peerId < b.bid.peerId ? -1 : a.bid.peerId > b.bid.peerId ? 1 : 0)
   )[0]?.bid
+}
+
+/** A queue command named a job that has ended: it waits for no printer any more. */
+class JobEndedError extends Error {
+  constructor (id: string) {
+    super(`job ${id} has ended: it is in no queue`)
+    this.name = 'JobEndedError'
+  }
 }

@@ -23,6 +23,7 @@ const STATUS_BY_NAME: Record<string, number> = {
   UnknownMethodError: 404,
   NotFoundError: 404,
   ConflictError: 409,
+  JobEndedError: 409,
   OutputNotReadyError: 409,
   RequestIdReusedError: 409,
   PrinterNotReadyError: 409,
