@@ -1,7 +1,7 @@
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { openDoors } from '../api/doors.js'
+import { openDoors, type Doors } from '../api/doors.js'
 import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
 import { RepRapCloudGateway } from '../gateways/reprapcloud/gateway.js'
 import { TokenStore } from '../api/token-store.js'
@@ -50,12 +50,12 @@ export interface MeshNode {
   capabilities: CapabilityService
   /** Every method of the node; the unix socket and HTTP call them. */
   api: MethodTable
-  /** Where the HTTP API listens, once it does. */
-  http?: { url: string }
-  /** Where the OctoPrint gateway listens, when configured. */
-  octoprint?: OctoPrintGateway
-  /** Where the RepRapCloud gateway listens, when configured. */
-  reprapcloud?: RepRapCloudGateway
+  /** Where the HTTP API listens, while it does. */
+  readonly http?: { url: string }
+  /** Where the OctoPrint gateway listens, while it does. */
+  readonly octoprint?: { url: string }
+  /** Where the RepRapCloud gateway listens, while it does. */
+  readonly reprapcloud?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -69,8 +69,12 @@ export interface MeshNode {
   meshKey: MeshKey | undefined
   invites: Invites
   startedAt: number
-  /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
-  reload(config?: NodeConfig): Promise<void>
+  /**
+   * Re-reads what this node can do (tools, printers) and announces it when it changed; with a new config, also
+   * moves, opens or closes the HTTP API and the gateways to match it. Returns what it could not apply, one
+   * sentence each (a listener that could not move stays where it was).
+   */
+  reload(config?: NodeConfig): Promise<string[]>
   stop(): Promise<void>
 }
 
@@ -178,6 +182,59 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
+    const tokens = await TokenStore.open(config.dataDir)
+    const startedAt = Date.now()
+    const stages = (): StageDirectory => stageDirectory(capabilities, current.services)
+    // Filled in once the doors are open; `status` is only called after that.
+    let doors: Doors | undefined
+    const urlOf = (name: string): { url: string } | undefined => {
+      const door = doors?.slots.get(name)?.door
+      return door == null ? undefined : { url: door.url }
+    }
+    registerNode(api, {
+      peerId: self,
+      addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
+      capabilities,
+      printers,
+      toolProbes: () => tools.report(),
+      dataDir: () => current.dataDir,
+      httpUrl: () => urlOf('http')?.url,
+      gatewayUrls: () => Object.fromEntries(GATEWAYS.flatMap(name => { const url = urlOf(name)?.url; return url == null ? [] : [[name, url]] })),
+      listenFailures: () => doors?.failures() ?? [],
+      startedAt
+    })
+    registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
+    registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
+    registerInvites(api, invites)
+    doors = await openDoors({
+      dataDir: config.dataDir,
+      httpListen: config.http.listen,
+      methods: api,
+      coordinator: jobs,
+      jobStore,
+      blobStore,
+      blobs,
+      submitters,
+      stages,
+      events: { jobs, peers: capabilities, printers: printers.controllers },
+      tokens,
+      gateways: [
+        {
+          name: 'reprapcloud',
+          label: 'the RepRapCloud gateway',
+          listen: config.gateways.reprapcloud.listen,
+          make: () => new RepRapCloudGateway({ db, config: () => current.gateways.reprapcloud, serverName: config.name, customServices: () => current.services, printerPorts: () => current.printers, methods: api, tokens, blobStore })
+        },
+        {
+          name: 'octoprint',
+          label: 'the OctoPrint gateway',
+          listen: config.gateways.octoprint?.listen,
+          make: listen => new OctoPrintGateway({ listen, keys: () => current.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
+        }
+      ]
+    })
+    const opened = doors
+    cleanup.push(async () => opened.stop())
     const node: MeshNode = {
       config,
       libp2p,
@@ -194,7 +251,10 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
       printers,
       meshKey,
       invites,
-      startedAt: Date.now(),
+      startedAt,
+      get http () { return urlOf('http') },
+      get octoprint () { return urlOf('octoprint') },
+      get reprapcloud () { return urlOf('reprapcloud') },
       async reload (next?: NodeConfig) {
         if (next != null) {
           current = next
@@ -205,47 +265,11 @@ export async function startMeshNode (config: NodeConfig): Promise<MeshNode> {
           node.config = next
         }
         await capabilities.refresh()
+        if (next == null) return []
+        return await opened.follow({ http: next.http.listen, octoprint: next.gateways.octoprint?.listen, reprapcloud: next.gateways.reprapcloud.listen })
       },
       stop: stopAll
     }
-    const tokens = await TokenStore.open(config.dataDir)
-    const { reprapcloud, octoprint } = config.gateways
-    if (reprapcloud.listen != null) {
-      node.reprapcloud = new RepRapCloudGateway({ db, config: () => node.config.gateways.reprapcloud, serverName: config.name, customServices: () => node.config.services, printerPorts: () => node.config.printers, methods: api, tokens, blobStore })
-    }
-    if (octoprint != null) {
-      node.octoprint = new OctoPrintGateway({ listen: octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
-    }
-    const stages = (): StageDirectory => stageDirectory(capabilities, current.services)
-    registerNode(api, {
-      peerId: self,
-      addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
-      capabilities,
-      printers,
-      toolProbes: () => tools.report(),
-      dataDir: () => node.config.dataDir,
-      httpUrl: () => node.http?.url,
-      startedAt: node.startedAt
-    })
-    registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
-    registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir })
-    registerInvites(api, invites)
-    const doors = await openDoors({
-      dataDir: config.dataDir,
-      httpListen: config.http.listen,
-      methods: api,
-      coordinator: jobs,
-      jobStore,
-      blobStore,
-      blobs,
-      submitters,
-      stages,
-      events: { jobs, peers: capabilities, printers: printers.controllers },
-      tokens,
-      gateways: [node.reprapcloud, node.octoprint].filter(gateway => gateway != null)
-    })
-    node.http = doors.http
-    cleanup.push(async () => doors.stop())
     return node
   } catch (err) {
     await stopAll()
@@ -260,6 +284,9 @@ function offered (config: NodeConfig, executors: Executor[]): string[] {
   if (config.printers.length > 0) can.add('print')
   return [...can].filter(stage => isOffered(config, stage)).sort()
 }
+
+/** The gateways' names in the config (`gateways.NAME`), as the doors know them. */
+const GATEWAYS = ['reprapcloud', 'octoprint']
 
 function isOffered (config: NodeConfig, stage: string): boolean {
   return config.offers == null || config.offers.includes(stage)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
+import { METHODS } from '../../src/api/methods.js'
 import { startRequesterAndExecutor, tempDir } from '../market/mesh-fixture.js'
 import { httpUrl, ownerClient, request } from './http-fixture.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
@@ -26,23 +27,37 @@ async function socketTransport (t: TestContext, node: MeshNode): Promise<Transpo
   }
 }
 
-/** The REST form of each method, as the README documents it. */
+type Route = (p: Record<string, any>) => [verb: string, path: string, body?: Record<string, unknown>]
+const job = (p: Record<string, any>): string => `/jobs/${encodeURIComponent(p.id)}`
+const printer = (verb: string): Route => (p) => ['POST', `/printers/${encodeURIComponent(p.name)}/${verb}`]
+
+/**
+ * The REST form of each method, as the README documents it. `jobs.create` (a multipart upload) and `events`
+ * (Server-Sent Events) are no JSON calls: http-mesh, http-doors and http-events test them.
+ */
+const ROUTES: Record<string, Route> = {
+  status: () => ['GET', '/status'],
+  peers: () => ['GET', '/peers'],
+  jobs: (p) => ['GET', p.all === true ? '/jobs?all=true' : '/jobs'],
+  job: (p) => ['GET', job(p)],
+  logs: (p) => ['GET', job(p) + '/logs'],
+  cancel: (p) => ['POST', job(p) + '/cancel'],
+  output: (p) => ['GET', job(p) + '/output'],
+  printers: () => ['GET', '/printers'],
+  'printer.clear': printer('clear'),
+  'printer.pause': printer('pause'),
+  'printer.resume': printer('resume'),
+  'printer.cancel': printer('cancel'),
+  'printer.load': (p) => ['POST', `/printers/${encodeURIComponent(p.name)}/load`, { material: p.material }]
+}
+
 function httpTransport (node: MeshNode): Transport {
   const base = httpUrl(node) + '/api/v1'
-  const routes: Record<string, (p: Record<string, any>) => [string, string]> = {
-    status: () => ['GET', '/status'],
-    peers: () => ['GET', '/peers'],
-    jobs: (p) => ['GET', p.all === true ? '/jobs?all=true' : '/jobs'],
-    job: (p) => ['GET', `/jobs/${encodeURIComponent(p.id)}`],
-    cancel: (p) => ['POST', `/jobs/${encodeURIComponent(p.id)}/cancel`],
-    printers: () => ['GET', '/printers'],
-    'printer.pause': (p) => ['POST', `/printers/${encodeURIComponent(p.name)}/pause`]
-  }
   return {
     name: 'HTTP',
     async call (method, params = {}) {
-      const [verb, path] = routes[method](params)
-      const answer = await request(base + path, { method: verb })
+      const [verb, path, body] = ROUTES[method](params)
+      const answer = await request(base + path, body == null ? { method: verb } : { method: verb, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
       if (answer.status >= 400) return { error: answer.body.error }
       return { result: answer.body }
     }
@@ -89,6 +104,11 @@ test('the contract: every method answers the same through the unix socket and HT
       assert.equal(job.result.input.name, 'part.txt')
       assert.equal(job.result.events[0].type, 'submitted')
       assert.deepEqual(await door.call('job', { id: 'jffffffffffff' }), { error: 'JobNotFoundError' })
+      const logs = await door.call('logs', { id: first })
+      assert.equal(logs.result.state, 'running')
+      assert.deepEqual(await door.call('logs', { id: 'jffffffffffff' }), { error: 'JobNotFoundError' })
+      assert.deepEqual(await door.call('output', { id: first }), { error: 'OutputNotReadyError' }, 'a running job has no output yet')
+      assert.deepEqual(await door.call('output', { id: 'jffffffffffff' }), { error: 'JobNotFoundError' })
 
       const cancelled = await door.call('cancel', { id: second })
       assert.equal(cancelled.result.state, 'cancelled')
@@ -97,9 +117,16 @@ test('the contract: every method answers the same through the unix socket and HT
       await door.call('cancel', { id: first })
 
       assert.deepEqual(await door.call('printers'), { result: [] })
-      assert.deepEqual(await door.call('printer.pause', { name: 'mk3' }), { error: 'NoSuchPrinterError' })
+      for (const method of ['printer.clear', 'printer.pause', 'printer.resume', 'printer.cancel']) {
+        assert.deepEqual(await door.call(method, { name: 'mk3' }), { error: 'NoSuchPrinterError' }, method)
+      }
+      assert.deepEqual(await door.call('printer.load', { name: 'mk3', material: 'PETG' }), { error: 'NoSuchPrinterError' })
     })
   }
+
+  await t.test('every method with an HTTP form is called through both doors', () => {
+    for (const method of METHODS.filter(m => m.http != null)) assert.ok(method.name in ROUTES, `${method.name} has an HTTP form: add it to this suite`)
+  })
 
   await t.test('both doors give the same records', async () => {
     const [socket, http] = transports
@@ -115,6 +142,10 @@ test('the contract: every method answers the same through the unix socket and HT
   await t.test('the OpenAPI document lists every HTTP route, made from the methods\' schemas', async () => {
     const doc = (await request(httpUrl(requester) + '/api/v1/openapi.json')).body
     assert.match(doc.openapi, /^3\./)
+    for (const method of METHODS.filter(m => m.access === 'owner')) {
+      assert.ok(doc.info.description.includes(`\`${method.name}\``), `the document says ${method.name} is socket only`)
+      assert.equal(method.http, undefined, `${method.name} is the owner's: it has no HTTP form`)
+    }
     for (const [path, verb] of [['/api/v1/status', 'get'], ['/api/v1/jobs/{id}', 'get'], ['/api/v1/jobs', 'post'], ['/api/v1/jobs/{id}/cancel', 'post'], ['/api/v1/jobs/{id}/output', 'get'], ['/api/v1/events', 'get'], ['/api/v1/printers/{name}/pause', 'post']]) {
       assert.ok(doc.paths[path]?.[verb] != null, `${verb} ${path} is documented`)
     }
