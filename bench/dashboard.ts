@@ -26,7 +26,7 @@ import { gzipSync } from 'node:zlib'
 import { chromium, type Browser } from 'playwright-core'
 import { defaultConfig, type NodeConfig } from '../src/config/node-config.js'
 import { parsePrinterConfig } from '../src/printer/printer-config.js'
-import { parseServiceConfig } from '../src/executors/service-config.js'
+import { parseServiceConfig } from '../src/config/service-config.js'
 import { dashboardDir } from '../src/api/http/dashboard-route.js'
 import { startMeshNode, type MeshNode } from '../src/node/mesh-node.js'
 

@@ -19,7 +19,7 @@ import { defaultConfig, toolLimits } from '../src/config/node-config.js'
 import { CustomServiceExecutor } from '../src/executors/custom-service.js'
 import { OpenscadNativeExecutor } from '../src/executors/openscad-native.js'
 import { BwrapSandbox, findConfinement, type ToolConfinement } from '../src/executors/sandbox.js'
-import { parseServiceConfig } from '../src/executors/service-config.js'
+import { parseServiceConfig } from '../src/config/service-config.js'
 import type { Executor } from '../src/executors/executor.js'
 
 const smoke = process.argv.includes('--smoke')

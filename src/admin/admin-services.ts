@@ -1,7 +1,7 @@
 import { chmod, mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { parseServiceConfig, type ServiceConfig } from '../executors/service-config.js'
+import { parseServiceConfig, type ServiceConfig } from '../config/service-config.js'
 import type { OpenedDocument } from './admin-document.js'
 import type { AuditLog } from './audit-log.js'
 import type { ConfigLayers } from './config-layers.js'

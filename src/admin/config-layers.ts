@@ -2,7 +2,7 @@ import { ConfigError } from '../config/config-error.js'
 import { expectObject } from '../config/fields.js'
 import { parseConfig } from '../config/load-config.js'
 import type { NodeConfig } from '../config/node-config.js'
-import type { ServiceConfig } from '../executors/service-config.js'
+import type { ServiceConfig } from '../config/service-config.js'
 
 /**
  * The fields an admin document may set: those a running node takes at once (as SIGHUP does). The others (name,

@@ -1,4 +1,5 @@
 import { ControlServer } from './control-server.js'
+import { DoorSlot, type MovableDoor } from './door-slot.js'
 import { EventLog, type EventSources } from './event-log.js'
 import { registerDashboardMethods } from './handlers/dashboard.js'
 import { registerEvents } from './handlers/events.js'
@@ -19,19 +20,29 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   events: EventSources
   tokens: TokenStore
   /** Doors for foreign clients (the gateways), opened with HTTP before the socket says the node is up. */
-  gateways: Door[]
+  gateways: GatewayDoor[]
 }
 
-/** A listener that can be opened and closed, such as a gateway. */
-export interface Door {
-  start(): Promise<unknown>
-  stop(): Promise<void>
+/** A gateway as the node builds it: its name in the config, its address (undefined: off), and how to make one. */
+export interface GatewayDoor {
+  name: string
+  label: string
+  listen?: string
+  make: (listen: string) => MovableDoor
 }
 
-/** The ways into a running node, open: the unix socket always, HTTP when configured. */
+/** Where each listener should be, by name: `http` and the gateways' names; undefined closes one. */
+export type DoorAddresses = Record<string, string | undefined>
+
+/** The ways into a running node, open: the unix socket always, HTTP and the gateways when configured. */
 export interface Doors {
   control: ControlServer
-  http?: HttpApi
+  /** `http` and each gateway by name. */
+  slots: Map<string, DoorSlot>
+  /** Moves, opens or closes each listener to match `addresses`; returns why any could not, one sentence each. */
+  follow(addresses: DoorAddresses): Promise<string[]>
+  /** Listeners that are not where the last reload asked, and why. */
+  failures(): string[]
   stop(): Promise<void>
 }
 
@@ -40,7 +51,7 @@ export interface Doors {
  * table, then opens the unix socket and the HTTP listener onto it. Closed again if either cannot open.
  */
 export async function openDoors (init: DoorsInit): Promise<Doors> {
-  const { methods, tokens, gateways } = init
+  const { methods, tokens } = init
   const log = new EventLog()
   const history = new TemperatureHistory()
   const unwatchLog = log.watch(init.events)
@@ -51,25 +62,34 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   registerEvents(methods, log)
   registerDashboardMethods(methods, history)
   const control = new ControlServer(init.dataDir, methods)
-  const http = init.httpListen == null ? undefined : new HttpApi({ listen: init.httpListen, methods, tokens, blobStore: init.blobStore })
+  const slots = new Map<string, DoorSlot>([
+    ['http', new DoorSlot('the HTTP API', listen => new HttpApi({ listen, methods, tokens, blobStore: init.blobStore }), init.httpListen)],
+    ...init.gateways.map(g => [g.name, new DoorSlot(g.label, g.make, g.listen)] as const)
+  ])
   try {
     // HTTP first: a busy port or a refused listener stops the start before the socket says the node is up.
-    await http?.start()
-    for (const gateway of gateways) await gateway.start()
+    for (const slot of slots.values()) await slot.open()
     await control.start()
   } catch (err) {
-    await http?.stop().catch(() => {})
-    for (const gateway of gateways) await gateway.stop().catch(() => {})
+    for (const slot of slots.values()) await slot.close().catch(() => {})
     unwatch()
     throw err
   }
   return {
     control,
-    http,
+    slots,
+    async follow (addresses) {
+      const failures: string[] = []
+      for (const [name, slot] of slots) {
+        const failure = await slot.follow(addresses[name])
+        if (failure != null) failures.push(failure)
+      }
+      return failures
+    },
+    failures: () => [...slots.values()].flatMap(slot => slot.failure ?? []),
     async stop () {
       await control.stop()
-      for (const gateway of gateways) await gateway.stop()
-      await http?.stop()
+      for (const slot of [...slots.values()].reverse()) await slot.close()
       unwatch()
     }
   }

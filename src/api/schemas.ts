@@ -91,6 +91,8 @@ export const Status = Type.Object({
   name: Type.String(),
   addresses: Type.Array(Type.String()),
   http: Type.Optional(Type.String({ description: 'where the HTTP API listens, e.g. http://127.0.0.1:8450' })),
+  gateways: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'where each gateway listens, by name (octoprint, reprapcloud)' })),
+  listenFailures: Type.Optional(Type.Array(Type.String(), { description: 'listeners the last config reload could not move, open or close, each with why and where it stayed' })),
   offers: Type.Array(Type.String()),
   uptimeMs: Type.Number(),
   peers: Type.Integer()

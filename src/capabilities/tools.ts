@@ -16,7 +16,7 @@ import { confinedExecutors } from './confined-tools.js'
 import { ProbeCache } from './probe-cache.js'
 import { PROBES, probeTool, type Probe, type ProbeOutcome } from './tool-probe.js'
 import type { Executor } from '../executors/executor.js'
-import type { ServiceConfig, ToolsConfig } from '../executors/service-config.js'
+import type { ServiceConfig, ToolsConfig } from '../config/service-config.js'
 
 const log = logger('meshnode:tools')
 // Long enough for PrusaSlicer's ~0.3 s start on a Pi, short enough that a hung binary cannot stall start-up.

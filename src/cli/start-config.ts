@@ -1,11 +1,10 @@
 import { resolve } from 'node:path'
 import { ConfigError } from '../config/config-error.js'
-import { checkHttpListen, checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
+import { checkMeshChoice, checkMultiaddr, checkName, loadConfigFile, parseOffers, parseTrustList } from '../config/load-config.js'
 import { defaultConfig, type NodeConfig } from '../config/node-config.js'
-import { checkOctoPrintListen } from '../gateways/octoprint/config.js'
+import { checkListenAddress } from '../config/listen-address.js'
 import { parsePrinterFlag } from '../printer/printer-config.js'
 import { dataDirOf } from './data-dir.js'
-import { checkGatewayListen } from '../gateways/reprapcloud/gateway-config.js'
 
 export interface StartFlags {
   config?: string
@@ -42,9 +41,9 @@ export async function buildConfig (flags: StartFlags): Promise<NodeConfig> {
   if (flags.offer != null) config.offers = parseOffers([flags.offer], '--offer')
   if (flags.printer != null) config.printers = [...config.printers, ...flags.printer.map(spec => parsePrinterFlag(spec))]
   if (flags.meshKey != null) config.meshKeyFile = resolve(flags.meshKey)
-  if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkHttpListen(flags.http, '--http') }
-  if (flags.octoprint != null) config.gateways.octoprint = flags.octoprint === 'off' ? undefined : { listen: checkOctoPrintListen(flags.octoprint, '--octoprint'), keys: config.gateways.octoprint?.keys ?? {} }
-  if (flags.reprapcloud != null) config.gateways.reprapcloud.listen = flags.reprapcloud === 'off' ? undefined : checkGatewayListen(flags.reprapcloud, '--reprapcloud')
+  if (flags.http != null) config.http = flags.http === 'off' ? {} : { listen: checkListenAddress(flags.http, '--http') }
+  if (flags.octoprint != null) config.gateways.octoprint = flags.octoprint === 'off' ? undefined : { listen: checkListenAddress(flags.octoprint, '--octoprint'), keys: config.gateways.octoprint?.keys ?? {} }
+  if (flags.reprapcloud != null) config.gateways.reprapcloud.listen = flags.reprapcloud === 'off' ? undefined : checkListenAddress(flags.reprapcloud, '--reprapcloud')
   if (flags.trustPrint != null) config.trust.print = parseTrustList(flags.trustPrint, '--trust-print')
   if (flags.trustSubmit != null) config.trust.submit = parseTrustList(flags.trustSubmit, '--trust-submit')
   if (flags.open === true) config.open = true

@@ -80,7 +80,11 @@ async function runUntilSignalled (node: MeshNode, reloadConfig: () => Promise<No
   node.capabilities.addEventListener('peer:left', (evt: any) => { process.stdout.write(`- peer ${evt.detail.name} (${evt.detail.peerId}) left\n`) })
   process.on('SIGHUP', () => {
     reloadConfig()
-      .then(async config => { await node.reload(config); process.stdout.write('config reloaded\n') })
+      .then(async config => {
+        const failures = await node.reload(config)
+        for (const failure of failures) process.stderr.write(`meshnode: ${failure}\n`)
+        process.stdout.write(failures.length === 0 ? 'config reloaded\n' : `config reloaded, except ${failures.length} listener(s): see above and "meshnode status"\n`)
+      })
       .catch(err => { process.stderr.write(`meshnode: config not reloaded: ${err.message}\n`) })
   })
   const shutdown = (signal: string): void => {

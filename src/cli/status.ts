@@ -14,6 +14,8 @@ export const status: Command = {
     for (const address of node.addresses) out('address', address)
     out('data dir', node.dataDir)
     out('HTTP API', node.http ?? 'off')
+    for (const [name, url] of Object.entries(node.gateways ?? {})) out(name, String(url))
+    for (const failure of node.listenFailures ?? []) out('NOT MOVED', failure)
     out('offers', node.offers.join(', ') || 'nothing (submit only)')
     for (const tool of node.tools) out('tool', `${tool.stage}: ${tool.name} ${tool.version}${tool.embedded === true ? ' (embedded)' : ''}`)
     for (const probe of node.toolProbes as ToolProbeReport[]) if (probe.state !== 'found' && probe.state !== 'off') out('no tool', describeProbe(probe))

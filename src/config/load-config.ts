@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import { parseServiceConfig, parseToolsConfig } from '../executors/service-config.js'
-import { parseCommandConfig } from '../executors/admin-command.js'
+import { parseServiceConfig, parseToolsConfig } from './service-config.js'
 import { parsePrinterConfig } from '../printer/printer-config.js'
+import { checkListenAddress } from './listen-address.js'
+import { parseOctoPrintConfig } from './octoprint-config.js'
+import { parseRepRapCloudConfig } from './reprapcloud-config.js'
+import { parseCommandConfig } from '../executors/admin-command.js'
 import { parsePowerConfig } from '../printer/power-config.js'
-import { parseHttpListen } from '../api/http/listen-address.js'
-import { parseOctoPrintConfig } from '../gateways/octoprint/config.js'
-import { parseRepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
 import { checkAdminEntry } from './admin-keys.js'
 import { ConfigError } from './config-error.js'
 import { expectObject, join, optArray, optBoolean, optInteger, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
@@ -176,16 +176,7 @@ function parseHttpConfig (raw: unknown): HttpConfig {
   if (http.listen === null) return {}
   const listen = optString(http, 'listen', 'http', 64)
   if (listen === undefined) return {}
-  return { listen: checkHttpListen(listen, 'http.listen') }
-}
-
-export function checkHttpListen (address: string, field: string): string {
-  try {
-    parseHttpListen(address)
-  } catch (err: any) {
-    throw new ConfigError(field, err.message)
-  }
-  return address
+  return { listen: checkListenAddress(listen, 'http.listen') }
 }
 
 function parseWatch (raw: unknown, field: string, baseDir: string): WatchConfig {

@@ -2,11 +2,10 @@ import { homedir, hostname, totalmem } from 'node:os'
 import { resolve } from 'node:path'
 import type { PrinterConfig } from '../printer/printer-config.js'
 import type { PowerConfig } from '../printer/power-config.js'
-import { DEFAULT_HTTP_LISTEN } from '../api/http/listen-address.js'
-import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from '../executors/service-config.js'
-import type { ToolLimits } from '../executors/tool-limits.js'
-import type { OctoPrintConfig } from '../gateways/octoprint/config.js'
-import { defaultRepRapCloudConfig, type RepRapCloudConfig } from '../gateways/reprapcloud/gateway-config.js'
+import { DEFAULT_HTTP_LISTEN } from './listen-address.js'
+import { parseToolsConfig, type ServiceConfig, type ToolsConfig } from './service-config.js'
+import type { OctoPrintConfig } from './octoprint-config.js'
+import { defaultRepRapCloudConfig, type RepRapCloudConfig } from './reprapcloud-config.js'
 import type { CommandConfig } from '../executors/admin-command.js'
 
 /** Everything a peer needs to know about itself; loaded from a JSON file, then overridden by flags. */
@@ -152,6 +151,16 @@ export function defaultConfig (): NodeConfig {
  */
 export function printTrust (config: Pick<NodeConfig, 'trust' | 'open'>): string[] {
   return config.trust.print ?? (config.open === true ? [] : [ANY_PEER])
+}
+
+/** What one run of a native tool may use; from the node's `market` config. */
+export interface ToolLimits {
+  /** Memory the tool may write to (heap and private maps), per process. */
+  memoryMiB: number
+  /** CPU time per process, all its threads together; undefined leaves only the wall time. */
+  cpuSec?: number
+  /** The largest file the tool may write, its output included. */
+  outputMiB: number
 }
 
 /** What each native tool run may use, from the market section. */

@@ -5,7 +5,7 @@ import { extensionOf, outputFile } from './output-file.js'
 import { runTool } from './run-tool.js'
 import type { Executor, StageResult, StageRun, ToolInfo } from './executor.js'
 import type { ToolConfinement } from './sandbox.js'
-import type { ServiceConfig } from './service-config.js'
+import type { ServiceConfig } from '../config/service-config.js'
 
 /** A command from the node's config, run as a stage of its own name. */
 export class CustomServiceExecutor implements Executor {

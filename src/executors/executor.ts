@@ -1,4 +1,4 @@
-import type { ToolLimits } from './tool-limits.js'
+import type { ToolLimits } from '../config/node-config.js'
 import type { ToolStamp } from './tool-process.js'
 
 /** What a peer advertises about one way it can run a stage. */

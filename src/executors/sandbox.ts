@@ -5,7 +5,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { SandboxUnavailableError } from './errors.js'
 import { networkFilter } from './seccomp-filter.js'
-import { PRLIMIT_PATHS, prlimitArgs, type ToolLimits } from './tool-limits.js'
+import { PRLIMIT_PATHS, prlimitArgs } from './tool-limits.js'
+import type { ToolLimits } from '../config/node-config.js'
 
 const log = logger('meshnode:executors:sandbox')
 

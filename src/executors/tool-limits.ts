@@ -1,16 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { constants } from 'node:os'
 import { ToolLimitError } from './errors.js'
-
-/** What one run of a native tool may use; from the node's `market` config. */
-export interface ToolLimits {
-  /** Memory the tool may write to (heap and private maps), per process. */
-  memoryMiB: number
-  /** CPU time per process, all its threads together; undefined leaves only the wall time. */
-  cpuSec?: number
-  /** The largest file the tool may write, its output included. */
-  outputMiB: number
-}
+import type { ToolLimits } from '../config/node-config.js'
 
 /** util-linux's prlimit, at the places distributions put it; never looked up on a PATH. */
 export const PRLIMIT_PATHS = ['/usr/bin/prlimit', '/bin/prlimit']

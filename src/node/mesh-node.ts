@@ -2,7 +2,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { logger } from '@libp2p/logger'
-import { openDoors } from '../api/doors.js'
+import { openDoors, type Doors } from '../api/doors.js'
 import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
 import { RepRapCloudGateway } from '../gateways/reprapcloud/gateway.js'
 import { TokenStore } from '../api/token-store.js'
@@ -65,12 +65,12 @@ export interface MeshNode {
   capabilities: CapabilityService
   /** Every method of the node; the unix socket and HTTP call them. */
   api: MethodTable
-  /** Where the HTTP API listens, once it does. */
-  http?: { url: string }
-  /** Where the OctoPrint gateway listens, when configured. */
-  octoprint?: OctoPrintGateway
-  /** Where the RepRapCloud gateway listens, when configured. */
-  reprapcloud?: RepRapCloudGateway
+  /** Where the HTTP API listens, while it does. */
+  readonly http?: { url: string }
+  /** Where the OctoPrint gateway listens, while it does. */
+  readonly octoprint?: { url: string }
+  /** Where the RepRapCloud gateway listens, while it does. */
+  readonly reprapcloud?: { url: string }
   executors: Executor[]
   /** Each native tool's probe: found, or why not, and when it is asked again. */
   toolProbes(): ToolProbeReport[]
@@ -90,8 +90,12 @@ export interface MeshNode {
   library: LibraryService
   admin: AdminRoom
   startedAt: number
-  /** Re-reads what this node can do (tools, printers) and announces it when it changed. */
-  reload(config?: NodeConfig): Promise<void>
+  /**
+   * Re-reads what this node can do (tools, printers) and announces it when it changed; with a new config, also
+   * moves, opens or closes the HTTP API and the gateways to match it. Returns what it could not apply, one
+   * sentence each (a listener that could not move stays where it was).
+   */
+  reload(config?: NodeConfig): Promise<string[]>
   stop(): Promise<void>
 }
 
@@ -240,6 +244,14 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
+    const tokens = await TokenStore.open(config.dataDir)
+    const stages = (): StageDirectory => stageDirectory(capabilities, current.services)
+    // Filled in once the doors are open; `status` is only called after that.
+    let doors: Doors | undefined
+    const urlOf = (name: string): { url: string } | undefined => {
+      const door = doors?.slots.get(name)?.door
+      return door == null ? undefined : { url: door.url }
+    }
     const node: MeshNode = {
       config,
       libp2p,
@@ -261,33 +273,34 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       library,
       admin,
       startedAt,
+      get http () { return urlOf('http') },
+      get octoprint () { return urlOf('octoprint') },
+      get reprapcloud () { return urlOf('reprapcloud') },
       async reload (next?: NodeConfig) {
-        if (next == null) return capabilities.refresh()
+        if (next == null) {
+          await capabilities.refresh()
+          return []
+        }
         // The admin's desired config stays over the reread file.
         const layered = layers.rebase(next)
         if (layered.error != null) log.error('the admin config no longer fits the node\'s file, running the file alone: %s', layered.error.message)
         await runWith(layered.config, true)
+        const running = layered.config
+        return await doors?.follow({ http: running.http.listen, octoprint: running.gateways.octoprint?.listen, reprapcloud: running.gateways.reprapcloud.listen }) ?? []
       },
       stop: stopAll
     }
-    const tokens = await TokenStore.open(config.dataDir)
-    const { reprapcloud, octoprint } = config.gateways
-    if (reprapcloud.listen != null) {
-      node.reprapcloud = new RepRapCloudGateway({ db, config: () => node.config.gateways.reprapcloud, serverName: config.name, customServices: () => node.config.services, printerPorts: () => node.config.printers, methods: api, tokens, blobStore })
-    }
-    if (octoprint != null) {
-      node.octoprint = new OctoPrintGateway({ listen: octoprint.listen, keys: () => node.config.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
-    }
-    const stages = (): StageDirectory => stageDirectory(capabilities, current.services)
     registerNode(api, {
       peerId: self,
       addresses: () => libp2p.getMultiaddrs().map(a => a.toString()),
       capabilities,
       printers,
       toolProbes: () => tools.report(),
-      dataDir: () => node.config.dataDir,
-      httpUrl: () => node.http?.url,
-      startedAt: node.startedAt
+      dataDir: () => current.dataDir,
+      httpUrl: () => urlOf('http')?.url,
+      gatewayUrls: () => Object.fromEntries(GATEWAYS.flatMap(name => { const url = urlOf(name)?.url; return url == null ? [] : [[name, url]] })),
+      listenFailures: () => doors?.failures() ?? [],
+      startedAt
     })
     registerJobs(api, { jobs, jobStore, blobStore, blobs, stages })
     registerPrinters(api, { printers, capabilities, work, dataDir: config.dataDir, power })
@@ -299,7 +312,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     registerAdminApi(api, admin)
     await admin.start()
     cleanup.push(async () => admin.stop())
-    const doors = await openDoors({
+    doors = await openDoors({
       dataDir: config.dataDir,
       httpListen: config.http.listen,
       methods: api,
@@ -311,10 +324,23 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       stages,
       events: { jobs, peers: capabilities, printers: printers.controllers },
       tokens,
-      gateways: [node.reprapcloud, node.octoprint].filter(gateway => gateway != null)
+      gateways: [
+        {
+          name: 'reprapcloud',
+          label: 'the RepRapCloud gateway',
+          listen: config.gateways.reprapcloud.listen,
+          make: () => new RepRapCloudGateway({ db, config: () => current.gateways.reprapcloud, serverName: config.name, customServices: () => current.services, printerPorts: () => current.printers, methods: api, tokens, blobStore })
+        },
+        {
+          name: 'octoprint',
+          label: 'the OctoPrint gateway',
+          listen: config.gateways.octoprint?.listen,
+          make: listen => new OctoPrintGateway({ listen, keys: () => current.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
+        }
+      ]
     })
-    node.http = doors.http
-    cleanup.push(async () => doors.stop())
+    const opened = doors
+    cleanup.push(async () => opened.stop())
     return node
   } catch (err) {
     await stopAll()
@@ -329,6 +355,9 @@ function offered (config: NodeConfig, executors: Executor[]): string[] {
   if (config.printers.length > 0) can.add('print')
   return [...can].filter(stage => isOffered(config, stage)).sort()
 }
+
+/** The gateways' names in the config (`gateways.NAME`), as the doors know them. */
+const GATEWAYS = ['reprapcloud', 'octoprint']
 
 function isOffered (config: NodeConfig, stage: string): boolean {
   return config.offers == null || config.offers.includes(stage)

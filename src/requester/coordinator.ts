@@ -5,7 +5,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { GossipMessage, MarketRequest, MarketResponse, type InlineBlob, type StageSpec } from '../../protocols/market.js'
 import { MAX_EMPTY_ROUNDS, UNKNOWN_RUN_MS } from '../market/constants.js'
 import { ConflictError, JobNotFoundError } from '../store/job-store.js'
-import { isGcode, readGcodeFileFacts } from '../printer/gcode-facts.js'
+import { isGcode, readGcodeFacts, readGcodeFileFacts } from '../printer/gcode-facts.js'
 import { checkFileName } from '../jobs/file-names.js'
 import { TERMINAL_JOB_STATES, TERMINAL_STAGE_STATES, type BidRecord, type FileRef, type JobEvent, type JobOptions, type JobRecord, type StageRecord } from '../jobs/job.js'
 import { notify } from './notify.js'
@@ -356,7 +356,10 @@ export class Coordinator extends EventTarget {
       checkFileName(file.name)
       const stat = await this.blobStore.stat(file.hash)
       if (stat?.size !== file.size) throw new BlobNotFoundError(`cannot submit ${file.name}: its content is not in this node's blob store`)
-      return { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
+      const stored: FileRef = { hash: file.hash, size: file.size, name: file.name, holders: [this.self] }
+      // Read from the blob as a local file's are from its path, so an uploaded G-code is matched to printers too.
+      if (isGcode(file.name)) stored.gcode = await readGcodeFacts({ size: file.size, read: offset => this.blobStore.read(file.hash, offset) })
+      return stored
     }
     const known = (files: StoredFile[]): string[] => files.map(f => `${f.hash}/${f.name}`)
     const asRequest: SubmitRequest = { files: known(request.files), extra: known(request.extra), pipeline: request.pipeline, options: request.options, requestId: request.requestId }

@@ -5,7 +5,7 @@ import { detectExecutors } from '../../src/capabilities/tools.js'
 import { CustomServiceExecutor } from '../../src/executors/custom-service.js'
 import { OpenscadWasmExecutor } from '../../src/executors/openscad-wasm.js'
 import { NoConfinement } from '../../src/executors/sandbox.js'
-import { parseServiceConfig, parseToolsConfig } from '../../src/executors/service-config.js'
+import { parseServiceConfig, parseToolsConfig } from '../../src/config/service-config.js'
 
 const missing = new NoConfinement('bubblewrap is not at /usr/bin/bwrap or /bin/bwrap')
 const service = parseServiceConfig({ name: 'stl-repair', command: '/usr/bin/cp', args: ['{input}', '{output}'], outputExtension: 'stl', timeoutSec: 60 }, 'services[0]')

@@ -1,5 +1,5 @@
 import { BwrapSandbox, findConfinement } from '../../src/executors/sandbox.js'
-import type { ToolLimits } from '../../src/executors/tool-limits.js'
+import type { ToolLimits } from '../../src/config/node-config.js'
 
 /** The sandbox a node on this machine gives its tools; the tests need bubblewrap (CI installs it) and say so. */
 export async function sandbox (): Promise<BwrapSandbox> {

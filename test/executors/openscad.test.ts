@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { test } from 'node:test'
 import { detectExecutors } from '../../src/capabilities/tools.js'
 import { OpenscadWasmExecutor } from '../../src/executors/openscad-wasm.js'
-import { parseToolsConfig } from '../../src/executors/service-config.js'
+import { parseToolsConfig } from '../../src/config/service-config.js'
 import { example, makeJob, readAsciiStl } from './job-dir.js'
 import type { Executor } from '../../src/executors/executor.js'
 

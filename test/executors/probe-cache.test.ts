@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { detectExecutors } from '../../src/capabilities/tools.js'
-import { parseToolsConfig } from '../../src/executors/service-config.js'
+import { parseToolsConfig } from '../../src/config/service-config.js'
 
 test('a tool\'s version is asked once per binary: a restart reuses it, a changed binary is asked again', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'meshnode-probe-'))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { test } from 'node:test'
 import { detectExecutors } from '../../src/capabilities/tools.js'
-import { parseServiceConfig, parseToolsConfig } from '../../src/executors/service-config.js'
+import { parseServiceConfig, parseToolsConfig } from '../../src/config/service-config.js'
 
 function onPath (command: string): boolean {
   try {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { startPeer } from '../market/mesh-fixture.js'
-import type { KeyDefaults } from '../../src/gateways/octoprint/config.js'
+import type { KeyDefaults } from '../../src/config/octoprint-config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TestContext } from 'node:test'
 

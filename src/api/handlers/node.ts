@@ -14,6 +14,10 @@ export interface NodeComponents {
   dataDir(): string
   /** Where the HTTP API listens, once it does. */
   httpUrl(): string | undefined
+  /** Where each gateway listens, by its name in the config. */
+  gatewayUrls(): Record<string, string>
+  /** Listeners a config reload could not move, open or close, and why. */
+  listenFailures(): string[]
   startedAt: number
 }
 
@@ -27,6 +31,8 @@ export function registerNode (api: MethodTable, node: NodeComponents): void {
       addresses: node.addresses(),
       dataDir: node.dataDir(),
       http: node.httpUrl(),
+      gateways: node.gatewayUrls(),
+      listenFailures: node.listenFailures(),
       offers: record.offers,
       tools: record.tools,
       toolProbes: node.toolProbes(),

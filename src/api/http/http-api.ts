@@ -8,7 +8,8 @@ import { dashboardRoute } from './dashboard-route.js'
 import { downloadRoute } from './download-route.js'
 import { errorAnswer } from './http-errors.js'
 import { eventsRoute } from './events-route.js'
-import { formatHttpUrl, isLoopback, parseHttpListen } from './listen-address.js'
+import { isLoopback, parseHttpListen } from '../../config/listen-address.js'
+import { HttpListener } from './http-listener.js'
 import { API_PREFIX, methodRoutes } from './method-routes.js'
 import { uploadRoute } from './upload-route.js'
 import type { BlobStore } from '../../blobs/blob-store.js'
@@ -60,53 +61,47 @@ class TooManyFailuresError extends Error {
   }
 }
 
-export const LISTEN_REASONS: Record<string, string> = {
-  EADDRINUSE: 'the address is in use (another program, or another meshnode, listens on it)',
-  EADDRNOTAVAIL: 'this machine has no such address',
-  EACCES: 'not allowed (ports below 1024 need privileges)'
-}
-
 /**
  * The HTTP door (Fastify): the method table's routes under /api/v1, uploads, downloads, live events and the
  * OpenAPI document made from the same schemas. Every request is authenticated here and authorized by the
  * table, exactly as a unix socket call is.
  */
 export class HttpApi {
-  private readonly app: FastifyInstance
   private readonly init: HttpApiInit
-  private readonly streams = new Set<AbortController>()
-  private readonly loopback: boolean
-  url = ''
+  private readonly listener = new HttpListener(async listen => this.build(listen), (listen, why) => new HttpListenError(listen, why))
 
   constructor (init: HttpApiInit) {
     this.init = init
-    this.loopback = isLoopback(parseHttpListen(init.listen).host)
-    this.app = Fastify({ bodyLimit: MAX_JSON_BODY_BYTES, forceCloseConnections: true, return503OnClosing: true })
+  }
+
+  /** http://HOST:PORT where it listens now. */
+  get url (): string {
+    return this.listener.url
   }
 
   async start (): Promise<string> {
-    const { host, port } = parseHttpListen(this.init.listen)
-    if (!this.loopback && this.init.tokens.size === 0) throw new InsecureListenError(this.init.listen)
-    await this.build()
-    try {
-      await this.app.listen({ host, port })
-    } catch (err: any) {
-      await this.app.close()
-      throw new HttpListenError(this.init.listen, LISTEN_REASONS[err.code] ?? err.message)
-    }
-    const bound = this.app.server.address()
-    this.url = formatHttpUrl({ host, port: typeof bound === 'object' && bound != null ? bound.port : port })
-    log('HTTP API on %s', this.url)
-    return this.url
+    return await this.moveTo(this.init.listen)
+  }
+
+  /** Listens on `listen` instead; if it cannot, it stays where it was and says why. */
+  async moveTo (listen: string): Promise<string> {
+    if (!isLoopback(parseHttpListen(listen).host) && this.init.tokens.size === 0) throw new InsecureListenError(listen)
+    const url = await this.listener.open(listen)
+    log('HTTP API on %s', url)
+    return url
   }
 
   async stop (): Promise<void> {
-    for (const stream of this.streams) stream.abort()
-    await this.app.close()
+    await this.listener.close()
   }
 
-  private async build (): Promise<void> {
-    const { app, init } = this
+  private async build (listen: string): Promise<FastifyInstance> {
+    const { init } = this
+    const loopback = isLoopback(parseHttpListen(listen).host)
+    const app = Fastify({ bodyLimit: MAX_JSON_BODY_BYTES, forceCloseConnections: true, return503OnClosing: true })
+    // Each app's own event streams end before it closes, which would otherwise wait for them.
+    const streams = new Set<AbortController>()
+    app.addHook('preClose', async () => { for (const stream of streams) stream.abort() })
     // The method table validates every call, whatever the transport, and answers are plain JSON of the
     // records: Fastify's own validation and serialization are off, its route schemas serve the OpenAPI document.
     app.setValidatorCompiler(() => () => true)
@@ -118,7 +113,7 @@ export class HttpApi {
     })
     app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'NotFoundError', message: `no route ${request.method} ${request.url.slice(0, 200)}` }))
     app.addHook('onRequest', async (request) => {
-      request.authentication = authenticate(request.headers, init.tokens, this.loopback)
+      request.authentication = authenticate(request.headers, init.tokens, loopback)
     })
     await app.register(rateLimit, {
       global: true,
@@ -132,7 +127,7 @@ export class HttpApi {
     await app.register(multipart)
     await app.register(swagger, {
       openapi: {
-        info: { title: 'meshnode HTTP API', version: '1' },
+        info: { title: 'meshnode HTTP API', version: '1', description: socketOnlyNote(init.methods) },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' } } },
         security: [{ bearer: [] }, { apiKey: [] }]
       }
@@ -140,8 +135,21 @@ export class HttpApi {
     methodRoutes(app, init.methods)
     uploadRoute(app, init.methods, init.blobStore)
     downloadRoute(app, init.methods, init.blobStore)
-    eventsRoute(app, init.methods, this.streams)
+    eventsRoute(app, init.methods, streams)
     app.get(API_PREFIX + '/openapi.json', { schema: { hide: true } }, async () => app.swagger())
     await dashboardRoute(app)
+    return app
   }
+}
+
+/**
+ * What the OpenAPI document says of the methods it has no route for. Owner methods are never reached over
+ * HTTP (no token is the owner): they read and write paths on the node's machine, or hand out its secrets.
+ */
+function socketOnlyNote (methods: MethodTable): string {
+  const owner = methods.specs().filter(spec => spec.access === 'owner').map(spec => `\`${spec.name}\``)
+  return `Socket only, by design (the meshnode CLI on the node's own machine): ${owner.join(', ')}. ` +
+    'They take paths on that machine (over HTTP, upload with POST /api/v1/jobs and download /api/v1/jobs/{id}/output) ' +
+    'or hand out the node\'s secrets (tokens, invites), which only its owner may. `watch` streams over the socket; ' +
+    'HTTP clients follow GET /api/v1/events instead.'
 }

@@ -1,7 +1,7 @@
 import { UnauthorizedError } from '../../api/api-errors.js'
 import type { Caller } from '../../api/caller.js'
 import type { TokenStore } from '../../api/token-store.js'
-import type { KeyDefaults } from './config.js'
+import type { KeyDefaults } from '../../config/octoprint-config.js'
 import type { FastifyRequest } from 'fastify'
 
 /** Who an OctoPrint client is: the meshnode token it sends as its API key, and that key's defaults. */

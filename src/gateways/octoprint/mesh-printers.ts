@@ -1,5 +1,5 @@
 import { PrinterNotOperationalError } from './errors.js'
-import type { KeyDefaults } from './config.js'
+import type { KeyDefaults } from '../../config/octoprint-config.js'
 
 /** A printer of the mesh as the `printers` method lists it. */
 export interface MeshPrinter {

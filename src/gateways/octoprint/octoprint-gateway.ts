@@ -2,8 +2,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import multipart from '@fastify/multipart'
 import { logger } from '@libp2p/logger'
-import { LISTEN_REASONS } from '../../api/http/http-api.js'
-import { formatHttpUrl, parseHttpListen } from '../../api/http/listen-address.js'
+import { HttpListener } from '../../api/http/http-listener.js'
 import { authenticateKey } from './api-key.js'
 import { octoPrintError } from './errors.js'
 import { filesRoutes } from './files-routes.js'
@@ -15,7 +14,7 @@ import { uploadRoute } from './upload-route.js'
 import type { BlobStore } from '../../blobs/blob-store.js'
 import type { MethodTable } from '../../api/method-table.js'
 import type { TokenStore } from '../../api/token-store.js'
-import type { KeyDefaults } from './config.js'
+import type { KeyDefaults } from '../../config/octoprint-config.js'
 
 const log = logger('meshnode:octoprint')
 
@@ -46,40 +45,42 @@ export class OctoPrintListenError extends Error {
  * Every other path answers OctoPrint's 404.
  */
 export class OctoPrintGateway {
-  private readonly app: FastifyInstance
   private readonly init: OctoPrintGatewayInit
-  url = ''
+  private readonly listener = new HttpListener(async () => this.build(), (listen, why) => new OctoPrintListenError(listen, why))
+  /** Opened once, at start: a move builds a new app on the same files. */
+  private files?: { kept: KeptFiles, lastJobs: LastJobs, submitter: PrintSubmitter }
 
   constructor (init: OctoPrintGatewayInit) {
     this.init = init
-    this.app = Fastify({ bodyLimit: MAX_JSON_BODY_BYTES, forceCloseConnections: true, return503OnClosing: true })
+  }
+
+  /** http://HOST:PORT where it listens now. */
+  get url (): string {
+    return this.listener.url
   }
 
   async start (): Promise<string> {
-    const { host, port } = parseHttpListen(this.init.listen)
-    await this.build()
-    try {
-      await this.app.listen({ host, port })
-    } catch (err: any) {
-      await this.app.close()
-      throw new OctoPrintListenError(this.init.listen, LISTEN_REASONS[err.code] ?? err.message)
-    }
-    const bound = this.app.server.address()
-    this.url = formatHttpUrl({ host, port: typeof bound === 'object' && bound != null ? bound.port : port })
-    log('OctoPrint gateway on %s', this.url)
-    return this.url
+    const dir = join(this.init.dataDir, 'octoprint')
+    const lastJobs = await LastJobs.open(dir)
+    this.files = { kept: await KeptFiles.open(dir), lastJobs, submitter: new PrintSubmitter(this.init.methods, lastJobs) }
+    return await this.moveTo(this.init.listen)
+  }
+
+  /** Listens on `listen` instead; if it cannot, it stays where it was and says why. */
+  async moveTo (listen: string): Promise<string> {
+    const url = await this.listener.open(listen)
+    log('OctoPrint gateway on %s', url)
+    return url
   }
 
   async stop (): Promise<void> {
-    await this.app.close()
+    await this.listener.close()
   }
 
-  private async build (): Promise<void> {
-    const { app, init } = this
-    const dir = join(init.dataDir, 'octoprint')
-    const kept = await KeptFiles.open(dir)
-    const lastJobs = await LastJobs.open(dir)
-    const submitter = new PrintSubmitter(init.methods, lastJobs)
+  private async build (): Promise<FastifyInstance> {
+    const { init } = this
+    const { kept, lastJobs, submitter } = this.files as NonNullable<OctoPrintGateway['files']>
+    const app = Fastify({ bodyLimit: MAX_JSON_BODY_BYTES, forceCloseConnections: true, return503OnClosing: true })
     app.setErrorHandler((err, _request, reply) => {
       const { status, body } = octoPrintError(err)
       if (status >= 500) log.error('OctoPrint request failed %e', err)
@@ -94,5 +95,6 @@ export class OctoPrintGateway {
     statusRoutes(app, routes)
     uploadRoute(app, routes)
     filesRoutes(app, routes)
+    return app
   }
 }

@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import multipart from '@fastify/multipart'
 import { Readable } from 'node:stream'
 import { logger } from '@libp2p/logger'
-import { formatHttpUrl, isLoopback, parseHttpListen } from '../../api/http/listen-address.js'
+import { HttpListener } from '../../api/http/http-listener.js'
+import { isLoopback, parseHttpListen } from '../../config/listen-address.js'
 import { metaRecord } from './meta.js'
 import { admitRelayClient } from './relay-caller.js'
 import { recordJson, recordsJson, recordsText, recordText, type FlatRecord } from './relay-format.js'
@@ -48,53 +49,59 @@ const MAX_FORM_BYTES = MAX_CONTENT_BYTES * 2
  * `Access-Control-Allow-Origin: *`, as the relay's were; a refusal is an `error: ...` record in the relay's shape.
  */
 export class RepRapCloudGateway {
-  private readonly app: FastifyInstance
   private readonly init: RepRapCloudGatewayInit
   private readonly tasks: RelayTasks
-  private readonly openToClients: boolean
-  url = ''
+  private readonly listener = new HttpListener(async listen => this.build(listen), (listen, why) => new RelayListenError(listen, why))
 
   constructor (init: RepRapCloudGatewayInit) {
     this.init = init
-    const listen = init.config().listen as string
-    this.openToClients = isLoopback(parseHttpListen(listen).host) || init.config().open
     this.tasks = new RelayTasks({ ...init, store: new TaskStore(init.db), caller: { kind: 'token', name: 'reprapcloud:gateway', scope: 'read' } })
-    this.app = Fastify({ bodyLimit: MAX_FORM_BYTES, forceCloseConnections: true, return503OnClosing: true })
+  }
+
+  /** http://HOST:PORT where it listens now. */
+  get url (): string {
+    return this.listener.url
   }
 
   async start (): Promise<string> {
-    const listen = this.init.config().listen as string
-    if (!this.openToClients && this.init.tokens.size === 0) {
+    await this.tasks.start()
+    try {
+      return await this.moveTo(this.init.config().listen as string)
+    } catch (err) {
+      await this.tasks.stop()
+      throw err
+    }
+  }
+
+  /** Listens on `listen` instead; if it cannot, it stays where it was and says why. The tasks go on meanwhile. */
+  async moveTo (listen: string): Promise<string> {
+    if (!this.openToClients(listen) && this.init.tokens.size === 0) {
       throw new RelayListenError(listen, 'other machines can reach it, and this node has neither tokens nor "open": true for the gateway (relay clients send no token; see SECURITY.md)')
     }
-    await this.tasks.start()
-    this.routes()
-    const { host, port } = parseHttpListen(listen)
-    try {
-      await this.app.listen({ host, port })
-    } catch (err: any) {
-      await this.stop()
-      throw new RelayListenError(listen, err.code === 'EADDRINUSE' ? 'the address is in use' : String(err.message))
-    }
-    const bound = this.app.server.address()
-    this.url = formatHttpUrl({ host, port: typeof bound === 'object' && bound != null ? bound.port : port })
-    log('RepRapCloud gateway on %s', this.url)
-    return this.url
+    const url = await this.listener.open(listen)
+    log('RepRapCloud gateway on %s', url)
+    return url
   }
 
   async stop (): Promise<void> {
-    await this.app.close()
+    await this.listener.close()
     await this.tasks.stop()
   }
 
-  private routes (): void {
-    const { app } = this
+  /** Relay clients send no token: on loopback, or when the config says "open", they need none. */
+  private openToClients (listen: string): boolean {
+    return isLoopback(parseHttpListen(listen).host) || this.init.config().open
+  }
+
+  private async build (listen: string): Promise<FastifyInstance> {
+    const openToClients = this.openToClients(listen)
+    const app = Fastify({ bodyLimit: MAX_FORM_BYTES, forceCloseConnections: true, return503OnClosing: true })
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)))
     })
     void app.register(multipart)
     app.addHook('onRequest', async (request, reply) => {
-      const admission = admitRelayClient(request.headers, request.query, this.init.tokens, this.openToClients)
+      const admission = admitRelayClient(request.headers, request.query, this.init.tokens, openToClients)
       if ('refusal' in admission) return relayReply(reply.code(401), errorRecord(admission.refusal), wantsJson(request))
       request.relayCaller = admission.caller
     })
@@ -115,6 +122,7 @@ export class RepRapCloudGateway {
       if (task == null) return relayReply(reply.code(404), errorRecord('no such task'), false)
       return plain(reply).send(await this.tasks.logText(task))
     })
+    return app
   }
 
   private async relayRequest (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

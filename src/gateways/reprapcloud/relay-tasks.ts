@@ -9,7 +9,7 @@ import { contentOf, RelayRequestError, type RelayRequest } from './relay-request
 import type { BlobStore } from '../../blobs/blob-store.js'
 import type { Caller } from '../../api/caller.js'
 import type { MethodTable } from '../../api/method-table.js'
-import type { RepRapCloudConfig } from './gateway-config.js'
+import type { RepRapCloudConfig } from '../../config/reprapcloud-config.js'
 import type { TaskStore } from './task-store.js'
 
 const log = logger('meshnode:reprapcloud')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { parseServiceConfig } from '../../../src/executors/service-config.js'
+import { parseServiceConfig } from '../../../src/config/service-config.js'
 import { waitFor } from '../../lan/wait.js'
 import { jobEnded, slowService, startPeer, tempDir } from '../../market/mesh-fixture.js'
 

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net'
+import { ConfigError } from './config-error.js'
 
 /** Where the HTTP API listens by default: this machine only. */
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:8450'
@@ -31,4 +32,14 @@ export function isLoopback (host: string): boolean {
 
 export function formatHttpUrl ({ host, port }: HttpListen): string {
   return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`
+}
+
+/** A configured HOST:PORT, checked as `parseHttpListen` reads it; the error names the field. */
+export function checkListenAddress (address: string, field: string): string {
+  try {
+    parseHttpListen(address)
+  } catch (err: any) {
+    throw new ConfigError(field, err.message)
+  }
+  return address
 }

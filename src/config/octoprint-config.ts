@@ -1,6 +1,6 @@
-import { parseHttpListen } from '../../api/http/listen-address.js'
-import { ConfigError } from '../../config/config-error.js'
-import { expectObject, join, optString, rejectUnknown } from '../../config/fields.js'
+import { ConfigError } from './config-error.js'
+import { expectObject, join, optString, rejectUnknown } from './fields.js'
+import { checkListenAddress } from './listen-address.js'
 
 /** What a key's uploads default to: the gateway's client (a slicer) cannot say which mesh printer it means. */
 export interface KeyDefaults {
@@ -26,16 +26,7 @@ export function parseOctoPrintConfig (raw: unknown, field: string): OctoPrintCon
   if (obj.listen === null) return undefined
   const listen = optString(obj, 'listen', field, 64)
   if (listen === undefined) throw new ConfigError(join(field, 'listen'), 'is required: HOST:PORT where slicers reach the gateway, e.g. 0.0.0.0:5000 (or null for none)')
-  return { listen: checkOctoPrintListen(listen, join(field, 'listen')), keys: obj.keys === undefined ? {} : parseKeys(obj.keys, join(field, 'keys')) }
-}
-
-export function checkOctoPrintListen (address: string, field: string): string {
-  try {
-    parseHttpListen(address)
-  } catch (err: any) {
-    throw new ConfigError(field, err.message)
-  }
-  return address
+  return { listen: checkListenAddress(listen, join(field, 'listen')), keys: obj.keys === undefined ? {} : parseKeys(obj.keys, join(field, 'keys')) }
 }
 
 function parseKeys (raw: unknown, field: string): Record<string, KeyDefaults> {

@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/config-error.js'
-import { expectObject, join, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from '../config/fields.js'
+import { ConfigError } from './config-error.js'
+import { expectObject, join, optBoolean, optNumber, optString, optStringArray, rejectUnknown } from './fields.js'
 
 /**
  * A command this node offers as a pipeline stage of its own, e.g. an STL repair tool. The node's

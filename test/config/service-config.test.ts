@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseServiceConfig, parseToolsConfig } from '../../src/executors/service-config.js'
+import { parseServiceConfig, parseToolsConfig } from '../../src/config/service-config.js'
 
 const service = { name: 'stl-repair', command: '/usr/bin/admesh', args: ['--write-binary-stl={output}'], outputExtension: 'stl', timeoutSec: 60 }
 

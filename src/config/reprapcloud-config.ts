@@ -1,6 +1,5 @@
-import { parseHttpListen } from '../../api/http/listen-address.js'
-import { ConfigError } from '../../config/config-error.js'
-import { expectObject, join, optBoolean, optNumber, optString, rejectUnknown } from '../../config/fields.js'
+import { expectObject, join, optBoolean, optNumber, optString, rejectUnknown } from './fields.js'
+import { checkListenAddress } from './listen-address.js'
 
 /** The RepRapCloud gateway: where it listens (off unless given), who may use it, and the relay's two limits. */
 export interface RepRapCloudConfig {
@@ -25,18 +24,9 @@ export function parseRepRapCloudConfig (raw: unknown, field: string): RepRapClou
   rejectUnknown(obj, ['listen', 'open', 'maxDataRetentionHours', 'timeoutSec'], field)
   const config = defaultRepRapCloudConfig()
   const listen = obj.listen === null ? undefined : optString(obj, 'listen', field, 64)
-  if (listen !== undefined) config.listen = checkGatewayListen(listen, join(field, 'listen'))
+  if (listen !== undefined) config.listen = checkListenAddress(listen, join(field, 'listen'))
   config.open = optBoolean(obj, 'open', field) ?? config.open
   config.maxDataRetentionHours = optNumber(obj, 'maxDataRetentionHours', field, 0, 24 * 365) ?? config.maxDataRetentionHours
   config.timeoutSec = optNumber(obj, 'timeoutSec', field, 1, 7 * 24 * 3600) ?? config.timeoutSec
   return config
-}
-
-export function checkGatewayListen (address: string, field: string): string {
-  try {
-    parseHttpListen(address)
-  } catch (err: any) {
-    throw new ConfigError(field, err.message)
-  }
-  return address
 }

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { jobDetail } from '../../src/cli/job-view.js'
+import { parsePrinterConfig } from '../../src/printer/printer-config.js'
+import { waitFor } from '../lan/wait.js'
+import { jobEnded, startPeer, tempDir } from '../market/mesh-fixture.js'
+import { prusaGcode } from '../printer/sliced-gcode.js'
+import { httpUrl, makeToken, request } from './http-fixture.js'
+import type { NodeConfig } from '../../src/config/node-config.js'
+
+const withPrinter = (name: string, make: { nozzleMm: number, material: string }) => (c: NodeConfig): void => {
+  c.printers = [parsePrinterConfig({
+    name, port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: make.nozzleMm, material: make.material, bedClearsItself: true, virtual: { speedUp: 100, faults: [] }
+  }, 'printers[0]')]
+  c.trust.print = ['*']
+  c.offers = ['print']
+}
+
+/**
+ * A G-code uploaded over HTTP is read for what it asks of a printer (nozzle, filament, extents) as a file
+ * submitted with the CLI is: the printer that does not fit refuses it with its reasons, the one that fits prints it.
+ */
+test('an HTTP-uploaded G-code for a 0.6 mm nozzle and PETG is refused by the 0.4 mm PLA printer with its reasons', async (t) => {
+  const dir = await tempDir(t, 'meshnode-http-gcode-')
+  const plaPi = await startPeer(t, dir, 'pla-pi', withPrinter('mk3', { nozzleMm: 0.4, material: 'PLA' }))
+  const petgPi = await startPeer(t, dir, 'petg-pi', withPrinter('big', { nozzleMm: 0.6, material: 'PETG' }))
+  const desk = await startPeer(t, dir, 'desk', c => { c.offers = [] })
+  for (const peer of [plaPi, petgPi]) await desk.libp2p.dial(peer.libp2p.getMultiaddrs()[0])
+  await waitFor(async () => desk.capabilities.peers().filter(p => p.record.offers.includes('print')).length === 2,
+    { timeoutMs: 15_000, intervalMs: 50, what: 'the desk to see both printer peers' })
+
+  const token = await makeToken(t, desk, 'slicer', 'submit')
+  const form = new FormData()
+  form.append('file', new Blob([prusaGcode({ nozzleMm: 0.6, material: 'PETG' })]), 'bracket.gcode')
+  form.append('pipeline', 'print')
+  const answer = await request(httpUrl(desk) + '/api/v1/jobs', { method: 'POST', body: form, token })
+  assert.equal(answer.status, 201, JSON.stringify(answer.body))
+  const [submitted] = answer.body
+  assert.equal(submitted.input.gcode?.nozzleMm, 0.6, 'the job carries the facts read from the uploaded blob')
+  assert.equal(submitted.input.gcode?.material, 'PETG')
+
+  const job = await jobEnded(desk, submitted.id, 120_000)
+  const detail = jobDetail(job)
+  assert.equal(job.state, 'done', detail)
+  assert.equal(job.stages[0].peerName, 'petg-pi', detail)
+  const refusal = job.stages[0].bids.find(b => b.peerName === 'pla-pi')
+  assert.equal(refusal?.accept, false, detail)
+  assert.match(refusal?.reason ?? '', /loaded material is PLA, job needs PETG; nozzle is 0\.4 mm, job needs 0\.6 mm/)
+})
