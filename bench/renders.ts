@@ -61,7 +61,9 @@ async function main (): Promise<void> {
   try {
     const config = join(lan.dir, 'render.json')
     await writeFile(config, JSON.stringify({ offers: ['scad'], market: { maxConcurrent: 1 }, tools: { embedded: { openscad: false } } }))
-    const nodes = await lan.startAll(() => ({ args: ['--config', config] }))
+    // Three minutes to be ready, not the tests' 30 s: ten peers starting together on a loaded 2-core machine took longer.
+    const nodes = Array.from({ length: peers }, (_, i) => lan.launch(i, { args: ['--config', config] }))
+    await Promise.all(nodes.map(async node => lan.waitReady(node, 180_000)))
     await waitFor(async () => (await lan.peers(nodes[0])).length === peers - 1, { timeoutMs: 60_000, what: `the ${peers} peers to meet` })
     // What the idle mesh costs (heartbeats, capability records), so the per-render figure can be read without it.
     const idleBefore = nodes.map(n => cpuSeconds(n.process.pid))
