@@ -1,12 +1,13 @@
 /**
  * 100 OpenSCAD renders through a 2-peer mesh (each peer renders one at a time, so the mesh uses the same 2
- * cores) against `xargs -P2 openscad` on the same 100 distinct files, in the same run. Also the peers' peak RSS,
+ * cores; `--peers` makes it bigger, on the same cores: a job's mesh cost as the mesh grows) against `xargs -P2 openscad` on the same 100 distinct files, in the same run. Also the peers' peak RSS,
  * and the floor: the same files through the peer's own executor from a bare Node process (bench/render-floor.ts),
  * which is what running tools with execa from Node costs before any market, blob or job store.
- * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3] [--smoke]
+ * Run as root after `npm run build`:  node dist/bench/renders.js [--files 100] [--runs 3] [--peers 2] [--smoke]
  * `--smoke` (4 files, 1 run unless given) checks that the bench works.
  */
 import { execFileSync } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -16,9 +17,10 @@ import { createLan, waitFor } from '../test/lan/harness.js'
 import type { Lan, MeshNode } from '../test/lan/harness.js'
 
 const smoke = process.argv.includes('--smoke')
-const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, files: { type: 'string', default: smoke ? '4' : '100' }, runs: { type: 'string', default: smoke ? '1' : '3' } } })
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, files: { type: 'string', default: smoke ? '4' : '100' }, runs: { type: 'string', default: smoke ? '1' : '3' }, peers: { type: 'string', default: '2' } } })
 const count = Number(values.files)
 const runs = Number(values.runs)
+const peers = Number(values.peers)
 
 const here = dirname(fileURLToPath(import.meta.url))
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -55,12 +57,20 @@ async function designs (dir: string, run: number): Promise<string[]> {
 }
 
 async function main (): Promise<void> {
-  const lan = await createLan(undefined, { size: 2 })
+  const lan = await createLan(undefined, { size: peers })
   try {
     const config = join(lan.dir, 'render.json')
     await writeFile(config, JSON.stringify({ offers: ['scad'], market: { maxConcurrent: 1 }, tools: { embedded: { openscad: false } } }))
-    const nodes = await lan.startAll(() => ({ args: ['--config', config] }))
-    await waitFor(async () => (await lan.peers(nodes[0])).length === 1, { timeoutMs: 30_000, what: 'the two peers to meet' })
+    // Three minutes to be ready, not the tests' 30 s: ten peers starting together on a loaded 2-core machine took longer.
+    const nodes = Array.from({ length: peers }, (_, i) => lan.launch(i, { args: ['--config', config] }))
+    await Promise.all(nodes.map(async node => lan.waitReady(node, 180_000)))
+    await waitFor(async () => (await lan.peers(nodes[0])).length === peers - 1, { timeoutMs: 60_000, what: `the ${peers} peers to meet` })
+    // What the idle mesh costs (heartbeats, capability records), so the per-render figure can be read without it.
+    const idleBefore = nodes.map(n => cpuSeconds(n.process.pid))
+    const idleMs = smoke ? 500 : 5000
+    await new Promise(resolve => setTimeout(resolve, idleMs))
+    const idleCpuMsPerS = nodes.reduce((sum, n, i) => sum + cpuSeconds(n.process.pid) - idleBefore[i], 0) * 1000 / (idleMs / 1000)
+    console.log(`the ${peers} idle daemons: ${idleCpuMsPerS.toFixed(0)} ms of CPU a second together`)
     const mesh: number[] = []
     const xargs: number[] = []
     const floor: number[] = []
@@ -100,10 +110,11 @@ async function main (): Promise<void> {
       const floorDir = join(lan.dir, `floor-${run}`)
       const floorRun = JSON.parse(execFileSync(process.execPath, [join(here, 'render-floor.js'), floorDir, ...meshFiles], { encoding: 'utf8' }))
       floor.push(floorRun.seconds)
-      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s (all ${count} jobs stored after ${storedMs.at(-1)} ms, the first render confirmed after ${firstMs.at(-1)} ms), xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the two daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render, submit's ${cliCpuMs.at(-1)?.toFixed(1)} ms; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
+      console.log(`run ${run + 1}: mesh ${mesh.at(-1)?.toFixed(2)} s (all ${count} jobs stored after ${storedMs.at(-1)} ms, the first render confirmed after ${firstMs.at(-1)} ms), xargs -P2 openscad ${xargs.at(-1)?.toFixed(2)} s; the ${peers} daemons' own CPU ${daemonCpuMs.at(-1)?.toFixed(0)} ms per render, submit's ${cliCpuMs.at(-1)?.toFixed(1)} ms; openscad's CPU per render ${meshToolCpuMs.at(-1)?.toFixed(0)} ms in the mesh, ${xargsToolCpuMs.at(-1)?.toFixed(0)} ms under xargs`)
       console.log(`  floor: the executor alone from a bare Node process ${floorRun.seconds.toFixed(2)} s (${(floorRun.seconds / xargs[run]).toFixed(2)}x xargs); its own CPU ${floorRun.selfCpuMs.toFixed(1)} ms per render, openscad's ${floorRun.toolCpuMs.toFixed(0)} ms`)
     }
-    console.log(`${count} renders, median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x; floor ${median(floor).toFixed(2)} s, ${(median(floor) / median(xargs)).toFixed(2)}x`)
+    console.log(`${count} renders on ${peers} peers (load ${loadavg()[0].toFixed(1)}), median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x; floor ${median(floor).toFixed(2)} s, ${(median(floor) / median(xargs)).toFixed(2)}x`)
+    console.log(`daemons' own CPU per render, median: ${median(daemonCpuMs).toFixed(1)} ms, ${(median(daemonCpuMs) - idleCpuMsPerS * median(mesh) / count).toFixed(1)} ms without what the idle mesh costs over the batch`)
     console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
   } finally {
     await lan.close()

@@ -1,11 +1,11 @@
 import { lstat, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { logger } from '@libp2p/logger'
-import { GossipMessage, MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
 import { diskRefusal, firstRefusal, freeDiskBytes, resourceVerdict, RunHistory, type SemanticStrategy } from './bid-strategies.js'
 import { MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from '../market/constants.js'
 import { prefetchInputs, runStage } from './stage-runner.js'
-import type { Answer, DirectChannel } from '../market/direct.js'
+import type { Answer, DirectChannel, Request } from '../market/direct.js'
 import type { JobsTopic } from '../market/jobs-topic.js'
 import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import { endLeftoverTools, type ToolStamp } from '../executors/tool-process.js'
@@ -64,8 +64,8 @@ interface WorkRecord {
 
 export interface WorkQueueComponents {
   db: Pick<MeshDb, 'sublevel'>
-  /** Announcements come in and bids go out here; awards settle the bids that lost. */
-  topic: Pick<JobsTopic, 'onAnnounce' | 'onAward' | 'publish'>
+  /** Announcements come in here, and awards that settle the bids that lost; bids go to the requester over `channel`. */
+  topic: Pick<JobsTopic, 'onAnnounce' | 'onAward'>
   channel: Pick<DirectChannel, 'on' | 'send'>
   blobs: BlobService
   store: BlobStore
@@ -158,10 +158,11 @@ export class WorkQueue {
     this.cache = components.cache
     this.toolSlots = new Limit(() => this.init.config().market.maxConcurrent)
     const { topic } = components
+    // A bid goes to its requester alone: on the jobs topic every peer read and verified every bid.
     topic.onAnnounce(spec => {
       this.bid(spec)
-        .then(async bid => topic.publish({ kind: GossipMessage.Kind.BID, bid }))
-        .catch(err => { log('bidding failed %e', err) })
+        .then(async bid => this.channel.send(spec.requester, bidRequest(bid)))
+        .catch(err => { log('bidding to %s failed %e', spec.requester, err) })
     })
     topic.onAward((award, from) => { this.settleBid(award, from) })
   }
@@ -658,4 +659,9 @@ export function specToJson (spec: StageSpec): Omit<StageSpec, 'params'> & { para
 
 export function specFromJson (json: ReturnType<typeof specToJson>): StageSpec {
   return { ...json, params: new Map(Object.entries(json.params)) }
+}
+
+/** A bid as a market request: the stream it goes on names its bidder, authenticated by the connection's handshake. */
+function bidRequest (bid: Bid): Request {
+  return { kind: MarketRequest.Kind.BID, bid, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, inline: [], wantOutput: false }
 }

@@ -41,6 +41,10 @@ export function decodeGossip (bytes: Uint8Array): GossipMessage {
 
 export function decodeRequest (bytes: Uint8Array): MarketRequest {
   const msg = decodeWith('market request', bytes, () => MarketRequest.decode(bytes, { limits: requestLimits }))
+  if (msg.kind === MarketRequest.Kind.BID) {
+    if (msg.bid == null || !ID.test(msg.bid.jobId)) throw new MalformedMessageError('bid without a valid job id')
+    return msg
+  }
   if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
   checkStage(msg.stage)
   if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')

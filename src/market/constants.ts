@@ -1,4 +1,5 @@
-export const JOBS_TOPIC = '/meshnode/jobs/1.0.0'
+/** 1.1.0: bids go to the requester over the market stream (MarketRequest BID), no longer on the topic. */
+export const JOBS_TOPIC = '/meshnode/jobs/1.1.0'
 export const MARKET_PROTOCOL = '/meshnode/market/2.0.0'
 /** A stage spec with its params, a renewal's log lines, or the files inlined in an offer stay well under this. */
 export const MAX_MARKET_MESSAGE_BYTES = 256 * 1024

@@ -6,6 +6,7 @@ import { CAPABILITY_TOPIC } from '../capabilities/constants.js'
 import { openRecord } from '../capabilities/signed-record.js'
 import { decodePrinterState, PRINTER_STATE_TOPIC } from '../printer/printer-state.js'
 import { decodePowerClaim, POWER_TOPIC } from '../printer/power-claim.js'
+import { GossipMessage } from '../../protocols/market.js'
 import { decodeGossip } from './codec.js'
 import { JOBS_TOPIC } from './constants.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
@@ -50,7 +51,8 @@ export class GossipGuard {
   start (): void {
     const validators = this.libp2p.services.pubsub.topicValidators
     validators.set(JOBS_TOPIC, async (peer, msg) => this.judge(peer, () => {
-      decodeGossip(msg.data)
+      // Bids go to their requester over the market stream: one here would only cost every peer a verification.
+      if (decodeGossip(msg.data).kind === GossipMessage.Kind.BID) throw new Error('a bid on the jobs topic')
     }))
     validators.set(CAPABILITY_TOPIC, async (peer, msg) => this.judge(peer, async () => {
       if (msg.type !== 'signed') throw new Error('unsigned capability announcement')

@@ -18,14 +18,14 @@ export interface LocalBidder {
 type Handler<T> = (message: T, from: string) => void
 
 /**
- * The gossip topic `/meshnode/jobs/1.0.0`, subscribed once for the node: it decodes each signed message and
- * hands announcements and awards to the executor side, bids to the requester side. An announcement counts only
- * from the requester it names.
+ * The gossip topic `/meshnode/jobs/1.1.0`, subscribed once for the node: it decodes each signed message and
+ * hands announcements and awards to the executor side. An announcement counts only from the requester it names.
+ * Bids do not travel here: each goes to its requester alone over the market stream (MarketRequest BID), since on
+ * the topic every peer read and verified every bid of every stage.
  */
 export class JobsTopic {
   private readonly pubsub: JobsPubsub
   private announce: Handler<StageSpec> = () => {}
-  private bid: Handler<Bid> = () => {}
   private award: Handler<Award> = () => {}
 
   constructor (pubsub: JobsPubsub) {
@@ -33,7 +33,6 @@ export class JobsTopic {
   }
 
   onAnnounce (handler: Handler<StageSpec>): void { this.announce = handler }
-  onBid (handler: Handler<Bid>): void { this.bid = handler }
   onAward (handler: Handler<Award>): void { this.award = handler }
 
   start (): void {
@@ -64,8 +63,6 @@ export class JobsTopic {
       const spec = message.announce
       if (spec.requester !== from) return log('dropped an announcement from %s for requester %s', from, spec.requester)
       this.announce(spec, from)
-    } else if (message.kind === GossipMessage.Kind.BID && message.bid != null) {
-      this.bid(message.bid, from)
     } else if (message.kind === GossipMessage.Kind.AWARD && message.award != null) {
       this.award(message.award, from)
     }

@@ -53,7 +53,7 @@ export type MeshView = Pick<CapabilityService, 'local' | 'peers' | 'addEventList
 export interface CoordinatorComponents {
   /** This node's peer id. */
   self: string
-  topic: Pick<JobsTopic, 'publish' | 'onBid'>
+  topic: Pick<JobsTopic, 'publish'>
   bidder: LocalBidder
   store: JobStore
   blobs: Pick<BlobService, 'fetch'>
@@ -177,10 +177,14 @@ export class Coordinator extends EventTarget {
       ownBid: async spec => this.bidder.bid(spec),
       windowMs: () => this.config().market.bidWindowMs
     })
-    components.topic.onBid((bid, from) => { this.bidRounds.receive(bid, from) })
   }
 
   async start (): Promise<void> {
+    // A bid comes over the bidder's own stream, which the connection's handshake authenticated: it counts for that peer.
+    this.channel.on(MarketRequest.Kind.BID, async (request, from) => {
+      if (request.bid != null) this.bidRounds.receive(request.bid, from)
+      return { status: MarketResponse.Status.OK, message: '' }
+    })
     this.channel.on(MarketRequest.Kind.RENEW, async (request, from) => this.onRenew(request, from))
     this.channel.on(MarketRequest.Kind.RESULT, async (request, from) => this.onResult(request, from))
     this.capabilities.addEventListener('peer:joined', this.onPeerChanged)

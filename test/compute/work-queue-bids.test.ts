@@ -3,26 +3,37 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { GossipMessage, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
+import type { Request } from '../../src/market/direct.js'
 import { WorkQueue, type WorkQueueComponents } from '../../src/compute/work-queue.js'
 import { defaultConfig } from '../../src/config/node-config.js'
 import type { Executor } from '../../src/executors/executor.js'
 
 const REQUESTER = 'requester-peer'
 
-/** The jobs topic as the work queue sees it, with no mesh behind it: the test announces and awards, and reads the bids. */
-class TopicStub {
+/**
+ * The jobs topic and market channel as the work queue sees them, with no mesh behind them: the test announces and
+ * awards on the topic, and reads the bids the queue sends its requester.
+ */
+class MarketStub {
   announce: (spec: StageSpec, from: string) => void = () => {}
   award: (award: Award, from: string) => void = () => {}
   readonly bids: Bid[] = []
+  /** Whom each bid went to. */
+  readonly sentTo: string[] = []
   private waiter: (() => void) | undefined
 
   onAnnounce (handler: (spec: StageSpec, from: string) => void): void { this.announce = handler }
   onAward (handler: (award: Award, from: string) => void): void { this.award = handler }
 
-  async publish (message: GossipMessage): Promise<void> {
-    if (message.kind === GossipMessage.Kind.BID && message.bid != null) this.bids.push(message.bid)
+  on (): void {}
+
+  async send (peerId: string, request: Request): Promise<MarketResponse> {
+    if (request.kind !== MarketRequest.Kind.BID || request.bid == null) throw new Error('no award is offered in this test')
+    this.bids.push(request.bid)
+    this.sentTo.push(peerId)
     this.waiter?.()
+    return { status: MarketResponse.Status.OK, message: '', id: 0 }
   }
 
   /** The bid published for the next announcement: bidding waits on the disk and the stage cache. */
@@ -43,7 +54,7 @@ function stage (jobId: string): StageSpec {
   return { jobId, index: 0, attempt: 1, kind: 'noop', extra: [], params: new Map(), profile: '', printer: '', material: '', requester: REQUESTER, requesterName: 'requester' }
 }
 
-test('a work queue driven by a stub topic: open bids fill its queue, and an award to another peer frees a place', async (t) => {
+test('a work queue driven by a stub market: open bids fill its queue, and an award to another peer frees a place', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-work-bids-'))
   t.after(async () => rm(dataDir, { recursive: true, force: true }))
   const config = defaultConfig()
@@ -51,11 +62,11 @@ test('a work queue driven by a stub topic: open bids fill its queue, and an awar
   // Room for four stages: one running and three queued; no disk floor, so the machine's disk does not decide.
   config.market = { ...config.market, maxConcurrent: 1, minFreeDiskBytes: 0 }
   const executor: Executor = { tool: { stage: 'noop', name: 'noop', version: '1', embedded: true }, run: async () => { throw new Error('no stage runs in this test') } }
-  const topic = new TopicStub()
+  const topic = new MarketStub()
   const components: WorkQueueComponents = {
     db: { sublevel: () => ({}) } as unknown as WorkQueueComponents['db'],
     topic,
-    channel: { on: () => {}, send: async () => { throw new Error('no award is offered in this test') } },
+    channel: topic,
     blobs: {} as unknown as WorkQueueComponents['blobs'],
     store: { has: async () => false } as unknown as WorkQueueComponents['store'],
     cache: { lookup: async () => undefined } as unknown as WorkQueueComponents['cache']
@@ -92,4 +103,6 @@ test('a work queue driven by a stub topic: open bids fill its queue, and an awar
 
   const stranger = await topic.bidFor({ ...stage('j8'), requester: 'stranger' })
   assert.deepEqual({ accept: stranger.accept, reason: stranger.reason }, { accept: false, reason: 'does not work for stranger' })
+  // Each bid, a refusal too, went to the requester that announced its stage, and to no one else.
+  assert.deepEqual(topic.sentTo, [...Array(topic.sentTo.length - 1).fill(REQUESTER), 'stranger'])
 })

@@ -103,3 +103,8 @@ export const marketResponse: fc.Arbitrary<MarketResponse> = plain(fc.record({
   message: text,
   id: uint32
 }))
+
+/** A bid as an executor sends it to the requester over the market stream: a bid and no stage. */
+export const bidRequest: fc.Arbitrary<MarketRequest> = fc.tuple(bid, uint32).map(([b, id]) => ({
+  kind: MarketRequest.Kind.BID, bid: b, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, id, inline: [], wantOutput: false
+}))

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { GossipMessage, MarketRequest, MarketResponse } from '../../protocols/market.js'
 import { decodeGossip, decodeRequest, decodeResponse } from '../../src/market/codec.js'
 import { MAX_LOG_LINES, MAX_MARKET_MESSAGE_BYTES } from '../../src/market/constants.js'
-import { blobRef, gcodeFacts, gossipMessage, hash, marketRequest, marketResponse, stageSpec } from './arbitraries.js'
+import { bidRequest, blobRef, gcodeFacts, gossipMessage, hash, marketRequest, marketResponse, stageSpec } from './arbitraries.js'
 
 const RUNS = { numRuns: 200 }
 const DECODERS: Array<(bytes: Uint8Array) => unknown> = [decodeGossip, decodeRequest, decodeResponse]
@@ -64,6 +64,9 @@ test('valid market requests and responses round-trip', () => {
   fc.assert(fc.property(marketRequest, (msg) => {
     assert.deepEqual(decodeRequest(MarketRequest.encode(msg)), msg)
   }), RUNS)
+  fc.assert(fc.property(bidRequest, (msg) => {
+    assert.deepEqual(decodeRequest(MarketRequest.encode(msg)), msg)
+  }), RUNS)
   fc.assert(fc.property(marketResponse, (msg) => {
     assert.deepEqual(decodeResponse(MarketResponse.encode(msg)), msg)
   }), RUNS)
@@ -74,7 +77,7 @@ test('random bytes: a checked message or MalformedMessageError, nothing else', (
     const gossip = decodesOrMalformed(decodeGossip, bytes)
     if (gossip != null) checkGossipInvariants(gossip)
     const request = decodesOrMalformed(decodeRequest, bytes)
-    if (request != null) assert.match(request.stage?.jobId ?? '', ID)
+    if (request != null) assert.match((request.kind === MarketRequest.Kind.BID ? request.bid?.jobId : request.stage?.jobId) ?? '', ID)
     decodesOrMalformed(decodeResponse, bytes)
   }), { numRuns: 2000 })
 })
@@ -143,7 +146,10 @@ test('fields a receiver acts on are checked: job id, kind, input and extra hashe
     const request = { kind: MarketRequest.Kind.RESULT, stage: spec, token: 1, progress: 0, log: [], ok: true, error: '', command: [], cached: false, tool: '', started: false, retryable: false }
     malformed(decodeRequest, MarketRequest.encode({ ...request, output: { ...ref, hash: junk } }))
     malformed(decodeRequest, MarketRequest.encode({ ...request, stage: undefined }))
+    if (!ID.test(junk)) malformed(decodeRequest, MarketRequest.encode({ ...request, kind: MarketRequest.Kind.BID, bid: { jobId: junk, index: 0, attempt: 1, accept: true, reason: '', etaMs: 0, etaKnown: false, holdsInput: false, cached: false, bidderName: 'x', busy: false } }))
   }), RUNS)
+  // A bid request without its bid.
+  malformed(decodeRequest, MarketRequest.encode({ kind: MarketRequest.Kind.BID, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, id: 1, inline: [], wantOutput: false }))
   // A kind with no body to go with it.
   malformed(decodeGossip, GossipMessage.encode({ kind: GossipMessage.Kind.BID, award: { jobId: 'j1', index: 0, attempt: 1, winner: 'x', token: 1 } }))
   malformed(decodeGossip, GossipMessage.encode({ kind: GossipMessage.Kind.ANNOUNCE }))
