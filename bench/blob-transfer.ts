@@ -22,6 +22,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -251,7 +252,9 @@ interface LoopbackSshd {
 }
 
 /** An sshd on a high port with throwaway host and client keys, living in `work`, killed by its pid. */
-async function startSshd (work: string, host: string, port = 42022): Promise<LoopbackSshd> {
+async function startSshd (work: string, host: string): Promise<LoopbackSshd> {
+  // A port free now, not a fixed one: two benches at once (or a test's) would otherwise reach each other's sshd.
+  const port = await freePort(host)
   const dir = join(work, 'sshd')
   await mkdir(dir, { recursive: true })
   await mkdir('/run/sshd', { recursive: true })
@@ -266,9 +269,15 @@ async function startSshd (work: string, host: string, port = 42022): Promise<Loo
   ].join('\n') + '\n')
   const daemon = execa('/usr/sbin/sshd', ['-D', '-e', '-f', config], { reject: false })
   const keyOptions = ['-i', clientKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes']
-  for (let attempt = 0; attempt < 50; attempt++) {
-    if ((await execa('ssh', ['-p', String(port), ...keyOptions, `root@${host}`, 'true'], { reject: false })).exitCode === 0) break
-    await new Promise(resolve => setTimeout(resolve, 100))
+  let ready = false
+  for (let attempt = 0; attempt < 100 && !ready; attempt++) {
+    ready = (await execa('ssh', ['-p', String(port), ...keyOptions, `root@${host}`, 'true'], { reject: false })).exitCode === 0
+    if (!ready) await new Promise(resolve => setTimeout(resolve, 100))
+  }
+  if (!ready) {
+    daemon.kill('SIGTERM')
+    const { stderr } = await daemon
+    throw new Error(`the bench's sshd on ${host}:${port} did not take a login within 10 s: ${String(stderr).trim().split('\n').slice(-3).join(' / ')}`)
   }
   return {
     scpOptions: ['-q', '-P', String(port), ...keyOptions],
@@ -348,6 +357,15 @@ async function main (): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true })
   }
+}
+
+/** A TCP port nothing listens on at this moment. */
+async function freePort (host: string): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, host, resolve) })
+  const { port } = server.address() as AddressInfo
+  await new Promise(resolve => server.close(resolve))
+  return port
 }
 
 const roles: Record<string, () => Promise<void>> = { serve, fetch: fetchOnce, idle }
