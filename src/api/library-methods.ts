@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { Job } from './schemas.js'
+import { Job, JobCopies, JobNotify, JobPriority } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import type { TSchema } from 'typebox'
 
@@ -71,6 +71,9 @@ export const LIBRARY_METHODS: readonly MethodSpec[] = [
       profile: Type.Optional(Type.String()),
       printer: Type.Optional(Type.String()),
       material: Type.Optional(Type.String()),
+      notify: Type.Optional(JobNotify),
+      priority: Type.Optional(JobPriority),
+      copies: Type.Optional(JobCopies),
       requestId: Type.Optional(Type.String())
     }),
     result: Type.Array(Job),

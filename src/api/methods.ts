@@ -1,10 +1,8 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, AuditEntry, FleetEntry, Job, JobId, JobWithHistory, MeshOffers, NoParams, Peer, PowerStatus, Printer, QueueEntry, ScadParameters, Status, TemperatureHistory, TokenInfo, Verification, WhoAmI } from './schemas.js'
+import { Anything, AuditEntry, FleetEntry, Job, JobCopies, JobId, JobNotify, JobPriority, JobWithHistory, MeshOffers, NoParams, Peer, PowerStatus, Printer, QueueEntry, ScadParameters, Status, TemperatureHistory, TokenInfo, Verification, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import { LIBRARY_METHODS } from './library-methods.js'
-import { MAX_COPIES } from '../jobs/copies.js'
-import { PRIORITIES } from '../jobs/print-queue-order.js'
 
 const strict = { additionalProperties: false }
 /** A design's text in a JSON body, under the HTTP API's body limit; the dashboard parses larger ones itself. */
@@ -25,9 +23,9 @@ export const JobOptionsSchema = Type.Object({
   profile: Type.Optional(Type.String()),
   printer: Type.Optional(Type.String()),
   material: Type.Optional(Type.String()),
-  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' })),
-  priority: Type.Optional(Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })),
-  copies: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' }))
+  notify: Type.Optional(JobNotify),
+  priority: Type.Optional(JobPriority),
+  copies: Type.Optional(JobCopies)
 }, strict)
 
 /**

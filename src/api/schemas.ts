@@ -1,4 +1,6 @@
 import Type from 'typebox'
+import { MAX_COPIES } from '../jobs/copies.js'
+import { PRIORITIES } from '../jobs/print-queue-order.js'
 
 /**
  * Schemas of what methods return. Records are open (more fields may appear as the node grows); what a client
@@ -7,6 +9,11 @@ import Type from 'typebox'
 const open = { additionalProperties: true }
 
 export const JobId = Type.String({ minLength: 1, maxLength: 64, description: 'a job id, as submit returned it' })
+
+/** Job options a file submit and a library submit both take. */
+export const JobNotify = Type.String({ description: 'an http(s) URL told when the job ends' })
+export const JobPriority = Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })
+export const JobCopies = Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' })
 
 export const FileRef = Type.Object({
   hash: Type.String({ description: 'sha256 of the content, lowercase hex' }),

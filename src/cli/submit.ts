@@ -90,11 +90,10 @@ async function submitFiles (files: string[], flags: SubmitFlags): Promise<number
   return withRetryingDaemon(dataDir, async client => {
     let submitted: JobRecord[]
     if (entries != null) {
-      if (flags.with != null || flags.notify != null) throw new Error('a library entry keeps its own included files; --with and --notify take design files')
-      const entryOptions = { params: options.params, profile: options.profile, printer: options.printer, material: options.material }
+      if (flags.with != null) throw new Error('--with takes design files: a library entry keeps its own included files')
       submitted = []
       // One request id per entry: a retry of the whole command finds each entry's job.
-      for (const [i, id] of entries.entries()) submitted.push(...await client.call('library.submit', { id, pipeline, ...entryOptions, requestId: `${requestId}-${i}` }))
+      for (const [i, id] of entries.entries()) submitted.push(...await client.call('library.submit', { id, pipeline, ...options, requestId: `${requestId}-${i}` }))
     } else {
       // A mistyped stage is refused here, before anything is stored or runs; a stage nobody offers is said now.
       const { unoffered }: { unoffered: string[] } = await client.call('check-pipeline', { files: paths, pipeline })

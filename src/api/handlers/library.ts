@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path'
 import { checkStages, pipelineFor, type StageDirectory } from '../../jobs/pipeline.js'
 import { latestVersion } from '../../library/entry.js'
 import { viewEntry } from '../../library/entry-view.js'
+import { checkNotifyUrl } from '../../requester/notify.js'
 import { BadRequestError } from '../api-errors.js'
 import { checkRequestId } from '../request-id.js'
 import type { Library } from '../../library/library.js'
@@ -38,7 +39,8 @@ export function registerLibrary (methods: MethodTable, { library, watch, stages 
     const entry = library.mustGet(params.id)
     const design = latestVersion(entry)?.[1].files[0]
     if (design != null) checkStages(pipelineFor(design.name, params.pipeline), stages())
-    const options = { params: params.params ?? {}, profile: params.profile, printer: params.printer, material: params.material }
+    if (params.notify != null) checkNotifyUrl(params.notify)
+    const options = { params: params.params ?? {}, profile: params.profile, printer: params.printer, material: params.material, notify: params.notify, priority: params.priority, copies: params.copies }
     return library.submit(entry.id, { pipeline: params.pipeline, options, requestId: checkRequestId(params.requestId) })
   })
 
