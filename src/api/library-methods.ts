@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { Job, JobCopies, JobNotify, JobPriority } from './schemas.js'
+import { Job, JobOptionsSchema } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import type { TSchema } from 'typebox'
 
@@ -67,13 +67,8 @@ export const LIBRARY_METHODS: readonly MethodSpec[] = [
     access: 'submit',
     params: ById({
       pipeline: Type.Optional(Pipeline),
-      params: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'OpenSCAD -D parameters, name to value' })),
-      profile: Type.Optional(Type.String()),
-      printer: Type.Optional(Type.String()),
-      material: Type.Optional(Type.String()),
-      notify: Type.Optional(JobNotify),
-      priority: Type.Optional(JobPriority),
-      copies: Type.Optional(JobCopies),
+      // The options of a file submit, beside the id rather than under `options`, as this method always took them.
+      ...JobOptionsSchema.properties,
       requestId: Type.Optional(Type.String())
     }),
     result: Type.Array(Job),

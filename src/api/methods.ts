@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { SCOPES } from './caller.js'
-import { Anything, AuditEntry, FleetEntry, Job, JobCopies, JobId, JobNotify, JobPriority, JobWithHistory, MeshOffers, NoParams, Peer, PowerStatus, Printer, QueueEntry, ScadParameters, Status, TemperatureHistory, TokenInfo, Verification, WhoAmI } from './schemas.js'
+import { Anything, AuditEntry, FleetEntry, Job, JobId, JobOptionsSchema, JobWithHistory, MeshOffers, NoParams, Peer, PowerStatus, Printer, QueueEntry, ScadParameters, Status, TemperatureHistory, TokenInfo, Verification, WhoAmI } from './schemas.js'
 import type { MethodSpec } from './method.js'
 import { LIBRARY_METHODS } from './library-methods.js'
 
@@ -16,17 +16,6 @@ const ById = Type.Object({ id: JobId }, strict)
 const PrinterCommand = (verb: string, summary: string): MethodSpec => ({
   name: `printer.${verb}`, summary, access: 'operator', params: Name, result: Printer, http: { verb: 'POST', path: `/printers/:name/${verb}` }
 })
-
-/** Job options as submitted: -D parameters and the choices a stage may use. */
-export const JobOptionsSchema = Type.Object({
-  params: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'OpenSCAD -D parameters, name to value' })),
-  profile: Type.Optional(Type.String()),
-  printer: Type.Optional(Type.String()),
-  material: Type.Optional(Type.String()),
-  notify: Type.Optional(JobNotify),
-  priority: Type.Optional(JobPriority),
-  copies: Type.Optional(JobCopies)
-}, strict)
 
 /**
  * The node's methods: the single source of the unix socket's method names, the HTTP routes and the OpenAPI

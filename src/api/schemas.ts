@@ -3,17 +3,23 @@ import { MAX_COPIES } from '../jobs/copies.js'
 import { PRIORITIES } from '../jobs/print-queue-order.js'
 
 /**
- * Schemas of what methods return. Records are open (more fields may appear as the node grows); what a client
- * may rely on is listed.
+ * Schemas of what methods return, and the job options two methods take. Records are open (more fields may
+ * appear as the node grows); what a client may rely on is listed.
  */
 const open = { additionalProperties: true }
 
 export const JobId = Type.String({ minLength: 1, maxLength: 64, description: 'a job id, as submit returned it' })
 
-/** Job options a file submit and a library submit both take. */
-export const JobNotify = Type.String({ description: 'an http(s) URL told when the job ends' })
-export const JobPriority = Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })
-export const JobCopies = Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' })
+/** Job options as submitted, of files or of a library entry: -D parameters and the choices a stage may use. */
+export const JobOptionsSchema = Type.Object({
+  params: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'OpenSCAD -D parameters, name to value' })),
+  profile: Type.Optional(Type.String()),
+  printer: Type.Optional(Type.String()),
+  material: Type.Optional(Type.String()),
+  notify: Type.Optional(Type.String({ description: 'an http(s) URL told when the job ends' })),
+  priority: Type.Optional(Type.Union(PRIORITIES.map(p => Type.Literal(p)), { description: 'its place in the print queue: high, normal (the default) or low' })),
+  copies: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COPIES, description: 'prints of the part: one render and one slice, then a copy job per print, spread over every printer that fits' }))
+}, { additionalProperties: false })
 
 export const FileRef = Type.Object({
   hash: Type.String({ description: 'sha256 of the content, lowercase hex' }),
