@@ -1,5 +1,5 @@
 import { PowerClaim } from '../../protocols/power.js'
-import { PRINTER_NAME } from './printer-config.js'
+import { decodePrinterGossip } from './printer-gossip.js'
 
 export { PowerClaim }
 
@@ -24,18 +24,10 @@ export function encodePowerClaim (claim: PowerClaim): Uint8Array {
 
 /** Decodes a claim from the gossip topic and checks every field the budget compares or keeps. */
 export function decodePowerClaim (bytes: Uint8Array): PowerClaim {
-  if (bytes.byteLength > MAX_POWER_CLAIM_BYTES) throw new MalformedPowerClaimError(`power claim of ${bytes.byteLength} bytes is over the limit`)
-  let claim: PowerClaim
-  try {
-    claim = PowerClaim.decode(bytes)
-  } catch (err: any) {
-    throw new MalformedPowerClaimError(`malformed power claim: ${err.message}`)
-  }
+  const claim = decodePrinterGossip(bytes, { what: 'power claim', maxBytes: MAX_POWER_CLAIM_BYTES, codec: PowerClaim, error: MalformedPowerClaimError })
   if (!POWER_GROUP.test(claim.group)) throw new MalformedPowerClaimError('power claim without a valid group')
-  if (!PRINTER_NAME.test(claim.printer)) throw new MalformedPowerClaimError('power claim without a valid printer name')
   if (!Object.values(PowerClaim.Kind).includes(claim.kind)) throw new MalformedPowerClaimError('power claim of an unknown kind')
   if (!(Number.isFinite(claim.wantedAt) && claim.wantedAt > 0)) throw new MalformedPowerClaimError('power claim without a valid wantedAt')
   if (!(claim.leaseMs >= MIN_POWER_LEASE_MS && claim.leaseMs <= MAX_POWER_LEASE_MS)) throw new MalformedPowerClaimError(`power claim with a lease outside ${MIN_POWER_LEASE_MS}..${MAX_POWER_LEASE_MS} ms`)
-  if (!Number.isSafeInteger(claim.seq) || claim.seq < 1) throw new MalformedPowerClaimError('power claim without a valid seq')
   return claim
 }

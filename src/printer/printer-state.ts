@@ -1,5 +1,5 @@
 import { PrinterStateEvent } from '../../protocols/printer-state.js'
-import { PRINTER_NAME } from './printer-config.js'
+import { decodePrinterGossip } from './printer-gossip.js'
 import type { Printer } from '../../protocols/capability.js'
 
 export const PRINTER_STATE_TOPIC = '/meshnode/printer-state/1.0.0'
@@ -38,15 +38,7 @@ export function encodePrinterState (event: PrinterStateEvent): Uint8Array {
 
 /** Decodes an event from the gossip topic and checks every field a receiver shows or compares. */
 export function decodePrinterState (bytes: Uint8Array): PrinterStateEvent {
-  if (bytes.byteLength > MAX_PRINTER_STATE_BYTES) throw new MalformedPrinterStateError(`printer state of ${bytes.byteLength} bytes is over the limit`)
-  let event: PrinterStateEvent
-  try {
-    event = PrinterStateEvent.decode(bytes)
-  } catch (err: any) {
-    throw new MalformedPrinterStateError(`malformed printer state: ${err.message}`)
-  }
-  if (!PRINTER_NAME.test(event.printer)) throw new MalformedPrinterStateError('printer state without a valid printer name')
-  if (!Number.isSafeInteger(event.seq) || event.seq < 1) throw new MalformedPrinterStateError('printer state without a valid seq')
+  const event = decodePrinterGossip(bytes, { what: 'printer state', maxBytes: MAX_PRINTER_STATE_BYTES, codec: PrinterStateEvent, error: MalformedPrinterStateError })
   if (!STATES.has(event.state)) throw new MalformedPrinterStateError(`printer state "${event.state.slice(0, 32)}" is not a state`)
   if (event.currentJob !== '' && !JOB_ID.test(event.currentJob)) throw new MalformedPrinterStateError('printer state with an invalid job id')
   if (!(event.progress >= 0 && event.progress <= 1)) throw new MalformedPrinterStateError('printer state with progress outside 0..1')
