@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import { startPeer } from '../market/mesh-fixture.js'
+import { withVirtualPrinter } from '../printer/virtual-printer-peer.js'
 import type { KeyDefaults } from '../../src/config/octoprint-config.js'
 import type { MeshNode } from '../../src/node/mesh-node.js'
 import type { TestContext } from 'node:test'
@@ -49,18 +49,8 @@ export async function startGatewayPeer (t: TestContext, dir: string, keys: Recor
 export async function startPrinterPeer (t: TestContext, dir: string, name = 'mk3', offers = ['print']): Promise<{ node: MeshNode, recordFile: string }> {
   const recordFile = join(dir, `${name}.record.gcode`)
   const node = await startPeer(t, dir, `${name}-pi`, c => {
+    withVirtualPrinter(name, { recordFile })(c)
     c.offers = offers
-    c.trust.print = ['*']
-    c.printers = [parsePrinterConfig({
-      name,
-      port: 'virtual',
-      baud: 250000,
-      bed: { x: 250, y: 210, z: 210 },
-      nozzleMm: 0.4,
-      material: 'PLA',
-      bedClearsItself: true,
-      virtual: { speedUp: 50, faults: [], recordFile }
-    }, 'printers[0]')]
   })
   return { node, recordFile }
 }

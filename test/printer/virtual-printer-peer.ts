@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict'
+import { jobDetail } from '../../src/cli/job-view.js'
 import { parsePrinterConfig } from '../../src/printer/printer-config.js'
 import type { NodeConfig } from '../../src/config/node-config.js'
+import type { JobRecord } from '../../src/jobs/job.js'
 
 /** What sets one virtual printer apart from the next; unsaid, a 0.4 mm PLA printer on a 250x210x210 bed. */
 export interface VirtualPrinterMake {
@@ -37,4 +40,18 @@ export function withVirtualPrinter (name: string, make: VirtualPrinterMake = {})
     config.trust.print = ['*']
     config.offers = ['print']
   }
+}
+
+/**
+ * The job is done, its print (stage `index`) ran on the peer `printedOn`, and the peer `refused.by` refused it
+ * for `refused.reason`. Gives the job as "meshnode job" shows it, for what else a test asserts.
+ */
+export function assertPrintedOn (job: JobRecord, index: number, printedOn: string, refused: { by: string, reason: RegExp }): string {
+  const detail = jobDetail(job)
+  assert.equal(job.state, 'done', detail)
+  assert.equal(job.stages[index].peerName, printedOn, detail)
+  const refusal = job.stages[index].bids.find(b => b.peerName === refused.by)
+  assert.equal(refusal?.accept, false, detail)
+  assert.match(refusal?.reason ?? '', refused.reason)
+  return detail
 }

@@ -4,21 +4,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobDetail } from '../../../src/cli/job-view.js'
 import { withDaemon } from '../../../src/cli/run-action.js'
-import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
 import { jobEnded, startPeer, tempDir } from '../../market/mesh-fixture.js'
 import { waitFor } from '../../lan/wait.js'
 import { sampleGcode } from './printer-record.js'
+import { withVirtualPrinter } from '../../printer/virtual-printer-peer.js'
 import type { JobRecord } from '../../../src/jobs/job.js'
-import type { NodeConfig } from '../../../src/config/node-config.js'
 import type { MeshNode } from '../../../src/node/mesh-node.js'
-
-const withPrinter = (name: string) => (c: NodeConfig): void => {
-  c.printers = [parsePrinterConfig({
-    name, port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', bedClearsItself: true, virtual: { speedUp: 20, faults: [] }
-  }, 'printers[0]')]
-  c.trust.print = ['*']
-  c.offers = ['print']
-}
 
 type ShownJob = JobRecord & { copyJobs?: JobRecord[], events: Array<{ type: string, message: string, at: number }> }
 
@@ -34,7 +25,7 @@ test('copies: one render, one slice, and the prints spread over every printer th
     Object.assign(c.tools, { curaEngine: false, slic3r: false })
   })
   const pis: MeshNode[] = []
-  for (let i = 1; i <= 3; i++) pis.push(await startPeer(t, dir, `pi-${i}`, withPrinter(`p${i}`)))
+  for (let i = 1; i <= 3; i++) pis.push(await startPeer(t, dir, `pi-${i}`, withVirtualPrinter(`p${i}`, { speedUp: 20 })))
   for (const peer of [workshop, ...pis]) await laptop.libp2p.dial(peer.libp2p.getMultiaddrs()[0])
   for (const pi of pis) await pi.libp2p.dial(workshop.libp2p.getMultiaddrs()[0])
   await waitFor(async () => laptop.capabilities.peers().filter(p => p.record.offers.includes('print')).length === 3, { timeoutMs: 20_000, what: 'the laptop to see three printer peers' })

@@ -3,22 +3,14 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobDetail } from '../../../src/cli/job-view.js'
-import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
 import { withDaemon } from '../../../src/cli/run-action.js'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../../../src/jobs/job.js'
 import { startPeer, stopPeer, tempDir } from '../../market/mesh-fixture.js'
 import { waitFor } from '../../lan/wait.js'
 import { curaMarlinGcode, prusaGcode } from '../../printer/sliced-gcode.js'
-import type { NodeConfig } from '../../../src/config/node-config.js'
+import { assertPrintedOn, withVirtualPrinter, type VirtualPrinterMake } from '../../printer/virtual-printer-peer.js'
 import type { MeshNode } from '../../../src/node/mesh-node.js'
 
-const withPrinter = (name: string, make: { nozzleMm: number, material: string, bed: number }) => (c: NodeConfig): void => {
-  c.printers = [parsePrinterConfig({
-    name, port: 'virtual', baud: 250000, bed: { x: make.bed, y: make.bed - 40, z: make.bed - 40 }, nozzleMm: make.nozzleMm, material: make.material, bedClearsItself: true, virtual: { speedUp: 100, faults: [] }
-  }, 'printers[0]')]
-  c.trust.print = ['*']
-  c.offers = ['print']
-}
 
 async function ended (node: MeshNode, id: string): Promise<JobRecord> {
   return waitFor(async () => {
@@ -32,12 +24,12 @@ async function submitPrint (laptop: MeshNode, file: string): Promise<JobRecord> 
   return ended(laptop, job.id)
 }
 
-const PLA_PRINTER = { nozzleMm: 0.4, material: 'PLA', bed: 250 }
+const PLA_PRINTER: VirtualPrinterMake = { nozzleMm: 0.4, material: 'PLA', bed: { x: 250, y: 210, z: 210 }, speedUp: 100 }
 
 test('printers matched to the part: nozzle, material and bed from the G-code; "printer load" changes what a printer takes, also after a restart', async (t) => {
   const dir = await tempDir(t, 'meshnode-matched-')
-  let plaPi = await startPeer(t, dir, 'pla-pi', withPrinter('mk3', PLA_PRINTER))
-  const petgPi = await startPeer(t, dir, 'petg-pi', withPrinter('big', { nozzleMm: 0.6, material: 'PETG', bed: 300 }))
+  let plaPi = await startPeer(t, dir, 'pla-pi', withVirtualPrinter('mk3', PLA_PRINTER))
+  const petgPi = await startPeer(t, dir, 'petg-pi', withVirtualPrinter('big', { nozzleMm: 0.6, material: 'PETG', bed: { x: 300, y: 260, z: 260 }, speedUp: 100 }))
   const laptop = await startPeer(t, dir, 'laptop', c => { c.offers = [] })
   const workshop = await startPeer(t, dir, 'workshop', c => {
     c.offers = ['scad', 'slice']
@@ -54,24 +46,14 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
   await t.test('a PrusaSlicer G-code for a 0.6 mm nozzle and PETG: the 0.4 mm PLA printer refuses with both reasons, the matching one prints it', async () => {
     const file = join(dir, 'bracket.gcode')
     await writeFile(file, prusaGcode({ nozzleMm: 0.6, material: 'PETG' }))
-    const job = await submitPrint(laptop, file)
-    const detail = jobDetail(job)
-    assert.equal(job.state, 'done', detail)
-    assert.equal(job.stages[0].peerName, 'petg-pi', detail)
-    const refusal = job.stages[0].bids.find(b => b.peerName === 'pla-pi')
-    assert.equal(refusal?.accept, false, detail)
-    assert.match(refusal?.reason ?? '', /loaded material is PLA, job needs PETG; nozzle is 0\.4 mm, job needs 0\.6 mm/)
+    const detail = assertPrintedOn(await submitPrint(laptop, file), 0, 'petg-pi', { by: 'pla-pi', reason: /loaded material is PLA, job needs PETG; nozzle is 0\.4 mm, job needs 0\.6 mm/ })
     assert.match(detail, /pla-pi: refuses: loaded material is PLA, job needs PETG; nozzle is 0\.4 mm, job needs 0\.6 mm/, 'meshnode job shows the reasons')
   })
 
   await t.test('a Cura G-code whose moves span 260 mm is refused by the 250 mm bed and printed on the 300 mm one', async () => {
     const file = join(dir, 'panel.gcode')
     await writeFile(file, curaMarlinGcode({ sizeMm: 260, layers: 2 }))
-    const job = await submitPrint(laptop, file)
-    const detail = jobDetail(job)
-    assert.equal(job.state, 'done', detail)
-    assert.equal(job.stages[0].peerName, 'petg-pi', detail)
-    assert.match(job.stages[0].bids.find(b => b.peerName === 'pla-pi')?.reason ?? '', /build volume is 250x210x210 mm, job needs 260x260x0\.4 mm/)
+    assertPrintedOn(await submitPrint(laptop, file), 0, 'petg-pi', { by: 'pla-pi', reason: /build volume is 250x210x210 mm, job needs 260x260x0\.4 mm/ })
   })
 
   // What `meshnode printer load` sends its daemon.
@@ -91,11 +73,8 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
     await writeFile(design, 'cube([20, 10, 5]);\n')
     const [submitted] = await laptop.jobs.submit({ files: [design], extra: [], pipeline: ['scad', 'slice', 'print'], options: { params: {} } })
     const job = await ended(laptop, submitted.id)
-    const detail = jobDetail(job)
-    assert.equal(job.state, 'done', detail)
+    assertPrintedOn(job, 2, 'pla-pi', { by: 'petg-pi', reason: /nozzle is 0\.6 mm, job needs 0\.4 mm/ })
     assert.ok(job.stages[1].command?.some(arg => arg.endsWith('petg-0.2mm.ini')), `sliced with the PETG profile: ${job.stages[1].command?.join(' ') ?? ''}`)
-    assert.equal(job.stages[2].peerName, 'pla-pi', detail)
-    assert.match(job.stages[2].bids.find(b => b.peerName === 'petg-pi')?.reason ?? '', /nozzle is 0\.6 mm, job needs 0\.4 mm/)
   })
 
   await t.test('"printer load mk3 --nozzle 0.6": advertised at once, kept (with the PETG loaded before) over a restart, and the printer takes the part', async () => {
@@ -110,7 +89,7 @@ test('printers matched to the part: nozzle, material and bed from the G-code; "p
     await stopPeer(plaPi)
     await stopPeer(petgPi)
     await printerPeers(0)
-    plaPi = await startPeer(t, dir, 'pla-pi', withPrinter('mk3', PLA_PRINTER))
+    plaPi = await startPeer(t, dir, 'pla-pi', withVirtualPrinter('mk3', PLA_PRINTER))
     await laptop.libp2p.dial(plaPi.libp2p.getMultiaddrs()[0])
     await advertised()
     const file = join(dir, 'bracket-2.gcode')

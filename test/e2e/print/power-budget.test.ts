@@ -6,11 +6,11 @@ import { test } from 'node:test'
 import { withDaemon } from '../../../src/cli/run-action.js'
 import { jobDetail } from '../../../src/cli/job-view.js'
 import { parsePowerConfig } from '../../../src/printer/power-config.js'
-import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
 import { jobEnded, startPeer, tempDir } from '../../market/mesh-fixture.js'
 import { runNode } from '../../lan/run-node.js'
 import { waitFor } from '../../lan/wait.js'
 import { sampleGcode } from './printer-record.js'
+import { virtualPrinterSection, withVirtualPrinter } from '../../printer/virtual-printer-peer.js'
 import type { NodeConfig } from '../../../src/config/node-config.js'
 import type { MeshNode } from '../../../src/node/mesh-node.js'
 
@@ -18,26 +18,11 @@ const BIN = join(import.meta.dirname, '../../../src/bin/meshnode.js')
 /** Short leases, so a dead holder's slot frees in seconds; the default is 10 s renewed every 3 s. */
 const LEASE = { leaseMs: 3000, renewMs: 1000 }
 
-function printerSection (dir: string, name: string, speedUp: number): Record<string, unknown> {
-  return {
-    name,
-    port: 'virtual',
-    baud: 250000,
-    bed: { x: 250, y: 210, z: 210 },
-    nozzleMm: 0.4,
-    material: 'PLA',
-    bedClearsItself: true,
-    virtual: { speedUp, faults: [], heatLogFile: heatLogOf(dir, name) }
-  }
-}
-
 const heatLogOf = (dir: string, printer: string): string => join(dir, `${printer}.heat.log`)
 
 const powered = (dir: string, printer: string, group: string, maxHeating: number, speedUp: number) => (c: NodeConfig): void => {
-  c.printers = [parsePrinterConfig(printerSection(dir, printer, speedUp), 'printers[0]')]
+  withVirtualPrinter(printer, { speedUp, heatLogFile: heatLogOf(dir, printer) })(c)
   c.power = parsePowerConfig({ group, maxHeating, ...LEASE }, 'power')
-  c.trust.print = ['*']
-  c.offers = ['print']
 }
 
 interface HeatEvent { at: number, heater: string, what: 'set' | 'reached', celsius: number }
@@ -118,7 +103,7 @@ test('power budget: a printer whose peer dies while heating frees its slot when 
     peers: [address(laptop), address(survivor)],
     offers: ['print'],
     // Heats at real speed: it holds the only slot for a minute unless it dies first.
-    printers: [printerSection(dir, 'p5', 1)],
+    printers: [virtualPrinterSection('p5', { speedUp: 1, heatLogFile: heatLogOf(dir, 'p5') })],
     power: { group: 'bench-b', maxHeating: 1, ...LEASE },
     trust: { print: ['*'] },
     http: { listen: '127.0.0.1:0' },

@@ -4,24 +4,17 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobDetail } from '../../../src/cli/job-view.js'
 import { withDaemon } from '../../../src/cli/run-action.js'
-import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
 import { jobEnded, startPeer, stopPeer, tempDir } from '../../market/mesh-fixture.js'
 import { runNode } from '../../lan/run-node.js'
 import { waitFor } from '../../lan/wait.js'
 import { sampleGcode } from './printer-record.js'
+import { withVirtualPrinter } from '../../printer/virtual-printer-peer.js'
 import type { JobOptions } from '../../../src/jobs/job.js'
 import type { NodeConfig } from '../../../src/config/node-config.js'
 import type { MeshNode } from '../../../src/node/mesh-node.js'
 
 const BIN = join(import.meta.dirname, '../../../src/bin/meshnode.js')
 
-const withPrinter = (c: NodeConfig): void => {
-  c.printers = [parsePrinterConfig({
-    name: 'p1', port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', bedClearsItself: true, virtual: { speedUp: 20, faults: [] }
-  }, 'printers[0]')]
-  c.trust.print = ['*']
-  c.offers = ['print']
-}
 const requester = (c: NodeConfig): void => { c.offers = [] }
 
 async function queueOf (node: MeshNode): Promise<string[]> {
@@ -31,7 +24,7 @@ async function queueOf (node: MeshNode): Promise<string[]> {
 
 test('the print queue: printers take waiting prints by priority, then age; queue move and hold steer it; a restart keeps it', async (t) => {
   const dir = await tempDir(t, 'meshnode-queue-')
-  const pi = await startPeer(t, dir, 'pi', withPrinter)
+  const pi = await startPeer(t, dir, 'pi', withVirtualPrinter('p1', { speedUp: 20 }))
   const desk = await startPeer(t, dir, 'desk', requester)
   let laptop = await startPeer(t, dir, 'laptop', requester)
   const connect = async (): Promise<void> => {

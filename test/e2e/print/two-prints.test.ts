@@ -4,21 +4,12 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobDetail } from '../../../src/cli/job-view.js'
 import { JOBS_TOPIC } from '../../../src/market/constants.js'
-import { parsePrinterConfig } from '../../../src/printer/printer-config.js'
 import { TERMINAL_JOB_STATES, type JobRecord } from '../../../src/jobs/job.js'
 import { startPeer, tempDir } from '../../market/mesh-fixture.js'
 import { waitFor } from '../../lan/wait.js'
 import { assertRecordHolds, gcodeCommands, readRecord, sampleGcode } from './printer-record.js'
-import type { NodeConfig } from '../../../src/config/node-config.js'
+import { withVirtualPrinter } from '../../printer/virtual-printer-peer.js'
 import type { MeshNode } from '../../../src/node/mesh-node.js'
-
-const withPrinter = (name: string, recordFile: string) => (c: NodeConfig): void => {
-  c.printers = [parsePrinterConfig({
-    name, port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', bedClearsItself: true, virtual: { speedUp: 50, faults: [], recordFile }
-  }, 'printers[0]')]
-  c.trust.print = ['*']
-  c.offers = ['print']
-}
 
 async function writeParts (dir: string, count: number): Promise<Array<{ label: string, file: string, commands: string[] }>> {
   return Promise.all(Array.from({ length: count }, async (_, i) => {
@@ -46,7 +37,7 @@ async function listsPrinters (node: MeshNode, count: number): Promise<void> {
 test('two prints submitted at the same moment to one printer: both are printed, one after the other, and the refusal of the second is shown', async (t) => {
   const dir = await tempDir(t, 'meshnode-two-prints-')
   const recordFile = join(dir, 'vp.record.gcode')
-  const pi = await startPeer(t, dir, 'pi', withPrinter('vp', recordFile))
+  const pi = await startPeer(t, dir, 'pi', withVirtualPrinter('vp', { recordFile }))
   const laptop = await startPeer(t, dir, 'laptop', c => { c.offers = [] })
   await laptop.libp2p.dial(pi.libp2p.getMultiaddrs()[0])
   await listsPrinters(laptop, 1)
@@ -74,10 +65,10 @@ test('an award declined at the printer, for a print ahead in the queue it could 
   const dir = await tempDir(t, 'meshnode-declined-print-')
   const recordFile = join(dir, 'vp.record.gcode')
   // A bid holds the printer for two of its node's bid windows: 40 ms here.
-  const pi = await startPeer(t, dir, 'pi', c => { withPrinter('vp', recordFile)(c); c.market.bidWindowMs = 20 })
+  const pi = await startPeer(t, dir, 'pi', c => { withVirtualPrinter('vp', { recordFile })(c); c.market.bidWindowMs = 20 })
   // A printer peer that never answers keeps the laptop's rounds open for their whole window, so an award
   // comes well after the bid it answers.
-  const silent = await startPeer(t, dir, 'silent', withPrinter('other', join(dir, 'other.record.gcode')))
+  const silent = await startPeer(t, dir, 'silent', withVirtualPrinter('other', { recordFile: join(dir, 'other.record.gcode') }))
   silent.libp2p.services.pubsub.unsubscribe(JOBS_TOPIC)
   const laptop = await startPeer(t, dir, 'laptop', c => { c.offers = []; c.market.bidWindowMs = 1500 })
   await laptop.libp2p.dial(pi.libp2p.getMultiaddrs()[0])
