@@ -30,4 +30,27 @@ test('an HTTP-uploaded G-code for a 0.6 mm nozzle and PETG is refused by the 0.4
   assert.equal(submitted.input.gcode?.material, 'PETG')
 
   assertPrintedOn(await jobEnded(desk, submitted.id, 120_000), 0, 'petg-pi', { by: 'pla-pi', reason: /loaded material is PLA, job needs PETG; nozzle is 0\.4 mm, job needs 0\.6 mm/ })
+
+  await t.test('the form takes copies and priority as the CLI does; a copies that is not a whole number is refused by name', async () => {
+    const upload = async (fields: Record<string, string>): Promise<{ status: number, body: any }> => {
+      const copiesForm = new FormData()
+      copiesForm.append('file', new Blob([prusaGcode({ nozzleMm: 0.6, material: 'PETG' })]), 'bracket.gcode')
+      for (const [name, value] of Object.entries(fields)) copiesForm.append(name, value)
+      return await request(httpUrl(desk) + '/api/v1/jobs', { method: 'POST', body: copiesForm, token })
+    }
+    for (const copies of ['two', '1.5', '-1']) {
+      const refused = await upload({ pipeline: 'print', copies })
+      assert.deepEqual([refused.status, refused.body.field], [400, 'copies'], JSON.stringify(refused.body))
+    }
+    const wrongPriority = await upload({ pipeline: 'print', priority: 'urgent' })
+    assert.equal(wrongPriority.status, 400, JSON.stringify(wrongPriority.body))
+
+    const made = await upload({ pipeline: 'print', copies: '2', priority: 'high' })
+    assert.equal(made.status, 201, JSON.stringify(made.body))
+    const [job] = made.body
+    assert.deepEqual([job.options.copies, job.options.priority], [2, 'high'])
+    assert.equal((await jobEnded(desk, job.id, 120_000)).state, 'done')
+    const shown = await request(`${httpUrl(desk)}/api/v1/jobs/${job.id as string}`, { token })
+    assert.deepEqual(shown.body.copyJobs.map((c: any) => [c.state, c.options.priority, c.stages[0].peerName]), [['done', 'high', 'petg-pi'], ['done', 'high', 'petg-pi']])
+  })
 })

@@ -8,7 +8,7 @@ import type { MethodTable } from '../method-table.js'
 
 /** Designs per upload: one job each; and included files (`with`) they share. */
 const MAX_FILES = 64
-/** Form fields: pipeline, profile, material, printer, notify and the -D parameters. */
+/** Form fields: pipeline, profile, material, printer, notify, priority, copies and the -D parameters. */
 const MAX_FIELDS = 256
 const MAX_FIELD_BYTES = 4096
 const MAX_PARAM_NAME = 128
@@ -40,11 +40,13 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
         material: Type.Optional(Type.String()),
         printer: Type.Optional(Type.String()),
         notify: Type.Optional(Type.String()),
+        priority: Type.Optional(Type.String({ description: 'high, normal or low: its place in the print queue' })),
+        copies: Type.Optional(Type.String({ description: 'prints of the part, a whole number; the pipeline ends in print' })),
         requestId: Type.Optional(Type.String())
       }),
       response: { 201: spec.result },
       consumes: ['multipart/form-data'],
-      description: 'Multipart form: file (repeatable, one job each), with (files they include), pipeline ("scad,slice"), D (repeatable NAME=VALUE), profile, material, printer, notify, requestId (or the Idempotency-Key header: a retry with the same id gets the jobs the first attempt made). Needs scope submit.'
+      description: 'Multipart form: file (repeatable, one job each), with (files they include), pipeline ("scad,slice"), D (repeatable NAME=VALUE), profile, material, printer, notify, priority (high, normal, low), copies, requestId (or the Idempotency-Key header: a retry with the same id gets the jobs the first attempt made). Needs scope submit.'
     }
   }, async (request, reply) => {
     const caller = callerOf(request)
@@ -54,7 +56,7 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
     const files: StoredUpload[] = []
     const extra: StoredUpload[] = []
     const params: Record<string, string> = {}
-    const options: Record<string, string> = {}
+    const options: Record<string, string | number> = {}
     let pipeline: string[] | undefined
     let requestId = single(request.headers['idempotency-key'])
     // preservePath: the name as the client sent it, so a path in it is refused rather than quietly cut off.
@@ -82,7 +84,12 @@ export function uploadRoute (app: FastifyInstance, methods: MethodTable, blobSto
         case 'profile':
         case 'material':
         case 'printer':
-        case 'notify': options[part.fieldname] = value; break
+        case 'notify':
+        case 'priority': options[part.fieldname] = value; break
+        case 'copies':
+          if (!/^[0-9]{1,6}$/.test(value)) throw new BadRequestError(`copies takes a whole number, not "${value.slice(0, 40)}"`, 'copies')
+          options.copies = Number(value)
+          break
         default: throw new BadRequestError(`unknown field ${part.fieldname}`, part.fieldname)
       }
     }
