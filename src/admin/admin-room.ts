@@ -17,7 +17,7 @@ import type { DrainSwitch } from './drain-switch.js'
 import type { BlobService, BlobStore } from '../blobs/index.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { MeshDb } from '../store/open-db.js'
-import type { TopicRule } from '../net/gossip-guard.js'
+import type { GossipGuard } from '../net/gossip-guard.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
 
 const log = logger('meshnode:admin')
@@ -50,16 +50,16 @@ export class AdminRoom {
   readonly reports: FleetReports
   readonly desk: CommandDesk
   readonly commands: CommandCaller
-  /** The admin topics as the gossip guard is to judge them, handed to it before this room starts. */
-  readonly topicRules: TopicRule[]
   private readonly libp2p: MeshLibp2p
+  private readonly guard: Pick<GossipGuard, 'guard'>
   private readonly blobStore: BlobStore
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
 
-  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
+  constructor (components: { libp2p: MeshLibp2p, guard: Pick<GossipGuard, 'guard'>, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
     const { libp2p, db } = components
     this.libp2p = libp2p
+    this.guard = components.guard
     this.blobStore = components.blobStore
     this.init = init
     const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
@@ -101,10 +101,6 @@ export class AdminRoom {
       changed: () => { this.reports.publish() }
     })
     this.commands = new CommandCaller({ libp2p, desk: this.desk }, { fleet: () => this.reports.fleet(), trusted })
-    this.topicRules = [
-      { topic: ADMIN_TOPIC, maxBytes: MAX_DOCUMENT_BYTES, rate: ADMIN_GOSSIP_RATE, check: async (data, { forwarder }) => this.judgeGossip(data, forwarder) },
-      ADMIN_STATUS_TOPIC_RULE
-    ]
   }
 
   async start (): Promise<void> {
@@ -114,6 +110,9 @@ export class AdminRoom {
     await this.desired.start()
     await this.sync.start()
     await this.desk.start()
+    // Judged from here on, once the audit log and the held documents are read, and before anything arrives.
+    this.guard.guard({ topic: ADMIN_TOPIC, maxBytes: MAX_DOCUMENT_BYTES, rate: ADMIN_GOSSIP_RATE, check: async (data, { forwarder }) => this.judgeGossip(data, forwarder) })
+    this.guard.guard(ADMIN_STATUS_TOPIC_RULE)
     this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.init.peers.addEventListener('peer:joined', this.onJoined)

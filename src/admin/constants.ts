@@ -1,6 +1,6 @@
 export const ADMIN_TOPIC = '/meshnode/admin/1.0.0'
 export const ADMIN_STATUS_TOPIC = '/meshnode/admin-status/1.0.0'
-/** The room's gossip topics, scored from the node's start; the room hands the guard their rules (topicRules). */
+/** The room's gossip topics, scored from the node's start; the room hands the guard their rules when it starts. */
 export const ADMIN_TOPICS = [ADMIN_TOPIC, ADMIN_STATUS_TOPIC]
 /**
  * Documents a second one peer may forward on the admin topic, and in a burst: an admin's push is a few documents,

@@ -248,7 +248,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
@@ -318,7 +318,6 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     registerOffers(api, { capabilities, profileDirs: config.tools.profileDirs })
     registerLibrary(api, { library: library.library, watch: library.watch, stages })
     registerAdminApi(api, admin)
-    for (const rule of admin.topicRules) guard.guard(rule)
     await admin.start()
     cleanup.push(async () => admin.stop())
     doors = await openDoors({
