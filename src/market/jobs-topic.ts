@@ -30,9 +30,10 @@ export const JOBS_TOPIC_RULE: TopicRule = {
 
 /**
  * The gossip topic `/meshnode/jobs/1.1.0`, subscribed once for the node: it decodes each signed message and
- * hands announcements and awards to each of its readers (the work queue, the print queue), in the order they came. An announcement counts only from the requester it names.
- * Bids do not travel here: each goes to its requester alone over the market stream (MarketRequest BID), since on
- * the topic every peer read and verified every bid of every stage.
+ * hands announcements and awards to each of its readers (the print queue, the work queue), in the order they
+ * asked. An announcement counts only from the requester it names. Bids do not travel here: each goes to its
+ * requester alone over the market stream (MarketRequest BID), since on the topic every peer read and verified
+ * every bid of every stage.
  */
 export class JobsTopic {
   private readonly pubsub: JobsPubsub

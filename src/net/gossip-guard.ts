@@ -11,7 +11,7 @@ export interface GossipRate {
   burst: number
 }
 
-/** A gossip topic as the room that owns it describes it to the guard: how large and how many, and what is well formed. */
+/** A gossip topic as the room that owns it describes it to the guard: how large, how many, and what is well formed. */
 export interface TopicRule {
   topic: string
   /** The largest message on the topic; a larger one is rejected before it is read. */
@@ -30,7 +30,10 @@ export interface TopicRule {
 type Judgement = void | 'ignore'
 
 export interface GossipGuardInit {
-  /** The topics libp2p scores (createMeshLibp2p's guardedTopics): a rule for any other would be rejected unscored. */
+  /**
+   * The topics libp2p scores (createMeshLibp2p's guardedTopics). A rule for any other is refused: the messages it
+   * rejected would not count against the peer that sent them.
+   */
   topics: readonly string[]
   rate: GossipRate
   /** Rejected messages from one peer, on all topics together, before it is disconnected. */
