@@ -1,23 +1,23 @@
-import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { openDocument, RefusedDocumentError } from './admin-document.js'
+import { MAX_DOCUMENT_BYTES, openDocument, RefusedDocumentError, type OpenedDocument } from './admin-document.js'
 import { AdminInbox, type Taken } from './admin-inbox.js'
 import { AdminServices } from './admin-services.js'
 import { AdminSync } from './admin-sync.js'
 import { CommandCaller } from './command-caller.js'
 import { CommandDesk } from './command-desk.js'
 import { AuditLog } from './audit-log.js'
-import { ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
+import { ADMIN_GOSSIP_RATE, ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
 import { DesiredConfig } from './desired-config.js'
 import { DocumentStore } from './document-store.js'
-import { FleetReports } from './fleet-reports.js'
+import { ADMIN_STATUS_TOPIC_RULE, FleetReports } from './fleet-reports.js'
 import { isAdminKey } from '../config/admin-keys.js'
 import type { ConfigLayers } from './config-layers.js'
 import type { DrainSwitch } from './drain-switch.js'
 import type { BlobService, BlobStore } from '../blobs/index.js'
 import type { NodeConfig } from '../config/node-config.js'
 import type { MeshDb } from '../store/open-db.js'
+import type { GossipGuard } from '../net/gossip-guard.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
 
 const log = logger('meshnode:admin')
@@ -51,13 +51,15 @@ export class AdminRoom {
   readonly desk: CommandDesk
   readonly commands: CommandCaller
   private readonly libp2p: MeshLibp2p
+  private readonly guard: Pick<GossipGuard, 'guard'>
   private readonly blobStore: BlobStore
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
 
-  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
+  constructor (components: { libp2p: MeshLibp2p, guard: Pick<GossipGuard, 'guard'>, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
     const { libp2p, db } = components
     this.libp2p = libp2p
+    this.guard = components.guard
     this.blobStore = components.blobStore
     this.init = init
     const self = (): { name: string, tags: string[] } => ({ name: init.config().name, tags: init.config().tags })
@@ -108,8 +110,9 @@ export class AdminRoom {
     await this.desired.start()
     await this.sync.start()
     await this.desk.start()
-    // A document this node refuses is not passed on: forged ones stop at the first node that sees them.
-    this.libp2p.services.pubsub.topicValidators.set(ADMIN_TOPIC, async (peer, msg) => this.judgeGossip(peer.toString(), msg.data))
+    // Judged from here on, once the audit log and the held documents are read, and before anything arrives.
+    this.guard.guard({ topic: ADMIN_TOPIC, maxBytes: MAX_DOCUMENT_BYTES, rate: ADMIN_GOSSIP_RATE, check: async (data, { forwarder }) => this.judgeGossip(data, forwarder) })
+    this.guard.guard(ADMIN_STATUS_TOPIC_RULE)
     this.libp2p.services.pubsub.subscribe(ADMIN_TOPIC)
     this.libp2p.services.pubsub.addEventListener('message', this.onGossip)
     this.init.peers.addEventListener('peer:joined', this.onJoined)
@@ -123,7 +126,6 @@ export class AdminRoom {
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
-    this.libp2p.services.pubsub.topicValidators.delete(ADMIN_TOPIC)
     await this.desk.stop()
     await this.sync.stop()
   }
@@ -150,15 +152,20 @@ export class AdminRoom {
     if (peers.length > 0) this.sync.syncSoon(peerIdFromString(peers[Math.floor(Math.random() * peers.length)].peerId))
   }
 
-  private async judgeGossip (from: string, bytes: Uint8Array): Promise<TopicValidatorResult> {
+  /**
+   * A document this node refuses is logged and not passed on: forged ones stop at the first node that sees them. A
+   * copy of one it holds, or an older revision, is dropped without blame: the mesh has it or a newer one already,
+   * and a peer that replays one is stopped by the rate of the topic.
+   */
+  private async judgeGossip (bytes: Uint8Array, from: string): Promise<'ignore' | undefined> {
+    let doc: OpenedDocument
     try {
-      openDocument(bytes, this.trusted())
-      return TopicValidatorResult.Accept
-    } catch (err: any) {
-      if (!(err instanceof RefusedDocumentError)) throw err
-      await this.audit.append({ decision: 'refused', from, reason: err.message })
-      return TopicValidatorResult.Reject
+      doc = openDocument(bytes, this.trusted())
+    } catch (err) {
+      if (err instanceof RefusedDocumentError) await this.audit.append({ decision: 'refused', from, reason: err.message })
+      throw err
     }
+    return (this.store.get(doc.key)?.revision ?? 0) >= doc.revision ? 'ignore' : undefined
   }
 
   private readonly onGossip = (evt: CustomEvent<any>): void => {

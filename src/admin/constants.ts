@@ -1,5 +1,12 @@
 export const ADMIN_TOPIC = '/meshnode/admin/1.0.0'
 export const ADMIN_STATUS_TOPIC = '/meshnode/admin-status/1.0.0'
+/** The room's gossip topics, scored from the node's start; the room hands the guard their rules when it starts. */
+export const ADMIN_TOPICS = [ADMIN_TOPIC, ADMIN_STATUS_TOPIC]
+/**
+ * Documents a second one peer may forward on the admin topic, and in a burst: an admin's push is a few documents,
+ * and a lost one is found again by the next sync.
+ */
+export const ADMIN_GOSSIP_RATE = { perSecond: 10, burst: 100 }
 export const ADMIN_SYNC_PROTOCOL = '/meshnode/admin-sync/1.0.0'
 /** A summary of every held document's key and revision. */
 export const MAX_SUMMARY_BYTES = 256 * 1024

@@ -1,11 +1,24 @@
 import { logger } from '@libp2p/logger'
 import { AdminReport } from '../../protocols/admin.js'
 import { ADMIN_STATUS_TOPIC, MAX_REPORT_BYTES, REPORT_INTERVAL_MS } from './constants.js'
+import type { TopicRule } from '../net/gossip-guard.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
 
 const log = logger('meshnode:admin-status')
 /** Peers whose reports are kept; a larger fleet keeps the most recently heard. */
 const MAX_PEERS = 1024
+
+/** What the gossip guard lets through on the admin status topic. */
+export const ADMIN_STATUS_TOPIC_RULE: TopicRule = {
+  topic: ADMIN_STATUS_TOPIC,
+  maxBytes: MAX_REPORT_BYTES,
+  check: (data) => { decodeReport(data) }
+}
+
+function decodeReport (bytes: Uint8Array): AdminReport {
+  if (bytes.byteLength > MAX_REPORT_BYTES) throw new Error(`a report of ${bytes.byteLength} bytes is over the limit`)
+  return AdminReport.decode(bytes, { limits: { tags: 64, services: 64 } })
+}
 
 export interface FleetEntry extends AdminReport {
   peerId: string
@@ -55,10 +68,10 @@ export class FleetReports {
 
   private readonly onGossip = (evt: CustomEvent<any>): void => {
     const msg = evt.detail
-    if (msg.topic !== ADMIN_STATUS_TOPIC || msg.type !== 'signed' || msg.data.byteLength > MAX_REPORT_BYTES) return
+    if (msg.topic !== ADMIN_STATUS_TOPIC || msg.type !== 'signed') return
     let report: AdminReport
     try {
-      report = AdminReport.decode(msg.data, { limits: { tags: 64, services: 64 } })
+      report = decodeReport(msg.data)
     } catch (err: any) {
       log('a malformed report from %p: %s', msg.from, err.message)
       return

@@ -1,6 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { CapabilityRecord, SignedCapability } from '../../protocols/capability.js'
-import { MAX_RECORD_BYTES } from './constants.js'
+import { CAPABILITY_TOPIC, MAX_RECORD_BYTES } from './constants.js'
+import type { TopicRule } from '../net/gossip-guard.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 export class InvalidCapabilityError extends Error {
@@ -8,6 +9,13 @@ export class InvalidCapabilityError extends Error {
     super(message)
     this.name = 'InvalidCapabilityError'
   }
+}
+
+/** What the gossip guard lets through on the capability topic: a peer's own record, signed by it. */
+export const CAPABILITY_TOPIC_RULE: TopicRule = {
+  topic: CAPABILITY_TOPIC,
+  maxBytes: MAX_RECORD_BYTES,
+  check: async (data, { author }) => { await openRecord(data, author) }
 }
 
 export async function signRecord (record: CapabilityRecord, key: PrivateKey): Promise<Uint8Array> {

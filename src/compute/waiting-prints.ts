@@ -1,13 +1,8 @@
-import { logger } from '@libp2p/logger'
-import { GossipMessage, type StageSpec } from '../../protocols/market.js'
 import { compareQueueKeys, queueKeyOfSpec } from '../jobs/print-queue-order.js'
-import { decodeGossip } from '../market/codec.js'
-import { JOBS_TOPIC } from '../market/constants.js'
 import { RecentMap } from '../store/recent-map.js'
+import type { Award, StageSpec } from '../../protocols/market.js'
 import type { Refusal } from '../jobs/job.js'
-import type { PowerGossip } from '../printer/power-budget.js'
-
-const log = logger('meshnode:waiting-prints')
+import type { JobsTopic } from '../market/jobs-topic.js'
 
 /**
  * Longer than the longest a waiting stage goes without announcing itself again (the requester's 60 s), so a
@@ -25,20 +20,16 @@ const MAX_WAITING = 10_000
 export class WaitingPrints {
   private readonly waiting = new Map<string, { spec: StageSpec, at: number }>()
   /** The last attempt of each stage awarded: gossip may bring a stage's announcement after its award. */
-  private readonly awarded = new RecentMap<string, number>(MAX_WAITING)
+  private readonly awards = new RecentMap<string, number>(MAX_WAITING)
 
   /**
-   * `self` is this node's peer id: its own waiting prints are in its job store, and its announcements of them can
-   * come back to it from before a restart, when it can no longer see its awards that took them out.
+   * `topic` hands it the jobs topic's announcements (each from the requester it names) and awards. `self` is this
+   * node's peer id: its own waiting prints are in its job store, and its announcements of them can come back to it
+   * from before a restart, when it can no longer see its awards that took them out.
    */
-  constructor (private readonly gossip: Pick<PowerGossip, 'addEventListener' | 'removeEventListener'>, private readonly self: string) {}
-
-  start (): void {
-    this.gossip.addEventListener('message', this.onMessage)
-  }
-
-  stop (): void {
-    this.gossip.removeEventListener('message', this.onMessage)
+  constructor (topic: Pick<JobsTopic, 'onAnnounce' | 'onAward'>, private readonly self: string) {
+    topic.onAnnounce((spec, from) => { this.announced(spec, from) })
+    topic.onAward((award, from) => { this.awarded(award, from) })
   }
 
   /** The waiting prints, first in the queue first. */
@@ -72,24 +63,13 @@ export class WaitingPrints {
     for (const [key, w] of this.waiting) if (now - w.at > FORGET_AFTER_MS) this.waiting.delete(key)
   }
 
-  private readonly onMessage = (evt: CustomEvent<any>): void => {
-    const msg = evt.detail
-    if (msg.topic !== JOBS_TOPIC || msg.type !== 'signed') return
-    let message: GossipMessage
-    try {
-      message = decodeGossip(msg.data)
-    } catch (err) {
-      log('ignored a jobs message %e', err)
-      return
-    }
-    const from = msg.from.toString()
-    if (message.kind === GossipMessage.Kind.ANNOUNCE && message.announce?.kind === 'print' && message.announce.requester === from && from !== this.self) {
-      const spec = message.announce
-      if ((this.awarded.get(`${from}/${spec.jobId}:${spec.index}`) ?? 0) < spec.attempt) this.seen(spec)
-    } else if (message.kind === GossipMessage.Kind.AWARD && message.award != null) {
-      const { jobId, index, attempt } = message.award
-      this.awarded.set(`${from}/${jobId}:${index}`, attempt)
-      if (this.waiting.get(`${jobId}:${index}`)?.spec.requester === from) this.waiting.delete(`${jobId}:${index}`)
-    }
+  private announced (spec: StageSpec, from: string): void {
+    if (spec.kind !== 'print' || from === this.self) return
+    if ((this.awards.get(`${from}/${spec.jobId}:${spec.index}`) ?? 0) < spec.attempt) this.seen(spec)
+  }
+
+  private awarded ({ jobId, index, attempt }: Award, from: string): void {
+    this.awards.set(`${from}/${jobId}:${index}`, attempt)
+    if (this.waiting.get(`${jobId}:${index}`)?.spec.requester === from) this.waiting.delete(`${jobId}:${index}`)
   }
 }

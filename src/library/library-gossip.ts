@@ -1,11 +1,19 @@
 import { logger } from '@libp2p/logger'
-import { GOSSIP_BATCH_MS, LIBRARY_TOPIC } from './constants.js'
+import { GOSSIP_BATCH_MS, LIBRARY_TOPIC, MAX_BATCH_BYTES } from './constants.js'
 import { decodeBatch, encodeBatch, packBatches } from './entry-batch.js'
+import type { TopicRule } from '../net/gossip-guard.js'
 import type { EntryChange } from './library-store.js'
 import type { LibraryEntry } from './entry.js'
 import type { GossipSub } from '@libp2p/gossipsub'
 
 const log = logger('meshnode:library:gossip')
+
+/** What the gossip guard lets through on the library topic: batches of well-formed entries. */
+export const LIBRARY_TOPIC_RULE: TopicRule = {
+  topic: LIBRARY_TOPIC,
+  maxBytes: MAX_BATCH_BYTES,
+  check: (data) => { decodeBatch(data) }
+}
 
 export interface LibraryGossipComponents {
   pubsub: Pick<GossipSub, 'subscribe' | 'unsubscribe' | 'publish' | 'addEventListener' | 'removeEventListener'>

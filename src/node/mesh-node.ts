@@ -16,8 +16,13 @@ import { BlobService, BlobStore } from '../blobs/index.js'
 import { Coordinator } from '../requester/coordinator.js'
 import { hasTool, offersStage, trustsRequester } from '../compute/bid-strategies.js'
 import { DirectChannel } from '../market/direct.js'
-import { GossipGuard, GUARDED_TOPICS } from '../market/gossip-guard.js'
-import { JobsTopic } from '../market/jobs-topic.js'
+import { JOBS_TOPIC_RULE, JobsTopic } from '../market/jobs-topic.js'
+import { GossipGuard } from '../net/gossip-guard.js'
+import { CAPABILITY_TOPIC_RULE } from '../capabilities/signed-record.js'
+import { PRINTER_STATE_TOPIC_RULE } from '../printer/printer-state.js'
+import { POWER_TOPIC_RULE } from '../printer/power-claim.js'
+import { LIBRARY_TOPIC_RULE } from '../library/library-gossip.js'
+import { ADMIN_TOPICS } from '../admin/constants.js'
 import { NamePins } from '../compute/name-pins.js'
 import { PrintDesk } from '../printer/print-desk.js'
 import { PrinterStatePublisher } from '../printer/printer-state-publisher.js'
@@ -56,6 +61,11 @@ import { registerAdminApi } from '../api/handlers/admin.js'
 import { packageVersion } from '../paths.js'
 
 const log = logger('meshnode:node')
+
+/** The rooms' gossip topics whose rules are their decoders alone: the guard has them before any service subscribes. */
+const TOPIC_RULES = [JOBS_TOPIC_RULE, CAPABILITY_TOPIC_RULE, PRINTER_STATE_TOPIC_RULE, LIBRARY_TOPIC_RULE, POWER_TOPIC_RULE]
+/** Every gossip topic: libp2p scores a peer down for each message on them that the guard rejects. */
+const GUARDED_TOPICS = [...TOPIC_RULES.map(rule => rule.topic), ...ADMIN_TOPICS]
 
 /** A running peer: libp2p plus meshnode's services, assembled here and nowhere else. */
 export interface MeshNode {
@@ -125,8 +135,8 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     const dialer = new Dialer(libp2p, config.peers)
     await dialer.start()
     cleanup.push(() => { dialer.stop() })
-    const guard = new GossipGuard(libp2p)
-    guard.start()
+    const guard = new GossipGuard(libp2p, { topics: GUARDED_TOPICS })
+    for (const rule of TOPIC_RULES) guard.guard(rule)
     cleanup.push(() => { guard.stop() })
     let executors = tools.executors()
     let current = config
@@ -173,9 +183,9 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
 
     const drain = new DrainSwitch(db)
     await drain.load()
-    const waitingPrints = new WaitingPrints(libp2p.services.pubsub, self)
-    waitingPrints.start()
-    cleanup.push(() => { waitingPrints.stop() })
+    // One subscription for the node: announcements and awards go to the print queue and the work queue.
+    const topic = new JobsTopic(libp2p.services.pubsub)
+    const waitingPrints = new WaitingPrints(topic, self)
     // Whether this node could take a stage now, its place in the print queue aside.
     const takesNow: SemanticStrategy[] = [
       offersStage(() => current),
@@ -188,8 +198,6 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     const channel = new DirectChannel(libp2p)
     await channel.start()
     cleanup.push(async () => channel.stop())
-    // One subscription for the node: announcements and awards go to the work queue, bids to the coordinator.
-    const topic = new JobsTopic(libp2p.services.pubsub)
     work = new WorkQueue({ db, topic, channel, blobs, store: blobStore, cache: new StageCache(db, blobStore) }, {
       self,
       selfName: config.name,
@@ -240,7 +248,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))

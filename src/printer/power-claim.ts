@@ -1,5 +1,6 @@
 import { PowerClaim } from '../../protocols/power.js'
 import { decodePrinterGossip } from './printer-gossip.js'
+import type { TopicRule } from '../net/gossip-guard.js'
 
 export { PowerClaim }
 
@@ -16,6 +17,13 @@ export class MalformedPowerClaimError extends Error {
     super(message)
     this.name = 'MalformedPowerClaimError'
   }
+}
+
+/** What the gossip guard lets through on the power topic. */
+export const POWER_TOPIC_RULE: TopicRule = {
+  topic: POWER_TOPIC,
+  maxBytes: MAX_POWER_CLAIM_BYTES,
+  check: (data) => { decodePowerClaim(data) }
 }
 
 export function encodePowerClaim (claim: PowerClaim): Uint8Array {

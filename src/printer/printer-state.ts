@@ -1,6 +1,7 @@
 import { PrinterStateEvent } from '../../protocols/printer-state.js'
 import { decodePrinterGossip } from './printer-gossip.js'
 import type { Printer } from '../../protocols/capability.js'
+import type { TopicRule } from '../net/gossip-guard.js'
 
 export const PRINTER_STATE_TOPIC = '/meshnode/printer-state/1.0.0'
 /** An event is about 100 bytes; anything larger is refused before it is decoded. */
@@ -17,6 +18,13 @@ export class MalformedPrinterStateError extends Error {
     super(message)
     this.name = 'MalformedPrinterStateError'
   }
+}
+
+/** What the gossip guard lets through on the printer state topic. */
+export const PRINTER_STATE_TOPIC_RULE: TopicRule = {
+  topic: PRINTER_STATE_TOPIC,
+  maxBytes: MAX_PRINTER_STATE_BYTES,
+  check: (data) => { decodePrinterState(data) }
 }
 
 /** The event a printer's snapshot (from the print desk) is published as. */

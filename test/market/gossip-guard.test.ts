@@ -3,10 +3,26 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import fc from 'fast-check'
+import { GossipMessage } from '../../protocols/market.js'
 import { JOBS_TOPIC } from '../../src/market/constants.js'
+import { JOBS_TOPIC_RULE } from '../../src/market/jobs-topic.js'
 import { createMeshLibp2p } from '../../src/net/libp2p.js'
 import { waitFor } from '../lan/wait.js'
+import { newPeerId, stubbedGuard } from '../net/guard-fixture.js'
+import { gossipMessage } from './arbitraries.js'
 import { slowService, startPeer, tempDir } from './mesh-fixture.js'
+
+test('the guard refuses a bid on the jobs topic (bids go straight to their requester) and lets announcements and awards through', async () => {
+  const { guard, judge } = stubbedGuard({ topics: [JOBS_TOPIC], strikes: Infinity })
+  guard.guard(JOBS_TOPIC_RULE)
+  const requester = await newPeerId()
+  await fc.assert(fc.asyncProperty(gossipMessage, async (message) => {
+    const judged = await judge(JOBS_TOPIC, GossipMessage.encode(message), requester)
+    assert.equal(judged, message.kind === GossipMessage.Kind.BID ? TopicValidatorResult.Reject : TopicValidatorResult.Accept)
+  }))
+})
 
 test('a peer flooding the jobs topic with garbage is disconnected, and the node keeps working', async (t) => {
   const dir = await tempDir(t, 'meshnode-guard-')
