@@ -23,12 +23,15 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   gateways: GatewayDoor[]
 }
 
-/** A gateway as the node builds it: its name in the config, its address (undefined: off), and how to make one. */
+/**
+ * A gateway as the node builds it: its name in the config, its address (undefined: off), and how to make one
+ * (which may load the gateway's code: a node without the gateway never does).
+ */
 export interface GatewayDoor {
   name: string
   label: string
   listen?: string
-  make: (listen: string) => MovableDoor
+  make: (listen: string) => MovableDoor | Promise<MovableDoor>
 }
 
 /** Where each listener should be, by name: `http` and the gateways' names; undefined closes one. */
