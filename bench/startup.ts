@@ -2,14 +2,15 @@
  * One peer's start-up and idle memory (issue 28: start -> ready <= 250 ms, idle RSS <= 80 MB), against Node's
  * own floor, taking turns in the same run.
  *
- *   node dist/bench/startup.js [--rounds 5] [--idle-ms 10000] [--build LABEL=BIN]... [--no-compile-cache-too] [--smoke]
+ *   node dist/bench/startup.js [--rounds 5] [--idle-ms 10000] [--build LABEL=BIN]... [--compile-cache-off-too] [--smoke]
  *
  * Each round runs, in turn: `node -e 0` (spawn to exit), a bare Node process (its RSS after --idle-ms), then
- * for this build's `meshnode start` and each `--build` (another build's dist/src/bin/meshnode.js, e.g. the
- * code before a change, built in a copy of the repo; or a bundle, see BENCHMARKS.md), and with
- * `--no-compile-cache-too` this build once more without V8's compile cache (NODE_DISABLE_COMPILE_CACHE), a start on a fresh data dir and a restart on it. Each start is timed from spawn to the daemon's `ready` line
- * (the banner's last line) and to the first `status` answered over its control socket (what `meshnode status`
- * and scripts ask); the RSS is read from /proc after the peer idled --idle-ms. Peers run with mDNS off, on
+ * each build's `meshnode start`, on a fresh data dir and then restarted on it. The builds are this one, each
+ * `--build` (another build's dist/src/bin/meshnode.js: the code before a change, built in a copy of the repo,
+ * or a bundle, see BENCHMARKS.md), and with `--compile-cache-off-too` this one again without V8's compile
+ * cache (NODE_DISABLE_COMPILE_CACHE). Each start is timed from spawn to the daemon's `ready` line (the
+ * banner's last line) and to the first `status` answered over its control socket (what `meshnode status` and
+ * scripts ask); the RSS is read from /proc after the peer idled --idle-ms. Peers run with mDNS off, on
  * 127.0.0.1 and a free HTTP port, with every tool this machine has. Before measuring, each build starts once
  * unmeasured, so that V8's compile cache (which `meshnode start` keeps in the temp dir) holds its code, as it
  * does on any start after the first.
@@ -31,7 +32,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: smoke ? '1' : '5' },
     'idle-ms': { type: 'string', default: smoke ? '1000' : '10000' },
     build: { type: 'string', multiple: true, default: [] },
-    'no-compile-cache-too': { type: 'boolean' }
+    'compile-cache-off-too': { type: 'boolean' }
   }
 })
 const rounds = positiveInt(flags.rounds, '--rounds')
@@ -47,7 +48,7 @@ function positiveInt (text: string, flag: string): number {
 
 interface Build { label: string, bin: string, env?: NodeJS.ProcessEnv }
 const builds: Build[] = [{ label: 'this build', bin: meshnodeBin }]
-if (flags['no-compile-cache-too'] === true) builds.push({ label: 'this build, no compile cache', bin: meshnodeBin, env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } })
+if (flags['compile-cache-off-too'] === true) builds.push({ label: 'this build, no compile cache', bin: meshnodeBin, env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } })
 for (const spec of flags.build) {
   const [label, bin] = spec.split('=', 2)
   if (label === '' || bin == null) throw new RangeError(`--build wants LABEL=PATH, not "${spec}"`)

@@ -5,7 +5,6 @@ import { registerDashboardMethods } from './handlers/dashboard.js'
 import { registerEvents } from './handlers/events.js'
 import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored-jobs.js'
 import { registerTokens } from './handlers/tokens.js'
-import { HttpApi } from './http/http-api.js'
 import type { TokenStore } from './token-store.js'
 import { TemperatureHistory } from '../printer/temperature-history.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -66,7 +65,8 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   registerDashboardMethods(methods, history)
   const control = new ControlServer(init.dataDir, methods)
   const slots = new Map<string, DoorSlot>([
-    ['http', new DoorSlot('the HTTP API', listen => new HttpApi({ listen, methods, tokens, blobStore: init.blobStore }), init.httpListen)],
+    // Fastify and its plugins (some 400 modules) load only when HTTP is on.
+    ['http', new DoorSlot('the HTTP API', async listen => new (await import('./http/http-api.js')).HttpApi({ listen, methods, tokens, blobStore: init.blobStore }), init.httpListen)],
     ...init.gateways.map(g => [g.name, new DoorSlot(g.label, g.make, g.listen)] as const)
   ])
   try {
