@@ -16,13 +16,13 @@ export interface MovableDoor {
 export class DoorSlot {
   /** What the user calls it: "the HTTP API", "the OctoPrint gateway". */
   readonly label: string
-  private readonly make: (listen: string) => MovableDoor
+  private readonly make: (listen: string) => MovableDoor | Promise<MovableDoor>
   private listen?: string
   private opened?: MovableDoor
   /** Why the last reload could not put it where the config says; undefined when it is there. */
   failure?: string
 
-  constructor (label: string, make: (listen: string) => MovableDoor, listen?: string) {
+  constructor (label: string, make: (listen: string) => MovableDoor | Promise<MovableDoor>, listen?: string) {
     this.label = label
     this.make = make
     this.listen = listen
@@ -35,7 +35,7 @@ export class DoorSlot {
   /** At start: a door that cannot open stops the start. */
   async open (): Promise<void> {
     if (this.listen == null) return
-    const door = this.make(this.listen)
+    const door = await this.make(this.listen)
     await door.start()
     this.opened = door
   }
@@ -48,7 +48,7 @@ export class DoorSlot {
       if (listen == null) {
         await this.close()
       } else if (this.opened == null) {
-        const door = this.make(listen)
+        const door = await this.make(listen)
         await door.start()
         this.opened = door
       } else {

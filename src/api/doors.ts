@@ -5,7 +5,6 @@ import { registerDashboardMethods } from './handlers/dashboard.js'
 import { registerEvents } from './handlers/events.js'
 import { registerStoredJobs, type StoredJobsComponents } from './handlers/stored-jobs.js'
 import { registerTokens } from './handlers/tokens.js'
-import { HttpApi } from './http/http-api.js'
 import type { TokenStore } from './token-store.js'
 import { TemperatureHistory } from '../printer/temperature-history.js'
 import type { BlobStore } from '../blobs/blob-store.js'
@@ -23,12 +22,15 @@ export interface DoorsInit extends Omit<StoredJobsComponents, 'blobStore'> {
   gateways: GatewayDoor[]
 }
 
-/** A gateway as the node builds it: its name in the config, its address (undefined: off), and how to make one. */
+/**
+ * A gateway as the node builds it: its name in the config, its address (undefined: off), and how to make one
+ * (which may load the gateway's code: a node without the gateway never does).
+ */
 export interface GatewayDoor {
   name: string
   label: string
   listen?: string
-  make: (listen: string) => MovableDoor
+  make: (listen: string) => MovableDoor | Promise<MovableDoor>
 }
 
 /** Where each listener should be, by name: `http` and the gateways' names; undefined closes one. */
@@ -63,7 +65,8 @@ export async function openDoors (init: DoorsInit): Promise<Doors> {
   registerDashboardMethods(methods, history)
   const control = new ControlServer(init.dataDir, methods)
   const slots = new Map<string, DoorSlot>([
-    ['http', new DoorSlot('the HTTP API', listen => new HttpApi({ listen, methods, tokens, blobStore: init.blobStore }), init.httpListen)],
+    // Fastify and its plugins (some 400 modules) load only when HTTP is on.
+    ['http', new DoorSlot('the HTTP API', async listen => new (await import('./http/http-api.js')).HttpApi({ listen, methods, tokens, blobStore: init.blobStore }), init.httpListen)],
     ...init.gateways.map(g => [g.name, new DoorSlot(g.label, g.make, g.listen)] as const)
   ])
   try {

@@ -1,3 +1,4 @@
+import { runBriefly } from '../executors/brief-run.js'
 import { findExecutable, type ProbeCache } from './probe-cache.js'
 
 /** How a native tool tells its version. */
@@ -27,20 +28,18 @@ export async function probeTool (command: string, { args, version }: Probe, cach
   const known = await cache.lookup(binary)
   if (known != null) return { state: 'found', binary, version: known }
   if (known === null) return { state: 'unusable', reason: `${binary} gave no version (remembered until the binary changes)` }
-  // execa (over a hundred modules) is loaded only when a tool is not in the cache: a restart does without it.
-  const { execa } = await import('execa')
-  const result = await execa(binary, args, { reject: false, all: true, stdin: 'ignore', timeout: timeoutMs, cancelSignal: signal, env: { DISPLAY: '' } })
-  const match = version.exec(result.all ?? '')
+  const result = await runBriefly(binary, args, { timeoutMs, signal, env: { ...process.env, DISPLAY: '' } })
+  const match = version.exec(result.output)
   if (match != null) {
     await cache.remember(binary, match[1])
     return { state: 'found', binary, version: match[1] }
   }
   if (result.timedOut) return { state: 'failed', reason: `${binary} ${args.join(' ')} did not answer within ${seconds(timeoutMs)}` }
   if (result.signal != null) return { state: 'failed', reason: `${binary} ${args.join(' ')} was killed by ${result.signal}` }
-  if (result.exitCode == null) return { state: 'failed', reason: `${binary} could not start: ${result.shortMessage}` }
+  if (result.error != null) return { state: 'failed', reason: `${binary} could not start: ${result.error.message}` }
   // A tool that ran and gave no version would give none again: only a clear answer is remembered.
   await cache.remember(binary, null)
-  return { state: 'unusable', reason: `${binary} ${args.join(' ')} gave no version (exit code ${result.exitCode})` }
+  return { state: 'unusable', reason: `${binary} ${args.join(' ')} gave no version (exit code ${String(result.code)})` }
 }
 
 function seconds (ms: number): string {

@@ -3,6 +3,7 @@ import { lstat, readlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, isAbsolute, join, resolve } from 'node:path'
 import { logger } from '@libp2p/logger'
+import { runBriefly } from './brief-run.js'
 import { SandboxUnavailableError } from './errors.js'
 import { networkFilter } from './seccomp-filter.js'
 import { PRLIMIT_PATHS, prlimitArgs } from './tool-limits.js'
@@ -194,10 +195,9 @@ function sandboxEnv (from: Record<string, string | undefined>): Record<string, s
   return env
 }
 
-
 async function run (command: ToolCommand): Promise<{ ok: boolean, found: boolean, message: string }> {
-  const { execa } = await import('execa')
-  const stdio = ['ignore', 'pipe', 'pipe', ...(command.fd3 == null ? [] : [command.fd3])] as const
-  const result = await execa(command.file, command.args, { reject: false, stdio, all: true, timeout: PROBE_TIMEOUT_MS, env: { PATH: SANDBOX_PATH }, extendEnv: false })
-  return { ok: result.exitCode === 0, found: result.code !== 'ENOENT', message: (result.all ?? result.shortMessage).trim().split('\n')[0] }
+  const ended = await runBriefly(command.file, command.args, { timeoutMs: PROBE_TIMEOUT_MS, env: { PATH: SANDBOX_PATH }, fd3: command.fd3 })
+  const firstLine = ended.output.trim().split('\n')[0]
+  const why = ended.error?.message ?? (ended.timedOut ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : ended.signal != null ? `killed by ${ended.signal}` : `exit code ${String(ended.code)}`)
+  return { ok: ended.code === 0, found: ended.error?.code !== 'ENOENT', message: firstLine !== '' ? firstLine : why }
 }

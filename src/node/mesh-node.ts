@@ -3,8 +3,6 @@ import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { logger } from '@libp2p/logger'
 import { openDoors, type Doors } from '../api/doors.js'
-import { OctoPrintGateway } from '../gateways/octoprint/octoprint-gateway.js'
-import { RepRapCloudGateway } from '../gateways/reprapcloud/gateway.js'
 import { TokenStore } from '../api/token-store.js'
 import { JobSubmitters } from '../api/job-submitters.js'
 import { MethodTable } from '../api/method-table.js'
@@ -337,13 +335,14 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
           name: 'reprapcloud',
           label: 'the RepRapCloud gateway',
           listen: config.gateways.reprapcloud.listen,
-          make: () => new RepRapCloudGateway({ db, config: () => current.gateways.reprapcloud, serverName: config.name, customServices: () => current.services, printerPorts: () => current.printers, methods: api, tokens, blobStore })
+          // The gateways' code loads only when one is configured: most peers never serve one.
+          make: async () => new (await import('../gateways/reprapcloud/gateway.js')).RepRapCloudGateway({ db, config: () => current.gateways.reprapcloud, serverName: config.name, customServices: () => current.services, printerPorts: () => current.printers, methods: api, tokens, blobStore })
         },
         {
           name: 'octoprint',
           label: 'the OctoPrint gateway',
           listen: config.gateways.octoprint?.listen,
-          make: listen => new OctoPrintGateway({ listen, keys: () => current.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
+          make: async listen => new (await import('../gateways/octoprint/octoprint-gateway.js')).OctoPrintGateway({ listen, keys: () => current.gateways.octoprint?.keys ?? {}, dataDir: config.dataDir, methods: api, tokens, blobStore })
         }
       ]
     })
