@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { MID_UPDATE } from '../../src/admin/update-turn.js'
+import { packageVersion } from '../../src/paths.js'
+import { waitFor } from '../lan/wait.js'
+import { cli } from './admin-fixture.js'
+import { buildPackage, startFleet, type Fleet, type SupervisedNode } from './update-fixture.js'
+import type { FleetEntry } from '../../src/admin/fleet-reports.js'
+
+const installed = packageVersion()
+
+async function meshFormed (fleet: Fleet): Promise<void> {
+  for (const node of fleet.nodes) {
+    await waitFor(async () => (await node.status())?.length === fleet.nodes.length, { timeoutMs: 60_000, what: `${node.name} to hear from every node` })
+  }
+}
+
+async function update (fleet: Fleet, pkg: string, parallel: number): Promise<void> {
+  const sent = await cli(['admin', 'update', '--to', 'fleet', '--parallel', String(parallel), '--deadline', '60', '--key', fleet.admin.keyFile, '--data-dir', fleet.nodes[0].dataDir, pkg])
+  assert.equal(sent.code, 0, sent.stderr + sent.stdout)
+}
+
+/** Each node's own report, undefined for one that is down; polled until `done`, keeping the most that were away at once. */
+async function follow (nodes: SupervisedNode[], done: (views: Array<FleetEntry | undefined>) => boolean, what: string): Promise<{ views: FleetEntry[], mostAway: number }> {
+  let mostAway = 0
+  const views = await waitFor(async () => {
+    const views = await Promise.all(nodes.map(async node => node.self()))
+    mostAway = Math.max(mostAway, views.filter(v => v == null || MID_UPDATE.includes(v.updateState)).length)
+    return done(views) && views as FleetEntry[]
+  }, { timeoutMs: 150_000, intervalMs: 300, what }).catch((err: Error) => {
+    // The daemons' own words say why a node did not get there.
+    err.message += `\n${nodes.map(n => `--- ${n.name}\n${n.output.slice(-2000)}`).join('\n')}`
+    throw err
+  })
+  return { views, mostAway }
+}
+
+test('a rolling update moves every node to the new version, at most two at a time', async (t) => {
+  const fleet = await startFleet(t, ['u1', 'u2', 'u3'])
+  await meshFormed(fleet)
+  await update(fleet, await buildPackage(fleet.dir, '9.0.0'), 2)
+
+  const { views, mostAway } = await follow(fleet.nodes, views => views.every(v => v?.version === '9.0.0' && v.updateState === 'updated'), 'every node to run 9.0.0')
+  assert.ok(mostAway <= 2, `${mostAway} nodes were away at once`)
+  for (const view of views) assert.match(view.updateReason, /^healthy/)
+  // Each node restarted into the new version once, by itself.
+  for (const node of fleet.nodes) assert.ok(node.starts >= 2, `${node.name} started ${node.starts} times`)
+  const log = await cli(['admin', 'log', '--data-dir', fleet.nodes[1].dataDir])
+  assert.match(log.stdout, new RegExp(`applied\\s+update:9\\.0\\.0 revision \\d+ from self: updated to 9\\.0\\.0 from the installed version`))
+  const status = await cli(['admin', 'status', '--data-dir', fleet.nodes[2].dataDir])
+  assert.match(status.stdout, /update to 9\.0\.0 \(revision \d+\): updated/)
+})
+
+test('an update that does not come up healthy is rolled back, and the rollout stops there with every node running', async (t) => {
+  const fleet = await startFleet(t, ['r1', 'r2', 'r3'])
+  await meshFormed(fleet)
+  await update(fleet, await buildPackage(fleet.dir, '9.0.1', true), 1)
+
+  const { views, mostAway } = await follow(fleet.nodes, views => views.every(v => v != null && ['rolled-back', 'halted'].includes(v.updateState)), 'one node to roll back and the others to halt')
+  assert.ok(mostAway <= 1, `${mostAway} nodes were away at once: a node was left without a running peer`)
+  for (const view of views) assert.equal(view.version, installed)
+  const rolledBack = views.filter(v => v.updateState === 'rolled-back')
+  assert.equal(rolledBack.length, 1, 'the rollout stops at the first node that rolled back')
+  assert.match(rolledBack[0].updateReason, /version 9\.0\.1 stopped before it was healthy/)
+  for (const view of views.filter(v => v.updateState === 'halted')) assert.match(view.updateReason, new RegExp(`${rolledBack[0].name} rolled back`))
+  const node = fleet.nodes.find(n => n.name === rolledBack[0].name) as SupervisedNode
+  const log = await cli(['admin', 'log', '--data-dir', node.dataDir])
+  assert.match(log.stdout, /rejected\s+update:9\.0\.1 revision \d+ from self: rolled back: version 9\.0\.1 stopped before it was healthy/)
+})
