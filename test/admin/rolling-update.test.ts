@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { MID_UPDATE } from '../../src/admin/update-turn.js'
 import { packageVersion } from '../../src/paths.js'
@@ -11,7 +13,15 @@ const installed = packageVersion()
 
 async function meshFormed (fleet: Fleet): Promise<void> {
   for (const node of fleet.nodes) {
-    await waitFor(async () => (await node.status())?.length === fleet.nodes.length, { timeoutMs: 60_000, what: `${node.name} to hear from every node` })
+    await waitFor(async () => (await node.status())?.length === fleet.nodes.length, { timeoutMs: 60_000, what: `${node.name} to hear from every node` }).catch(withOutput(fleet.nodes))
+  }
+}
+
+/** The daemons' own words say why a node did not get there. */
+function withOutput (nodes: SupervisedNode[]): (err: Error) => never {
+  return err => {
+    err.message += `\n${nodes.map(n => `--- ${n.name}\n${n.output.slice(-2000)}`).join('\n')}`
+    throw err
   }
 }
 
@@ -21,17 +31,14 @@ async function update (fleet: Fleet, pkg: string, parallel: number): Promise<voi
 }
 
 /** Each node's own report, undefined for one that is down; polled until `done`, keeping the most that were away at once. */
-async function follow (nodes: SupervisedNode[], done: (views: Array<FleetEntry | undefined>) => boolean, what: string): Promise<{ views: FleetEntry[], mostAway: number }> {
+async function follow (nodes: SupervisedNode[], done: (views: Array<FleetEntry | undefined>) => boolean, what: string, before = async () => {}): Promise<{ views: FleetEntry[], mostAway: number }> {
   let mostAway = 0
   const views = await waitFor(async () => {
+    await before()
     const views = await Promise.all(nodes.map(async node => node.self()))
     mostAway = Math.max(mostAway, views.filter(v => v == null || MID_UPDATE.includes(v.updateState)).length)
     return done(views) && views as FleetEntry[]
-  }, { timeoutMs: 150_000, intervalMs: 300, what }).catch((err: Error) => {
-    // The daemons' own words say why a node did not get there.
-    err.message += `\n${nodes.map(n => `--- ${n.name}\n${n.output.slice(-2000)}`).join('\n')}`
-    throw err
-  })
+  }, { timeoutMs: 150_000, intervalMs: 300, what }).catch(withOutput(nodes))
   return { views, mostAway }
 }
 
@@ -66,4 +73,35 @@ test('an update that does not come up healthy is rolled back, and the rollout st
   const node = fleet.nodes.find(n => n.name === rolledBack[0].name) as SupervisedNode
   const log = await cli(['admin', 'log', '--data-dir', node.dataDir])
   assert.match(log.stdout, /rejected\s+update:9\.0\.1 revision \d+ from self: rolled back: version 9\.0\.1 stopped before it was healthy/)
+})
+
+test('a node whose printer is printing updates only once its print has ended, and the others go on meanwhile', async (t) => {
+  const fleet = await startFleet(t, ['p1', 'p2'], (name, config) => {
+    if (name === 'p1') config.printers = [{ name: 'vp', port: 'virtual', material: 'PLA', nozzleMm: 0.4, bed: { x: 200, y: 200, z: 200 }, bedClearsItself: false }]
+  })
+  const [printing, other] = fleet.nodes
+  await meshFormed(fleet)
+  // A print that dwells long enough for the other node's whole update.
+  const gcode = join(fleet.dir, 'long.gcode')
+  await writeFile(gcode, 'G28\nG4 P25000\nM84\n')
+  const submitted = await cli(['submit', gcode, '--pipeline', 'print', '--printer', 'vp', '--detach', '--data-dir', printing.dataDir])
+  assert.equal(submitted.code, 0, submitted.stderr + submitted.stdout)
+  const printerState = async (): Promise<string | undefined> => (await printing.call<Array<{ name: string, state: string }>>('printers'))?.find(p => p.name === 'vp')?.state
+  await waitFor(async () => await printerState() === 'printing', { timeoutMs: 60_000, what: 'the virtual printer to print' })
+  await update(fleet, await buildPackage(fleet.dir, '9.0.2'), 2)
+
+  let otherUpdatedMidPrint = false
+  let printEnded = false
+  let awayMidPrint = false
+  let waitedForPrint = false
+  await follow(fleet.nodes, views => {
+    const [p1, p2] = views
+    if (p1?.updateState === 'waiting-for-print') waitedForPrint = true
+    if (!printEnded && (p1 == null || MID_UPDATE.includes(p1.updateState))) awayMidPrint = true
+    if (!printEnded && p2?.updateState === 'updated') otherUpdatedMidPrint = true
+    return views.every(v => v?.version === '9.0.2')
+  }, 'both nodes to run 9.0.2', async () => { printEnded ||= !['printing', undefined].includes(await printerState()) })
+  assert.ok(waitedForPrint, 'the printing node said it waits for its print')
+  assert.ok(!awayMidPrint, 'the printing node restarted while it printed')
+  assert.ok(otherUpdatedMidPrint, `${other.name} updated while the printer printed`)
 })

@@ -60,10 +60,15 @@ export class SupervisedNode {
 
   /** This node's fleet view, or undefined while it is down (restarting). */
   async status (): Promise<FleetEntry[] | undefined> {
+    return this.call('admin.status')
+  }
+
+  /** An API method through the node's control socket; undefined while it is down. */
+  async call<T = any> (method: string, params: unknown = {}): Promise<T | undefined> {
     let client: ControlClient | undefined
     try {
       client = await ControlClient.connect(this.dataDir)
-      return await client.call('admin.status')
+      return await client.call(method, params)
     } catch {
       return undefined
     } finally {
