@@ -43,7 +43,7 @@ async function follow (nodes: SupervisedNode[], done: (views: Array<FleetEntry |
 }
 
 test('a rolling update moves every node to the new version, at most two at a time', async (t) => {
-  const fleet = await startFleet(t, ['u1', 'u2', 'u3'])
+  const fleet = await startFleet(stop => { t.after(stop) }, ['u1', 'u2', 'u3'])
   await meshFormed(fleet)
   await update(fleet, await buildPackage(fleet.dir, '9.0.0'), 2)
 
@@ -59,7 +59,7 @@ test('a rolling update moves every node to the new version, at most two at a tim
 })
 
 test('an update that does not come up healthy is rolled back, and the rollout stops there with every node running', async (t) => {
-  const fleet = await startFleet(t, ['r1', 'r2', 'r3'])
+  const fleet = await startFleet(stop => { t.after(stop) }, ['r1', 'r2', 'r3'])
   await meshFormed(fleet)
   await update(fleet, await buildPackage(fleet.dir, '9.0.1', true), 1)
 
@@ -76,7 +76,7 @@ test('an update that does not come up healthy is rolled back, and the rollout st
 })
 
 test('a node whose printer is printing updates only once its print has ended, and the others go on meanwhile', async (t) => {
-  const fleet = await startFleet(t, ['p1', 'p2'], (name, config) => {
+  const fleet = await startFleet(stop => { t.after(stop) }, ['p1', 'p2'], (name, config) => {
     if (name === 'p1') config.printers = [{ name: 'vp', port: 'virtual', material: 'PLA', nozzleMm: 0.4, bed: { x: 200, y: 200, z: 200 }, bedClearsItself: false }]
   })
   const [printing, other] = fleet.nodes

@@ -9,7 +9,6 @@ import { ControlClient } from '../../src/api/control-client.js'
 import { meshnodeBin, packageRoot } from '../../src/paths.js'
 import { makeAdmin, writeJson, type Admin } from './admin-fixture.js'
 import type { FleetEntry } from '../../src/admin/fleet-reports.js'
-import type { TestContext } from 'node:test'
 
 /** How often a supervised node is started again before the supervisor gives up (a crash loop). */
 const MAX_STARTS = 8
@@ -85,12 +84,13 @@ export interface Fleet { dir: string, admin: Admin, nodes: SupervisedNode[] }
 
 /**
  * Supervised daemons on loopback, each on a port taken from the OS for good (a restarted node comes back at its
- * address), each dialling the others; all stopped (by pid) and their folder removed when the test ends.
+ * address), each dialling the others; all stopped (by pid) and their folder removed by what `atEnd` is given
+ * (a test's t.after).
  */
-export async function startFleet (t: TestContext, names: string[], change: (name: string, config: Record<string, any>) => void = () => {}): Promise<Fleet> {
+export async function startFleet (atEnd: (stop: () => Promise<void>) => void, names: string[], change: (name: string, config: Record<string, any>) => void = () => {}): Promise<Fleet> {
   const dir = await mkdtemp(join(tmpdir(), 'admin-update-'))
   const nodes: SupervisedNode[] = []
-  t.after(async () => {
+  atEnd(async () => {
     for (const node of nodes) await node.stop()
     await rm(dir, { recursive: true, force: true })
   })
