@@ -215,6 +215,7 @@ export class UpdateRollout {
     const reason = `healthy ${((Date.now() - trial.startedAt) / 1000).toFixed(1)} s after it started`
     await this.slot.write({ ...slot, running: trial.version, trial: undefined, outcome: { revision: trial.revision, version: trial.version, state: 'updated', reason, logged: true } })
     await this.setState({ revision: trial.revision, version: trial.version, state: 'updated', reason })
+    await this.slot.prune([trial.version, trial.previous])
     await this.audit.append({ key: `update:${trial.version}`, revision: trial.revision, from: 'self', decision: 'applied', reason: `updated to ${trial.version} from ${trial.previous ?? 'the installed version'}: ${reason}` })
   }
 

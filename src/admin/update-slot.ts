@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
 import { PACKAGE_BIN } from './update-package.js'
 
@@ -66,6 +66,13 @@ export class UpdateSlot {
     } catch (err: any) {
       if (err.code === 'ENOENT') return {}
       throw new Error(`cannot read ${join(this.dir, 'slot.json')}: ${String(err.message)}`)
+    }
+  }
+
+  /** Removes every installed version but these (the one running and the one to go back to). */
+  async prune (keep: Array<string | undefined>): Promise<void> {
+    for (const name of await readdir(this.dir)) {
+      if (name !== 'slot.json' && !keep.includes(name)) await rm(join(this.dir, name), { recursive: true, force: true })
     }
   }
 
