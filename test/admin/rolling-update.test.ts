@@ -25,9 +25,13 @@ function withOutput (nodes: SupervisedNode[]): (err: Error) => never {
   }
 }
 
-async function update (fleet: Fleet, pkg: string, parallel: number): Promise<void> {
-  const sent = await cli(['admin', 'update', '--to', 'fleet', '--parallel', String(parallel), '--deadline', '60', '--key', fleet.admin.keyFile, '--data-dir', fleet.nodes[0].dataDir, pkg])
-  assert.equal(sent.code, 0, sent.stderr + sent.stdout)
+async function update (fleet: Fleet, pkg: string, parallel: number, wait: string[] = []): Promise<{ code: number, stdout: string, stderr: string }> {
+  return cli(['admin', 'update', '--to', 'fleet', '--parallel', String(parallel), '--deadline', '60', '--key', fleet.admin.keyFile, '--data-dir', fleet.nodes[0].dataDir, ...wait, pkg])
+}
+
+async function sent (sending: Promise<{ code: number, stdout: string, stderr: string }>): Promise<void> {
+  const run = await sending
+  assert.equal(run.code, 0, run.stderr + run.stdout)
 }
 
 /** Each node's own report, undefined for one that is down; polled until `done`, keeping the most that were away at once. */
@@ -45,9 +49,13 @@ async function follow (nodes: SupervisedNode[], done: (views: Array<FleetEntry |
 test('a rolling update moves every node to the new version, at most two at a time', async (t) => {
   const fleet = await startFleet(stop => { t.after(stop) }, ['u1', 'u2', 'u3'])
   await meshFormed(fleet)
-  await update(fleet, await buildPackage(fleet.dir, '9.0.0'), 2)
+  // The admin follows the rollout from node 0, which is itself one of the targets.
+  const following = update(fleet, await buildPackage(fleet.dir, '9.0.0'), 2, ['--wait', '110'])
 
   const { views, mostAway } = await follow(fleet.nodes, views => views.every(v => v?.version === '9.0.0' && v.updateState === 'updated'), 'every node to run 9.0.0')
+  const followed = await following
+  assert.equal(followed.code, 0, followed.stderr + followed.stdout)
+  for (const node of fleet.nodes) assert.match(followed.stdout, new RegExp(`^  ${node.name} +updated: healthy`, 'm'))
   assert.ok(mostAway <= 2, `${mostAway} nodes were away at once`)
   for (const view of views) assert.match(view.updateReason, /^healthy/)
   // Each node restarted into the new version once, by itself.
@@ -61,7 +69,7 @@ test('a rolling update moves every node to the new version, at most two at a tim
 test('an update that does not come up healthy is rolled back, and the rollout stops there with every node running', async (t) => {
   const fleet = await startFleet(stop => { t.after(stop) }, ['r1', 'r2', 'r3'])
   await meshFormed(fleet)
-  await update(fleet, await buildPackage(fleet.dir, '9.0.1', true), 1)
+  await sent(update(fleet, await buildPackage(fleet.dir, '9.0.1', true), 1))
 
   const { views, mostAway } = await follow(fleet.nodes, views => views.every(v => v != null && ['rolled-back', 'halted'].includes(v.updateState)), 'one node to roll back and the others to halt')
   assert.ok(mostAway <= 1, `${mostAway} nodes were away at once: a node was left without a running peer`)
@@ -88,7 +96,7 @@ test('a node whose printer is printing updates only once its print has ended, an
   assert.equal(submitted.code, 0, submitted.stderr + submitted.stdout)
   const printerState = async (): Promise<string | undefined> => (await printing.call<Array<{ name: string, state: string }>>('printers'))?.find(p => p.name === 'vp')?.state
   await waitFor(async () => await printerState() === 'printing', { timeoutMs: 60_000, what: 'the virtual printer to print' })
-  await update(fleet, await buildPackage(fleet.dir, '9.0.2'), 2)
+  await sent(update(fleet, await buildPackage(fleet.dir, '9.0.2'), 2))
 
   let otherUpdatedMidPrint = false
   let printEnded = false
