@@ -1,10 +1,14 @@
+import { spawn } from 'node:child_process'
 import { realpathSync } from 'node:fs'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { PACKAGE_BIN } from './update-package.js'
 
 /** Set by the launcher on the process it starts for a trial: only that process may run an unconfirmed version. */
 export const TRIAL_ENV = 'MESHNODE_UPDATE_TRIAL'
+/** The watchdog waits this long past a trial's deadline: the trial's own timer, when it runs, says better why. */
+const WATCHDOG_GRACE_MS = 10_000
 /** A version as a folder name: semver, nothing else (it comes from a document). */
 export const VERSION = /^\d{1,6}\.\d{1,6}\.\d{1,6}(-[0-9A-Za-z.-]{1,40})?$/
 
@@ -86,7 +90,7 @@ export class UpdateSlot {
 }
 
 /** What `meshnode start` does before it starts the node: go on in this process, or run another program. */
-export type Launch = { run: 'here' } | { run: 'program', program: string, env: Record<string, string> }
+export type Launch = { run: 'here' } | { run: 'program', program: string, env: Record<string, string>, watch?: { revision: number, deadline: number } }
 
 /**
  * Picks the program this start runs. A trial not started yet starts now (marked, so that only this start runs it);
@@ -107,7 +111,7 @@ export async function chooseProgram (dataDir: string, self: string, env: NodeJS.
   const trial = state.trial
   if (trial != null && trial.startedAt === 0) {
     state.trial = { ...trial, startedAt: now }
-    launch = { run: 'program', program: slot.programOf(state, trial.version) as string, env: { [TRIAL_ENV]: String(trial.revision) } }
+    launch = { run: 'program', program: slot.programOf(state, trial.version) as string, env: { [TRIAL_ENV]: String(trial.revision) }, watch: { revision: trial.revision, deadline: now + trial.deadlineMs + WATCHDOG_GRACE_MS } }
     changed = true
   } else if (trial != null && mark === String(trial.revision)) {
     launch = { run: 'here' }
@@ -133,6 +137,12 @@ export async function launchVersion (dataDir: string): Promise<void> {
   delete process.env[TRIAL_ENV]
   if (launch.run === 'here') return
   if (process.execve == null) throw new Error(`this Node.js (${process.version}) cannot re-execute itself to run ${launch.program}: use Node.js 24`)
+  if (launch.watch != null) {
+    // Without systemd, nothing would start the node again after the watchdog stops a hung trial: it does.
+    const restart = process.env.INVOCATION_ID != null ? '' : JSON.stringify([...process.execArgv, self, ...process.argv.slice(2)])
+    const watchdog = fileURLToPath(new URL('./trial-watchdog.js', import.meta.url))
+    spawn(process.execPath, [watchdog, dataDir, String(launch.watch.revision), String(process.pid), String(launch.watch.deadline), restart], { detached: true, stdio: 'ignore' }).unref()
+  }
   process.execve(process.execPath, [process.execPath, ...process.execArgv, launch.program, ...process.argv.slice(2)], { ...process.env, ...launch.env })
 }
 

@@ -25,8 +25,9 @@ function withOutput (nodes: SupervisedNode[]): (err: Error) => never {
   }
 }
 
-async function update (fleet: Fleet, pkg: string, parallel: number, wait: string[] = []): Promise<{ code: number, stdout: string, stderr: string }> {
-  return cli(['admin', 'update', '--to', 'fleet', '--parallel', String(parallel), '--deadline', '60', '--key', fleet.admin.keyFile, '--data-dir', fleet.nodes[0].dataDir, ...wait, pkg])
+async function update (fleet: Fleet, pkg: string, parallel: number, flags: string[] = []): Promise<{ code: number, stdout: string, stderr: string }> {
+  const deadline = flags.includes('--deadline') ? [] : ['--deadline', '60']
+  return cli(['admin', 'update', '--to', 'fleet', '--parallel', String(parallel), ...deadline, '--key', fleet.admin.keyFile, '--data-dir', fleet.nodes[0].dataDir, ...flags, pkg])
 }
 
 async function sent (sending: Promise<{ code: number, stdout: string, stderr: string }>): Promise<void> {
@@ -69,7 +70,7 @@ test('a rolling update moves every node to the new version, at most two at a tim
 test('an update that does not come up healthy is rolled back, and the rollout stops there with every node running', async (t) => {
   const fleet = await startFleet(stop => { t.after(stop) }, ['r1', 'r2', 'r3'])
   await meshFormed(fleet)
-  await sent(update(fleet, await buildPackage(fleet.dir, '9.0.1', true), 1))
+  await sent(update(fleet, await buildPackage(fleet.dir, '9.0.1', 'throw new Error(\'a broken build\')\n'), 1))
 
   const { views, mostAway } = await follow(fleet.nodes, views => views.every(v => v != null && ['rolled-back', 'halted'].includes(v.updateState)), 'one node to roll back and the others to halt')
   assert.ok(mostAway <= 1, `${mostAway} nodes were away at once: a node was left without a running peer`)
@@ -81,6 +82,18 @@ test('an update that does not come up healthy is rolled back, and the rollout st
   const node = fleet.nodes.find(n => n.name === rolledBack[0].name) as SupervisedNode
   const log = await cli(['admin', 'log', '--data-dir', node.dataDir])
   assert.match(log.stdout, /rejected\s+update:9\.0\.1 revision \d+ from self: rolled back: version 9\.0\.1 stopped before it was healthy/)
+})
+
+test('a version that hangs at start is stopped at the deadline and rolled back', async (t) => {
+  const fleet = await startFleet(stop => { t.after(stop) }, ['h1', 'h2'])
+  await meshFormed(fleet)
+  await sent(update(fleet, await buildPackage(fleet.dir, '9.0.3', 'setInterval(() => {}, 60_000)\n'), 1, ['--deadline', '10']))
+
+  const { views } = await follow(fleet.nodes, views => views.every(v => v != null && ['rolled-back', 'halted'].includes(v.updateState)), 'the hung node to roll back and the other to halt')
+  for (const view of views) assert.equal(view.version, installed)
+  const rolledBack = views.filter(v => v.updateState === 'rolled-back')
+  assert.equal(rolledBack.length, 1)
+  assert.match(rolledBack[0].updateReason, /version 9\.0\.3 was not healthy within 10 s/)
 })
 
 test('a node whose printer is printing updates only once its print has ended, and the others go on meanwhile', async (t) => {

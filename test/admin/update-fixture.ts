@@ -110,9 +110,9 @@ export async function startFleet (atEnd: (stop: () => Promise<void>) => void, na
 
 /**
  * A meshnode package as "npm pack" makes it (package/ in a gzipped tar): this build with another version in its
- * package.json; `broken`, its program throws at start, as a bad build would.
+ * package.json; with `program`, that is its program instead (a bad build's).
  */
-export async function buildPackage (dir: string, version: string, broken = false): Promise<string> {
+export async function buildPackage (dir: string, version: string, program?: string): Promise<string> {
   const root = packageRoot()
   const staging = join(dir, `staging-${version}`)
   const pkg = join(staging, 'package')
@@ -121,7 +121,7 @@ export async function buildPackage (dir: string, version: string, broken = false
   await writeFile(join(pkg, 'package.json'), JSON.stringify({ ...manifest, version }, null, 2))
   // What "npm pack" of a built checkout holds that the program reads at run time.
   for (const part of ['dist/src', 'dist/protocols', 'dist/web', 'examples', 'node-configs', 'protocols']) await cp(join(root, part), join(pkg, part), { recursive: true })
-  if (broken) await writeFile(join(pkg, 'dist', 'src', 'bin', 'meshnode.js'), 'throw new Error(\'a broken build\')\n')
+  if (program != null) await writeFile(join(pkg, 'dist', 'src', 'bin', 'meshnode.js'), program)
   const file = join(dir, `meshnode-${version}.tgz`)
   await promisify(execFile)('tar', ['-czf', file, '-C', staging, 'package'])
   await rm(staging, { recursive: true, force: true })

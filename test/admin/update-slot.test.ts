@@ -18,7 +18,7 @@ test('meshnode start runs the slot\'s version: a trial once, marked; a trial tha
 
   await slot.write({ installed, trial: { version: '2.0.0', revision: 5, deadlineMs: 60_000, startedAt: 0, peersBefore: 1 } })
   const trialProgram = join(slot.dir, '2.0.0', 'dist', 'src', 'bin', 'meshnode.js')
-  assert.deepEqual(await chooseProgram(dataDir, installed, {}, 1000), { run: 'program', program: trialProgram, env: { [TRIAL_ENV]: '5' } })
+  assert.deepEqual(await chooseProgram(dataDir, installed, {}, 1000), { run: 'program', program: trialProgram, env: { [TRIAL_ENV]: '5' }, watch: { revision: 5, deadline: 71_000 } })
   assert.equal((await slot.read()).trial?.startedAt, 1000)
   assert.deepEqual(await chooseProgram(dataDir, trialProgram, { [TRIAL_ENV]: '5' }), { run: 'here' }, 'the process started for the trial runs it')
 
