@@ -121,7 +121,11 @@ export class UpdateRollout {
   /** An update document meant for this node, just accepted (or held from before a restart). */
   async offer (doc: OpenedDocument): Promise<void> {
     const about = { key: doc.key, revision: doc.revision, admin: doc.admin, from: 'self' }
-    if (doc.revision < this.state.revision || (doc.revision === this.state.revision && FINISHED.includes(this.state.state))) return
+    if (doc.revision === this.state.revision && FINISHED.includes(this.state.state)) return
+    if (doc.revision < this.state.revision) {
+      await this.audit.append({ ...about, decision: 'refused', reason: `revision ${doc.revision} is older than the update revision ${this.state.revision} this node took` })
+      return
+    }
     let body: UpdateBody
     try {
       body = checkUpdateBody(doc.body)
