@@ -100,7 +100,7 @@ export class UpdateRollout {
       return
     }
     const held = this.held()
-    if (held != null) await this.offer(held)
+    if (held != null && held.revision >= this.state.revision) await this.offer(held)
   }
 
   stop (): void {
