@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { UpdateSlot } from './update-slot.js'
+import { UpdateSlot, type Slot, type Trial } from './update-slot.js'
 
 /**
  * Started by the launcher beside a trial, apart from it: `node trial-watchdog.js DATA_DIR REVISION PID DEADLINE
@@ -10,11 +10,17 @@ import { UpdateSlot } from './update-slot.js'
  * Every argument comes from the launcher, none from the network.
  */
 const [dataDir, revision, pid, deadline, restart] = process.argv.slice(2)
-await sleep(Math.max(0, Number(deadline) - Date.now()))
+const POLL_MS = 1000
 const slot = new UpdateSlot(dataDir)
-const state = await slot.read()
+const open = (trial: Trial | undefined): trial is Trial => trial != null && trial.revision === Number(revision) && trial.startedAt > 0
+// Gone as soon as the trial is settled either way (or its data dir removed), not at the deadline.
+let state = await slot.read().catch(() => ({}) as Slot)
+while (open(state.trial) && Date.now() < Number(deadline)) {
+  await sleep(Math.min(POLL_MS, Math.max(0, Number(deadline) - Date.now())))
+  state = await slot.read().catch(() => ({}) as Slot)
+}
 const trial = state.trial
-if (trial != null && trial.revision === Number(revision) && trial.startedAt > 0) {
+if (open(trial) && Date.now() >= Number(deadline)) {
   const reason = `version ${trial.version} was not healthy within ${Math.round(trial.deadlineMs / 1000)} s: it never got far enough to say so, and was stopped`
   await slot.write({ ...state, trial: undefined, outcome: { revision: trial.revision, version: trial.version, state: 'rolled-back', reason, logged: false } })
   try {
