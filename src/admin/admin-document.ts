@@ -5,7 +5,7 @@ import { adminKeyOf, verifyingKey, type AdminSigner } from './admin-key.js'
 /** The largest signed document a node takes: a whole node config fits many times over. */
 export const MAX_DOCUMENT_BYTES = 64 * 1024
 const MAX_TARGETS = 256
-export const KINDS = ['config', 'service', 'run'] as const
+export const KINDS = ['config', 'service', 'run', 'update'] as const
 export type AdminKind = typeof KINDS[number]
 
 /** A document whose signature, key and expiry were checked, with its body parsed. */

@@ -11,7 +11,9 @@ import { ADMIN_GOSSIP_RATE, ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.
 import { DesiredConfig } from './desired-config.js'
 import { DocumentStore } from './document-store.js'
 import { ADMIN_STATUS_TOPIC_RULE, FleetReports } from './fleet-reports.js'
+import { UpdateRollout } from './update-rollout.js'
 import { isAdminKey } from '../config/admin-keys.js'
+import { packageRoot } from '../paths.js'
 import type { ConfigLayers } from './config-layers.js'
 import type { DrainSwitch } from './drain-switch.js'
 import type { BlobService, BlobStore } from '../blobs/index.js'
@@ -34,6 +36,8 @@ export interface AdminRoomInit {
   drain: DrainSwitch
   /** Restarts the node; undefined where it cannot restart itself. */
   restart?: () => void
+  /** Whether a printer of this node is in the middle of a print: an update waits for it. */
+  printing(): boolean
 }
 
 /**
@@ -50,6 +54,7 @@ export class AdminRoom {
   readonly reports: FleetReports
   readonly desk: CommandDesk
   readonly commands: CommandCaller
+  readonly update: UpdateRollout
   private readonly libp2p: MeshLibp2p
   private readonly guard: Pick<GossipGuard, 'guard'>
   private readonly blobStore: BlobStore
@@ -72,7 +77,7 @@ export class AdminRoom {
       self,
       trusted,
       deliver: async doc => {
-        await (doc.kind === 'service' ? this.services.offer(doc) : this.desired.offer(doc))
+        await (doc.kind === 'service' ? this.services.offer(doc) : doc.kind === 'update' ? this.update.offer(doc) : this.desired.offer(doc))
         this.reports.publish()
       }
     })
@@ -89,7 +94,11 @@ export class AdminRoom {
         startedAt: init.startedAt,
         drained: init.drain.drained,
         pending: this.desired.pending(),
-        services: this.services.names()
+        services: this.services.names(),
+        updateState: this.update.state.state,
+        updateRevision: this.update.state.revision,
+        updateVersion: this.update.state.version,
+        updateReason: this.update.state.reason
       }
     })
     this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
@@ -99,6 +108,17 @@ export class AdminRoom {
       drain: init.drain,
       restart: init.restart,
       changed: () => { this.reports.publish() }
+    })
+    this.update = new UpdateRollout({ db, audit: this.audit, store: this.store, blobs: components.blobs, blobStore: components.blobStore }, {
+      version: init.version,
+      installRoot: packageRoot(),
+      dataDir: init.config().dataDir,
+      self,
+      trusted,
+      fleet: () => this.reports.fleet(),
+      printing: init.printing,
+      changed: () => { this.reports.publish() },
+      restart: init.restart
     })
     this.commands = new CommandCaller({ libp2p, desk: this.desk }, { fleet: () => this.reports.fleet(), trusted })
   }
@@ -119,10 +139,12 @@ export class AdminRoom {
     for (const peer of this.init.peers.peers()) this.sync.syncSoon(peerIdFromString(peer.peerId))
     this.resync = setInterval(() => { this.syncWithAnyPeer() }, RESYNC_INTERVAL_MS)
     this.reports.start()
+    await this.update.start()
   }
 
   async stop (): Promise<void> {
     clearInterval(this.resync)
+    this.update.stop()
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)

@@ -142,7 +142,7 @@ export const METHODS: readonly MethodSpec[] = [
     params: Type.Object({ document: SignedDocument }, strict),
     result: Type.Array(Type.Object({ node: Type.String(), exitCode: Type.Optional(Type.Integer()), timedOut: Type.Boolean(), error: Type.Optional(Type.String()) }))
   },
-  { name: 'admin.status', summary: 'the fleet: per node its version, config revision applied or rejected and why, uptime, last heard, drained, pending documents', access: 'read', params: NoParams, result: Type.Array(FleetEntry), http: { verb: 'GET', path: '/admin/status' } },
+  { name: 'admin.status', summary: 'the fleet: per node its version, config revision applied or rejected and why, uptime, last heard, drained, pending documents, its step in an update', access: 'read', params: NoParams, result: Type.Array(FleetEntry), http: { verb: 'GET', path: '/admin/status' } },
   { name: 'token.revoke', summary: 'revokes an HTTP API token', access: 'owner', params: Type.Object({ name: Type.String() }, strict), result: TokenInfo },
   ...LIBRARY_METHODS
 ]

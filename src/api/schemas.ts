@@ -182,6 +182,10 @@ export const FleetEntry = Type.Object({
   drained: Type.Boolean(),
   pending: Type.Integer(),
   services: Type.Array(Type.String(), { description: 'services admins pushed to it' }),
+  updateState: Type.Optional(Type.String({ description: 'its part in the newest update for it: fetching, waiting, waiting-for-print, restarting, trying, updated, rolled-back, halted, failed; empty for none' })),
+  updateRevision: Type.Optional(Type.Number()),
+  updateVersion: Type.Optional(Type.String({ description: 'the version that update brings' })),
+  updateReason: Type.Optional(Type.String({ description: 'why it waits, rolled back, halted or failed' })),
   heardAt: Type.Number(),
   self: Type.Boolean()
 }, open)

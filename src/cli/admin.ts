@@ -10,9 +10,9 @@ import type { AdminKind } from '../admin/admin-document.js'
 import type { AdminTarget } from '../../protocols/admin.js'
 
 const DEFAULT_KEY = resolve(homedir(), '.config', 'meshnode', 'admin.key')
-const KEY_FLAG = { spec: '--key <file>', help: `the admin key, made by "meshnode admin keygen" (default ${DEFAULT_KEY}); it stays on this machine` }
-const TO_FLAG = { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true }
-const REVISION_FLAG = { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' }
+export const KEY_FLAG = { spec: '--key <file>', help: `the admin key, made by "meshnode admin keygen" (default ${DEFAULT_KEY}); it stays on this machine` }
+export const TO_FLAG = { spec: '--to <targets>', help: 'node names or tags, comma-separated, or "all"', required: true }
+export const REVISION_FLAG = { spec: '--revision <n>', help: 'the document\'s revision; a node takes only a newer one than it holds (default: now, in ms)' }
 const DAY_MS = 24 * 3600_000
 const POLL_MS = 500
 
@@ -27,7 +27,7 @@ export const adminKeygen: Command = {
   }
 }
 
-interface PushFlags { to: string, key?: string, revision?: string, expiresDays?: string, wait?: string, json?: boolean, dataDir?: string }
+export interface PushFlags { to: string, key?: string, revision?: string, expiresDays?: string, wait?: string, json?: boolean, dataDir?: string }
 
 export const adminConfigPush: Command = {
   args: [{ name: '<config>', help: 'a node config file (JSON), whole or partial: its fields are laid over each node\'s own' }],
@@ -115,6 +115,7 @@ export const adminStatus: Command = {
       process.stdout.write(`  ${node.version}, up ${Math.round((now - node.startedAt) / 1000)} s, ${heard}${node.tags.length > 0 ? `, tags ${node.tags.join(', ')}` : ''}\n`)
       process.stdout.write(`  ${config}${rejected}${node.drained === true ? ', DRAINED' : ''}${node.pending > 0 ? `, ${node.pending} pending` : ''}\n`)
       if (node.services.length > 0) process.stdout.write(`  admin services: ${node.services.join(', ')}\n`)
+      if (node.updateState != null && node.updateState !== '') process.stdout.write(`  update to ${String(node.updateVersion)} (revision ${String(node.updateRevision)}): ${String(node.updateState)}${node.updateReason !== '' ? `: ${String(node.updateReason)}` : ''}\n`)
     }
   }
 }
@@ -133,9 +134,9 @@ export const adminLog: Command = {
   }
 }
 
-interface Signed { bytes: Uint8Array, revision: number, target: AdminTarget }
+export interface Signed { bytes: Uint8Array, revision: number, target: AdminTarget }
 
-async function signDocument (kind: AdminKind, body: unknown, flags: Omit<PushFlags, 'wait' | 'json'>, expiresAt?: number): Promise<Signed> {
+export async function signDocument (kind: AdminKind, body: unknown, flags: Omit<PushFlags, 'wait' | 'json'>, expiresAt?: number): Promise<Signed> {
   const { readAdminKey } = await import('../admin/admin-key.js')
   const { parseTarget, sealDocument } = await import('../admin/admin-document.js')
   const signer = await readAdminKey(resolve(flags.key ?? DEFAULT_KEY))
@@ -182,7 +183,7 @@ async function readJson (file: string): Promise<unknown> {
   }
 }
 
-function wholeNumber (value: string, flag: string): number {
+export function wholeNumber (value: string, flag: string): number {
   const n = Number(value)
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} takes a whole number, not "${value}"`)
   return n

@@ -51,7 +51,8 @@ export const COMMANDS: Entry[] = [
   { name: 'admin config push', summary: 'sign a desired config (whole or partial) with the admin key and send it to nodes by name or tag; each applies it live or says which field it rejects', load: async () => (await import('./admin.js')).adminConfigPush },
   { name: 'admin service push', summary: 'sign a service definition with its files (sent as blobs) and push it to nodes by name or tag: they run it beside their own services', load: async () => (await import('./admin.js')).adminServicePush },
   { name: 'admin run', summary: 'run a command the nodes\' config declares by name (or drain, undrain, restart) on nodes by name or tag, signed with the admin key; their output streams back', load: async () => (await import('./admin.js')).adminRun },
-  { name: 'admin status', summary: 'the fleet: per node its version, config revision applied or rejected, uptime, last heard, pending documents', load: async () => (await import('./admin.js')).adminStatus },
+  { name: 'admin update', summary: 'roll a meshnode package (npm pack) out to nodes by name or tag, a few at a time: each installs it beside its version, restarts into it, and goes back when it does not come up healthy', load: async () => (await import('./admin-update.js')).adminUpdate },
+  { name: 'admin status', summary: 'the fleet: per node its version, config revision applied or rejected, uptime, last heard, pending documents, update step', load: async () => (await import('./admin.js')).adminStatus },
   { name: 'admin log', summary: 'the local node\'s audit log: every admin document it accepted, applied, rejected or refused, and why', load: async () => (await import('./admin.js')).adminLog },
   { name: 'demo', summary: 'start a three-peer mesh on loopback and push a design through scad -> slice -> print', load: async () => (await import('./demo.js')).demo }
 ]

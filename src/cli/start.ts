@@ -27,6 +27,8 @@ export const start: Command = {
   epilog: 'Example:\n  meshnode start --name ws1 --offer scad\n  meshnode start --no-mdns --listen /ip4/127.0.0.1/tcp/4001 --peer /ip4/127.0.0.1/tcp/4002',
   run: async (_args, flags: StartFlags) => {
     const config = await buildConfig(flags)
+    // The version an admin's update chose runs instead of this program, when it is another (replacing this process).
+    await (await import('../admin/update-slot.js')).launchVersion(config.dataDir)
     // Loaded here: `start --help` and a bad flag answer without loading libp2p.
     const { startMeshNode } = await import('../node/mesh-node.js')
     const stopping = Promise.withResolvers<string>()

@@ -37,6 +37,7 @@ import { ProvenanceService } from '../provenance/provenance-service.js'
 import { PowerBudget } from '../printer/power-budget.js'
 import { WaitingPrints } from '../compute/waiting-prints.js'
 import { firstRefusal, type SemanticStrategy } from '../compute/bid-strategies.js'
+import type { Refusal } from '../jobs/job.js'
 import { Dialer } from '../net/dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from '../net/identity.js'
 import { explainListenFailure } from './listen-failure.js'
@@ -184,13 +185,16 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     // One subscription for the node: announcements and awards go to the print queue and the work queue.
     const topic = new JobsTopic(libp2p.services.pubsub)
     const waitingPrints = new WaitingPrints(topic, self)
+    // The admin room comes later (it needs the config layers); until then no update is under way.
+    let updating = (): Refusal | null => null
     // Whether this node could take a stage now, its place in the print queue aside.
     const takesNow: SemanticStrategy[] = [
       offersStage(() => current),
       trustsRequester(() => current, self, (name) => pins.peerFor(name)),
       hasTool(() => executors, () => current.printers.map(p => p.name)),
       (spec) => spec.kind === 'print' ? printers.refusal(spec) : null,
-      drain.refusal
+      drain.refusal,
+      () => updating()
     ]
 
     const channel = new DirectChannel(libp2p)
@@ -246,7 +250,8 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart, printing: () => printers.controllers.some(c => MID_PRINT.includes(c.state)) })
+    updating = admin.update.refusal
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
@@ -348,6 +353,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     })
     const opened = doors
     cleanup.push(async () => opened.stop())
+    admin.update.ready()
     return node
   } catch (err) {
     await stopAll()
@@ -362,6 +368,9 @@ function offered (config: NodeConfig, executors: Executor[]): string[] {
   if (config.printers.length > 0) can.add('print')
   return [...can].filter(stage => isOffered(config, stage)).sort()
 }
+
+/** Printer states in the middle of a print: a node updates only once its printers are out of them. */
+const MID_PRINT: readonly string[] = ['printing', 'paused', 'waiting-for-power']
 
 /** The gateways' names in the config (`gateways.NAME`), as the doors know them. */
 const GATEWAYS = ['reprapcloud', 'octoprint']
