@@ -12,11 +12,13 @@ import { ADMIN_TOPIC, RESYNC_INTERVAL_MS } from './constants.js'
 import { DesiredConfig } from './desired-config.js'
 import { DocumentStore } from './document-store.js'
 import { FleetReports } from './fleet-reports.js'
+import { PrinterCommands } from './printer-commands.js'
 import { isAdminKey } from '../config/admin-keys.js'
 import type { ConfigLayers } from './config-layers.js'
 import type { DrainSwitch } from './drain-switch.js'
 import type { BlobService, BlobStore } from '../blobs/index.js'
 import type { NodeConfig } from '../config/node-config.js'
+import type { PrintDesk } from '../printer/print-desk.js'
 import type { MeshDb } from '../store/open-db.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
 
@@ -55,7 +57,7 @@ export class AdminRoom {
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
 
-  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
+  constructor (components: { libp2p: MeshLibp2p, db: MeshDb, blobs: BlobService, blobStore: BlobStore, printers: PrintDesk }, init: AdminRoomInit) {
     const { libp2p, db } = components
     this.libp2p = libp2p
     this.blobStore = components.blobStore
@@ -95,6 +97,7 @@ export class AdminRoom {
       trusted,
       commands: () => init.config().commands,
       drain: init.drain,
+      printers: new PrinterCommands(components.printers),
       restart: init.restart,
       changed: () => { this.reports.publish() }
     })

@@ -81,14 +81,14 @@ export const adminServicePush: Command = {
 const RUN_ACCEPT_MS = 5 * 60_000
 
 export const adminRun: Command = {
-  args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
+  args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart, or for the nodes\' own printers printer-pause, printer-resume, printer-cancel, printer-clear PRINTER, printer-load PRINTER MATERIAL [NOZZLE_MM]' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
   flags: [
     TO_FLAG,
     KEY_FLAG,
     { spec: '--json', help: 'print JSON: the output lines, then each node\'s end' },
     DATA_DIR_FLAG
   ],
-  epilog: 'Examples:\n  meshnode admin run --to printers drain\n  meshnode admin run --to pi3 disk-free /var',
+  epilog: 'Examples:\n  meshnode admin run --to printers drain\n  meshnode admin run --to pi3 disk-free /var\n  meshnode admin run --to pi3 printer-load mk3 PETG 0.6',
   run: async ([name, ...args], flags: PushFlags) => {
     const signed = await signDocument('run', { name, args }, flags, Date.now() + RUN_ACCEPT_MS)
     const results: any[] = await withDaemon(dataDirOf(flags), async client => client.call('admin.run', { document: Buffer.from(signed.bytes).toString('base64') }, (output: any) => {

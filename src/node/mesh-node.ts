@@ -240,7 +240,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
+    const admin = new AdminRoom({ libp2p, db, blobs, blobStore, printers }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart })
 
     const submitters = new JobSubmitters(db)
     const api = new MethodTable(METHODS, async id => submitters.submitterOf(id))
