@@ -67,7 +67,7 @@ export class AdminRoom {
     this.audit = new AuditLog(db)
     this.store = new DocumentStore(db)
     this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
-    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir })
+    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir, changed: () => { this.reports.publish() } })
     this.inbox = new AdminInbox({ store: this.store, audit: this.audit }, {
       self,
       trusted,
@@ -89,7 +89,8 @@ export class AdminRoom {
         startedAt: init.startedAt,
         drained: init.drain.drained,
         pending: this.desired.pending(),
-        services: this.services.names()
+        services: this.services.names(),
+        serviceOutcomes: this.services.reported()
       }
     })
     this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
@@ -127,6 +128,7 @@ export class AdminRoom {
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
     this.libp2p.services.pubsub.topicValidators.delete(ADMIN_TOPIC)
+    this.services.stop()
     await this.desk.stop()
     await this.sync.stop()
   }

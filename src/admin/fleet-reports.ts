@@ -58,7 +58,7 @@ export class FleetReports {
     if (msg.topic !== ADMIN_STATUS_TOPIC || msg.type !== 'signed' || msg.data.byteLength > MAX_REPORT_BYTES) return
     let report: AdminReport
     try {
-      report = AdminReport.decode(msg.data, { limits: { tags: 64, services: 64 } })
+      report = AdminReport.decode(msg.data, { limits: { tags: 64, services: 64, serviceOutcomes: 16 } })
     } catch (err: any) {
       log('a malformed report from %p: %s', msg.from, err.message)
       return
