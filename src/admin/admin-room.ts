@@ -12,12 +12,14 @@ import { DesiredConfig } from './desired-config.js'
 import { DocumentStore } from './document-store.js'
 import { ADMIN_STATUS_TOPIC_RULE, FleetReports } from './fleet-reports.js'
 import { UpdateRollout } from './update-rollout.js'
+import { PrinterCommands } from './printer-commands.js'
 import { isAdminKey } from '../config/admin-keys.js'
 import { packageRoot } from '../paths.js'
 import type { ConfigLayers } from './config-layers.js'
 import type { DrainSwitch } from './drain-switch.js'
 import type { BlobService, BlobStore } from '../blobs/index.js'
 import type { NodeConfig } from '../config/node-config.js'
+import type { PrintDesk } from '../printer/print-desk.js'
 import type { MeshDb } from '../store/open-db.js'
 import type { GossipGuard } from '../net/gossip-guard.js'
 import type { MeshLibp2p } from '../net/libp2p.js'
@@ -61,7 +63,7 @@ export class AdminRoom {
   private readonly init: AdminRoomInit
   private resync?: NodeJS.Timeout
 
-  constructor (components: { libp2p: MeshLibp2p, guard: Pick<GossipGuard, 'guard'>, db: MeshDb, blobs: BlobService, blobStore: BlobStore }, init: AdminRoomInit) {
+  constructor (components: { libp2p: MeshLibp2p, guard: Pick<GossipGuard, 'guard'>, db: MeshDb, blobs: BlobService, blobStore: BlobStore, printers: PrintDesk }, init: AdminRoomInit) {
     const { libp2p, db } = components
     this.libp2p = libp2p
     this.guard = components.guard
@@ -72,7 +74,7 @@ export class AdminRoom {
     this.audit = new AuditLog(db)
     this.store = new DocumentStore(db)
     this.desired = new DesiredConfig({ db, audit: this.audit, store: this.store }, { layers: init.layers, reload: init.reload, self, trusted })
-    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir })
+    this.services = new AdminServices({ db, audit: this.audit, blobs: components.blobs, blobStore: components.blobStore }, { layers: init.layers, reload: init.reload, dataDir: init.config().dataDir, changed: () => { this.reports.publish() } })
     this.inbox = new AdminInbox({ store: this.store, audit: this.audit }, {
       self,
       trusted,
@@ -98,7 +100,8 @@ export class AdminRoom {
         updateState: this.update.state.state,
         updateRevision: this.update.state.revision,
         updateVersion: this.update.state.version,
-        updateReason: this.update.state.reason
+        updateReason: this.update.state.reason,
+        serviceOutcomes: this.services.reported()
       }
     })
     this.desk = new CommandDesk({ libp2p, db, audit: this.audit }, {
@@ -106,6 +109,7 @@ export class AdminRoom {
       trusted,
       commands: () => init.config().commands,
       drain: init.drain,
+      printers: new PrinterCommands(components.printers),
       restart: init.restart,
       changed: () => { this.reports.publish() }
     })
@@ -148,6 +152,7 @@ export class AdminRoom {
     this.reports.stop()
     this.init.peers.removeEventListener('peer:joined', this.onJoined)
     this.libp2p.services.pubsub.removeEventListener('message', this.onGossip)
+    this.services.stop()
     await this.desk.stop()
     await this.sync.stop()
   }

@@ -4,6 +4,7 @@ import { RunFrame } from '../../protocols/admin.js'
 import { BUILT_IN_COMMANDS, runCommand, type CommandConfig, type CommandEnd } from '../executors/admin-command.js'
 import { MAX_DOCUMENT_BYTES, openDocument, RefusedDocumentError, targets, type OpenedDocument } from './admin-document.js'
 import { ADMIN_RUN_PROTOCOL, MAX_OUTPUT_LINES, MAX_RUN_FRAME_BYTES, RUN_ACCEPT_TIMEOUT_MS } from './constants.js'
+import { isPrinterCommand, type PrinterCommands } from './printer-commands.js'
 import type { AuditLog } from './audit-log.js'
 import type { DrainSwitch } from './drain-switch.js'
 import type { MeshDb } from '../store/open-db.js'
@@ -18,6 +19,8 @@ export interface CommandDeskInit {
   trusted(): readonly string[]
   commands(): readonly CommandConfig[]
   drain: DrainSwitch
+  /** The operator commands for this node's own printers. */
+  printers: PrinterCommands
   /** Restarts the node (after the answer has gone); undefined where it cannot (a node inside a test). */
   restart?: () => void
   /** The node's state changed (drained): tell the mesh. */
@@ -27,8 +30,8 @@ export interface CommandDeskInit {
 interface RunRequest { name: string, args: string[] }
 
 /**
- * Runs what an admin asks by name over /meshnode/admin-run/1.0.0: the built-in drain, undrain and restart, or a
- * command this node's config declares, never anything else. The document must be signed by a trusted key,
+ * Runs what an admin asks by name over /meshnode/admin-run/1.0.0: the built-in drain, undrain and restart, the
+ * operator commands for this node's printers, or a command this node's config declares, never anything else. The document must be signed by a trusted key,
  * unexpired, meant for this node and newer than the last run document it took (no replay).
  */
 export class CommandDesk {
@@ -90,7 +93,7 @@ export class CommandDesk {
     if (doc.revision <= this.lastRun) throw new RefusedDocumentError(`revision ${doc.revision} is not newer than the last command run here (${this.lastRun}): a replay`)
     const body = doc.body as Partial<RunRequest> | null
     if (typeof body?.name !== 'string' || !Array.isArray(body.args) || !body.args.every(a => typeof a === 'string')) throw new RefusedDocumentError('a run document needs a name and string args')
-    const known = [...BUILT_IN_COMMANDS, ...this.init.commands().map(c => c.name)]
+    const known = [...BUILT_IN_COMMANDS, ...this.init.printers.names(), ...this.init.commands().map(c => c.name)]
     if (!known.includes(body.name)) throw new RefusedDocumentError(`no command "${body.name.slice(0, 40)}" is declared on ${this.init.self().name} (it has: ${known.join(', ')})`)
     return { name: body.name, args: body.args }
   }
@@ -109,6 +112,7 @@ export class CommandDesk {
         setTimeout(this.init.restart, 200)
         return { exitCode: 0, timedOut: false }
     }
+    if (isPrinterCommand(request.name)) return this.init.printers.run(request.name, request.args, onLine)
     const command = this.init.commands().find(c => c.name === request.name) as CommandConfig
     const run = new AbortController()
     this.running.add(run)

@@ -17,7 +17,7 @@ export const ADMIN_STATUS_TOPIC_RULE: TopicRule = {
 
 function decodeReport (bytes: Uint8Array): AdminReport {
   if (bytes.byteLength > MAX_REPORT_BYTES) throw new Error(`a report of ${bytes.byteLength} bytes is over the limit`)
-  return AdminReport.decode(bytes, { limits: { tags: 64, services: 64 } })
+  return AdminReport.decode(bytes, { limits: { tags: 64, services: 64, serviceOutcomes: 16 } })
 }
 
 export interface FleetEntry extends AdminReport {

@@ -48,8 +48,8 @@ export const adminConfigPush: Command = {
       const taken: any = await client.call('admin.publish', { document: Buffer.from(signed.bytes).toString('base64') })
       if (taken.decision === 'refused') throw new Error(`the local node refused the document: ${String(taken.reason)}`)
       const waitMs = wholeNumber(flags.wait ?? '15', '--wait') * 1000
-      const outcomes = waitMs > 0 ? await outcomesOf(client, signed, waitMs) : undefined
-      printPush(flags, signed.revision, outcomes)
+      const outcomes = waitMs > 0 ? await outcomesOf(client, signed, waitMs, configOutcome(signed.revision)) : undefined
+      printPush(flags, 'config', signed.revision, outcomes)
       return outcomes == null || (outcomes.length > 0 && outcomes.every(o => o.outcome === 'applied')) ? 0 : 1
     })
   }
@@ -62,6 +62,8 @@ export const adminServicePush: Command = {
     KEY_FLAG,
     REVISION_FLAG,
     { spec: '--expires-days <days>', help: 'after this, no node takes the document any more (default 30)' },
+    { spec: '--wait <seconds>', help: 'how long to wait for the targets to say installed or rejected (default 30; 0 to not wait); a target whose fetch of the files fails tries again a few times' },
+    { spec: '--json', help: 'print JSON' },
     DATA_DIR_FLAG
   ],
   epilog: 'Example:\n  meshnode admin service push --to render pov.json pov-render.sh scene.inc',
@@ -73,7 +75,10 @@ export const adminServicePush: Command = {
       const signed = await signDocument('service', { service, files }, flags)
       const taken: any = await client.call('admin.publish', { document: Buffer.from(signed.bytes).toString('base64') })
       if (taken.decision === 'refused') throw new Error(`the local node refused the document: ${String(taken.reason)}`)
-      process.stdout.write(`sent service revision ${signed.revision} to ${flags.to}, with ${files.map(f => `${f.name} (sha256 ${String(f.hash).slice(0, 12)}…)`).join(', ')}\nEach target pulls the files from this node; "npx meshnode admin status" lists the services each runs, "npx meshnode admin log" on a target says why one was rejected.\n`)
+      const waitMs = wholeNumber(flags.wait ?? '30', '--wait') * 1000
+      const outcomes = waitMs > 0 ? await outcomesOf(client, signed, waitMs, serviceOutcome(String((service as { name?: unknown } | null)?.name), signed.revision)) : undefined
+      printPush(flags, 'service', signed.revision, outcomes, `, with ${files.map(f => `${f.name} (sha256 ${String(f.hash).slice(0, 12)}…)`).join(', ')}, which each target pulls from this node`)
+      return outcomes == null || (outcomes.length > 0 && outcomes.every(o => o.outcome === 'installed')) ? 0 : 1
     })
   }
 }
@@ -81,14 +86,14 @@ export const adminServicePush: Command = {
 const RUN_ACCEPT_MS = 5 * 60_000
 
 export const adminRun: Command = {
-  args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
+  args: [{ name: '<name>', help: 'a command the nodes\' config declares (commands: [...]), or drain, undrain, restart, or for the nodes\' own printers printer-pause, printer-resume, printer-cancel, printer-clear PRINTER, printer-load PRINTER MATERIAL [NOZZLE_MM]' }, { name: '[args...]', help: 'its arguments, filling the {1}..{9} of its template' }],
   flags: [
     TO_FLAG,
     KEY_FLAG,
     { spec: '--json', help: 'print JSON: the output lines, then each node\'s end' },
     DATA_DIR_FLAG
   ],
-  epilog: 'Examples:\n  meshnode admin run --to printers drain\n  meshnode admin run --to pi3 disk-free /var',
+  epilog: 'Examples:\n  meshnode admin run --to printers drain\n  meshnode admin run --to pi3 disk-free /var\n  meshnode admin run --to pi3 printer-load mk3 PETG 0.6',
   run: async ([name, ...args], flags: PushFlags) => {
     const signed = await signDocument('run', { name, args }, flags, Date.now() + RUN_ACCEPT_MS)
     const results: any[] = await withDaemon(dataDirOf(flags), async client => client.call('admin.run', { document: Buffer.from(signed.bytes).toString('base64') }, (output: any) => {
@@ -146,31 +151,46 @@ export async function signDocument (kind: AdminKind, body: unknown, flags: Omit<
   return { bytes: sealDocument({ kind, target, revision, expiresAt: until, body }, signer), revision, target }
 }
 
-interface Outcome { name: string, outcome: 'applied' | 'rejected' | 'no answer', reason?: string }
+interface Outcome { name: string, outcome: 'applied' | 'installed' | 'rejected' | 'no answer yet', reason?: string }
+
+/** What a node's report says of a config revision. */
+function configOutcome (revision: number): (node: any) => Omit<Outcome, 'name'> {
+  return node => {
+    if (node.configRevision >= revision) return { outcome: 'applied' }
+    if (node.rejectedRevision === revision) return { outcome: 'rejected', reason: node.rejectedReason }
+    return { outcome: 'no answer yet' }
+  }
+}
+
+/** What a node's report says of a service revision; while it fetches the files, why the last try failed. */
+function serviceOutcome (service: string, revision: number): (node: any) => Omit<Outcome, 'name'> {
+  return node => {
+    // A node of an older version reports no outcomes.
+    const got = (node.serviceOutcomes as any[] | undefined ?? []).find(o => o.name === service && o.revision === revision)
+    if (got?.outcome === 'installed' || got?.outcome === 'rejected') return { outcome: got.outcome, ...(got.reason !== '' ? { reason: got.reason } : {}) }
+    return { outcome: 'no answer yet', ...(got != null && got.reason !== '' ? { reason: got.reason } : {}) }
+  }
+}
 
 /** What each target node the local one has heard of made of the document, once all have answered or time is up. */
-async function outcomesOf (client: ControlClient, signed: Signed, waitMs: number): Promise<Outcome[]> {
+async function outcomesOf (client: ControlClient, signed: Signed, waitMs: number, judge: (node: any) => Omit<Outcome, 'name'>): Promise<Outcome[]> {
   const { targets } = await import('../admin/admin-document.js')
   const deadline = Date.now() + waitMs
   let outcomes: Outcome[] = []
   for (let poll = 0; poll <= waitMs / POLL_MS; poll++) {
     const fleet: any[] = await client.call('admin.status')
-    outcomes = fleet.filter(node => targets(signed.target, node)).map(node => {
-      if (node.configRevision >= signed.revision) return { name: node.name, outcome: 'applied' }
-      if (node.rejectedRevision === signed.revision) return { name: node.name, outcome: 'rejected', reason: node.rejectedReason }
-      return { name: node.name, outcome: 'no answer' }
-    })
+    outcomes = fleet.filter(node => targets(signed.target, node)).map(node => ({ name: node.name, ...judge(node) }))
     // Until every target heard of has answered; a node not heard of yet may still be one.
-    if ((outcomes.length > 0 && outcomes.every(o => o.outcome !== 'no answer')) || Date.now() > deadline) break
+    if ((outcomes.length > 0 && outcomes.every(o => o.outcome !== 'no answer yet')) || Date.now() > deadline) break
     await sleep(POLL_MS)
   }
   return outcomes
 }
 
 /** What became of a push: each target's answer, or only that it was sent (--wait 0). */
-function printPush (flags: PushFlags, revision: number, outcomes: Outcome[] | undefined): void {
+function printPush (flags: PushFlags, kind: AdminKind, revision: number, outcomes: Outcome[] | undefined, what = ''): void {
   if (flags.json === true) return printJson({ revision, outcomes })
-  process.stdout.write(`sent config revision ${revision} to ${flags.to}\n`)
+  process.stdout.write(`sent ${kind} revision ${revision} to ${flags.to}${what}\n`)
   if (outcomes?.length === 0) process.stdout.write(`  no node this one has heard of is one of ${flags.to} yet; see "meshnode admin status"\n`)
   for (const o of outcomes ?? []) process.stdout.write(`  ${o.name.padEnd(16)} ${o.outcome}${o.reason != null ? `: ${o.reason}` : ''}\n`)
 }

@@ -17,6 +17,9 @@ export interface CommandConfig {
 
 /** Names the node answers itself; a declared command cannot take them. */
 export const BUILT_IN_COMMANDS = ['drain', 'undrain', 'restart'] as const
+/** The operator commands for the node's own printers, answered by its print desk where it has printers. */
+export const PRINTER_COMMANDS = ['printer-pause', 'printer-resume', 'printer-cancel', 'printer-clear', 'printer-load'] as const
+const RESERVED: readonly string[] = [...BUILT_IN_COMMANDS, ...PRINTER_COMMANDS]
 const FIELDS = ['name', 'command', 'args', 'timeoutSec'] as const
 const NAME = /^[a-z][a-z0-9-]{0,39}$/
 const PLACEHOLDER = /^\{([1-9])\}$/
@@ -28,8 +31,8 @@ export function parseCommandConfig (raw: unknown, field: string): CommandConfig 
   const obj = expectObject(raw, field)
   rejectUnknown(obj, FIELDS, field)
   const name = optString(obj, 'name', field, 40)
-  if (name == null || !NAME.test(name) || (BUILT_IN_COMMANDS as readonly string[]).includes(name)) {
-    throw new ConfigError(join(field, 'name'), `must be lower-case letters, digits and "-", and not one of ${BUILT_IN_COMMANDS.join(', ')}`)
+  if (name == null || !NAME.test(name) || RESERVED.includes(name)) {
+    throw new ConfigError(join(field, 'name'), `must be lower-case letters, digits and "-", and not one of ${RESERVED.join(', ')}`)
   }
   const command = optString(obj, 'command', field)
   if (command == null) throw new ConfigError(join(field, 'command'), 'is required')

@@ -250,7 +250,7 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
       await capabilities.refresh()
     }
     const startedAt = Date.now()
-    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart, printing: () => printers.controllers.some(c => MID_PRINT.includes(c.state)) })
+    const admin = new AdminRoom({ libp2p, guard, db, blobs, blobStore, printers }, { config: () => current, layers, reload: async next => runWith(next), version: packageVersion(), startedAt, peers: capabilities, drain, restart: options.restart, printing: () => printers.controllers.some(c => MID_PRINT.includes(c.state)) })
     updating = admin.update.refusal
 
     const submitters = new JobSubmitters(db)

@@ -7,7 +7,7 @@ const rollout: Rollout = { revision: 7, target: { all: false, names: ['fleet'] }
 const now = 1_000_000
 
 function node (peerId: string, updateState: string, extra: Partial<FleetEntry> = {}): FleetEntry {
-  return { peerId, name: `n-${peerId}`, tags: ['fleet'], version: '1.0.0', configRevision: 0, rejectedRevision: 0, rejectedReason: '', startedAt: 0, drained: false, pending: 0, sentAt: now, services: [], updateState, updateRevision: 7, updateVersion: '2.0.0', updateReason: updateState === 'rolled-back' ? 'not healthy' : '', heardAt: now, self: false, ...extra }
+  return { peerId, name: `n-${peerId}`, tags: ['fleet'], version: '1.0.0', configRevision: 0, rejectedRevision: 0, rejectedReason: '', startedAt: 0, drained: false, pending: 0, sentAt: now, services: [], serviceOutcomes: [], updateState, updateRevision: 7, updateVersion: '2.0.0', updateReason: updateState === 'rolled-back' ? 'not healthy' : '', heardAt: now, self: false, ...extra }
 }
 
 /** Each node's answer, from the same reports, as each would see them (itself marked self). */
