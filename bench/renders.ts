@@ -73,11 +73,14 @@ async function main (): Promise<void> {
     await Promise.all(nodes.map(async node => lan.waitReady(node, 180_000)))
     await waitFor(async () => (await lan.peers(nodes[0])).length === peers - 1, { timeoutMs: 60_000, what: `the ${peers} peers to meet` })
     // What the idle mesh costs (heartbeats, capability records), so the per-render figure can be read without it.
-    const idleBefore = nodes.map(n => cpuSeconds(n.process.pid))
     const idleMs = smoke ? 500 : 5000
-    await new Promise(resolve => setTimeout(resolve, idleMs))
-    const idleCpuMsPerS = nodes.reduce((sum, n, i) => sum + cpuSeconds(n.process.pid) - idleBefore[i], 0) * 1000 / (idleMs / 1000)
-    console.log(`the ${peers} idle daemons: ${idleCpuMsPerS.toFixed(0)} ms of CPU a second together`)
+    const idleRate = async (): Promise<number> => {
+      const idleBefore = nodes.map(n => cpuSeconds(n.process.pid))
+      await new Promise(resolve => setTimeout(resolve, idleMs))
+      return nodes.reduce((sum, n, i) => sum + cpuSeconds(n.process.pid) - idleBefore[i], 0) * 1000 / (idleMs / 1000)
+    }
+    const idleBeforeMsPerS = await idleRate()
+    console.log(`the ${peers} idle daemons: ${idleBeforeMsPerS.toFixed(0)} ms of CPU a second together`)
     const mesh: number[] = []
     const xargs: number[] = []
     const floor: number[] = []
@@ -123,6 +126,10 @@ async function main (): Promise<void> {
     }
     const floorNote = floor.length > 0 ? `; floor ${median(floor).toFixed(2)} s, ${(median(floor) / median(xargs)).toFixed(2)}x` : ''
     console.log(`${count} ${design} renders on ${peers} peers (load ${loadavg()[0].toFixed(1)}), median of ${runs}: mesh ${median(mesh).toFixed(2)} s, xargs -P2 ${median(xargs).toFixed(2)} s, ratio ${(median(mesh) / median(xargs)).toFixed(2)}x${floorNote}`)
+    // Measured again after the batches, the machine's load having changed meanwhile: the mean of the two is taken out.
+    const idleAfterMsPerS = await idleRate()
+    const idleCpuMsPerS = (idleBeforeMsPerS + idleAfterMsPerS) / 2
+    console.log(`the ${peers} idle daemons after the batches: ${idleAfterMsPerS.toFixed(0)} ms of CPU a second together`)
     console.log(`daemons' own CPU per render, median: ${median(daemonCpuMs).toFixed(1)} ms, ${(median(daemonCpuMs) - idleCpuMsPerS * median(mesh) / count).toFixed(1)} ms without what the idle mesh costs over the batch`)
     console.log(`peak RSS: ${nodes.map(n => `${n.name} ${peakRssMb(n.process.pid).toFixed(0)} MB`).join(', ')}`)
   } finally {
