@@ -15,7 +15,7 @@
  * Not counted, in every design alike: noise encryption, yamux framing and the socket writes of each message, so
  * CPU here is the floor of a message's cost; messages and bytes are what those costs scale with. One stage per
  * job, every peer offering it, the requester offering nothing (as bench/market.ts).
- * Run after `npm run build`:  node dist/bench/market-sim.js [--sizes 2,5,10,20,100,500] [--jobs 20] [--smoke]
+ * Run after `npm run build`:  node dist/bench/market-sim.js [--sizes 2,5,10,20,100,500] [--jobs 20] [--designs sampled] [--smoke]
  * `--smoke` (sizes 2, 5, 10 and 2 jobs unless given) checks that the bench works.
  */
 import { parseArgs } from 'node:util'
@@ -35,7 +35,7 @@ import type { BidRecord } from '../src/jobs/job.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 const smoke = process.argv.includes('--smoke')
-const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, sizes: { type: 'string', default: smoke ? '2,5,10' : '2,5,10,20,100,500' }, jobs: { type: 'string' }, sample: { type: 'string', default: '3' } } })
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, sizes: { type: 'string', default: smoke ? '2,5,10' : '2,5,10,20,100,500' }, jobs: { type: 'string' }, sample: { type: 'string', default: '3' }, designs: { type: 'string', default: 'gossip bids,direct bids,sampled' } } })
 const sizes = (values.sizes as string).split(',').map(Number)
 const sample = Number(values.sample)
 /** Jobs per size: fewer on big meshes, where one job of the gossip design is N² verifications. */
@@ -239,7 +239,7 @@ console.log(`load average ${(await import('node:os')).loadavg().map(l => l.toFix
 console.log('| design | peers | jobs | messages/job | bytes/job | CPU ms/job, all peers | requester | an executor (mean) | busiest executor |')
 console.log('|---|---|---|---|---|---|---|---|---|')
 for (const n of sizes) {
-  for (const design of ['gossip bids', 'direct bids', 'sampled'] as Design[]) {
+  for (const design of (values.designs as string).split(',') as Design[]) {
     const row = await measure(n, design)
     console.log(`| ${row.design} | ${row.peers} | ${row.jobs} | ${fixed(row.messages, 0)} | ${fixed(row.bytes, 0)} | ${fixed(row.totalMs)} | ${fixed(row.requesterMs)} | ${fixed(row.executorMs, 3)} | ${fixed(row.busiestMs, 3)} |`)
   }
