@@ -6,13 +6,16 @@
  * its mesh of D = 2 (a ring), where the copies are dropped as duplicates by their fast message id. It prints
  * messages, bytes and CPU per job as the mesh grows, for three designs:
  *  - gossip bids: jobs/1.0.0, every bid published on the topic for every peer to verify;
- *  - direct bids: jobs/1.1.0, each bid straight to the requester on its market stream (today's code);
- *  - sampled: what would carry it further, a round asking only K peers chosen from the capability records,
- *    announcement and award over the market streams too (not built; modelled to show the curve).
+ *  - direct bids: jobs/1.1.0, each bid straight to the requester on its market stream, the announcement and
+ *    award still on gossip;
+ *  - sampled (today's code for every stage but a print): the requester asks K peers on their market streams
+ *    (MarketRequest ANNOUNCE, whose answer carries the bid) and tells the accepting losers of the award
+ *    (MarketRequest AWARD). The second round that asks every other peer when none of the K takes the stage
+ *    does not happen here: every peer has room.
  * Not counted, in every design alike: noise encryption, yamux framing and the socket writes of each message, so
  * CPU here is the floor of a message's cost; messages and bytes are what those costs scale with. One stage per
  * job, every peer offering it, the requester offering nothing (as bench/market.ts).
- * Run after `npm run build`:  node dist/bench/market-sim.js [--sizes 2,5,10,20,100,500] [--jobs 20] [--smoke]
+ * Run after `npm run build`:  node dist/bench/market-sim.js [--sizes 2,5,10,20,100,500] [--jobs 20] [--designs sampled] [--smoke]
  * `--smoke` (sizes 2, 5, 10 and 2 jobs unless given) checks that the bench works.
  */
 import { parseArgs } from 'node:util'
@@ -32,7 +35,7 @@ import type { BidRecord } from '../src/jobs/job.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 
 const smoke = process.argv.includes('--smoke')
-const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, sizes: { type: 'string', default: smoke ? '2,5,10' : '2,5,10,20,100,500' }, jobs: { type: 'string' }, sample: { type: 'string', default: '4' } } })
+const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, sizes: { type: 'string', default: smoke ? '2,5,10' : '2,5,10,20,100,500' }, jobs: { type: 'string' }, sample: { type: 'string', default: '3' }, designs: { type: 'string', default: 'gossip bids,direct bids,sampled' } } })
 const sizes = (values.sizes as string).split(',').map(Number)
 const sample = Number(values.sample)
 /** Jobs per size: fewer on big meshes, where one job of the gossip design is N² verifications. */
@@ -142,30 +145,27 @@ async function broadcast (peers: Peer[], author: Peer, message: GossipMessage, t
   }
 }
 
-/** A request on a kept market stream and its answer, each encoded and decoded by its own end. */
-function direct (from: Peer, to: Peer, request: Omit<MarketRequest, 'id'>, tally: Tally, handle: (request: MarketRequest) => void = () => {}): void {
+/** A request on a kept market stream and its answer (with what `handle` adds), each encoded and decoded by its own end. */
+function direct (from: Peer, to: Peer, request: Omit<MarketRequest, 'id'>, tally: Tally, handle: (request: MarketRequest) => Partial<MarketResponse> | undefined | void = () => {}): MarketResponse {
   const bytes = as(from, () => MarketRequest.encode({ ...request, id: 1 }))
-  const answer = as(to, () => {
-    handle(decodeRequest(bytes))
-    return MarketResponse.encode({ status: MarketResponse.Status.OK, message: '', id: 1 })
-  })
-  as(from, () => decodeResponse(answer))
+  const answer = as(to, () => MarketResponse.encode({ status: MarketResponse.Status.OK, message: '', id: 1, ...(handle(decodeRequest(bytes)) ?? {}) }))
   tally.messages += 2
   tally.bytes += framed(bytes.byteLength) + framed(answer.byteLength)
+  return as(from, () => decodeResponse(answer))
 }
 
 const request = (kind: MarketRequest.Kind, fields: Partial<MarketRequest>): Omit<MarketRequest, 'id'> =>
   ({ kind, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, inline: [], wantOutput: false, ...fields })
 
-/** An executor's bid, by the real strategies, on its real load. */
-function bidOn (peer: Peer, spec: StageSpec): Bid {
-  return as(peer, () => {
+/** An executor's bid, by the real strategies, on its real load; its CPU counted by the caller. */
+function bidFor (peer: Peer, spec: StageSpec): Bid {
+  {
     const base = { jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: `peer-${peer.index}`, holdsInput: false, cached: false, etaMs: 0, etaKnown: false, busy: false }
     const refusal = firstRefusal(peer.semantic, spec)
     if (refusal != null) return { ...base, accept: false, reason: refusal.reason, busy: refusal.busy ?? false }
     const verdict = resourceVerdict({ queued: peer.queued, running: 0 }, 2, peer.history.typicalMs(spec.kind))
     return { ...base, accept: verdict.accept, reason: verdict.accept ? 'noop 1' : verdict.reason, etaMs: verdict.etaMs, busy: verdict.busy }
-  })
+  }
 }
 
 const toRecord = (bid: Bid, from: string): BidRecord => ({ attempt: bid.attempt, peerId: from, peerName: bid.bidderName, accept: bid.accept, reason: bid.reason, etaMs: bid.etaMs, cached: bid.cached, busy: bid.busy, holdsInput: bid.holdsInput })
@@ -178,18 +178,21 @@ async function runJob (peers: Peer[], design: Design, job: number, tally: Tally)
   const byId = new Map(peers.map(p => [p.id, p]))
   const receiveBid = (bid: Bid, from: string): void => { as(requester, () => bids.set(from, toRecord(bid, from))) }
   const others = peers.slice(1)
-  // The sampled design asks K of the peers that offer the stage: the least loaded first, then at random.
-  const asked = design === 'sampled' ? [...others].sort((a, b) => a.queued - b.queued || Math.random() - 0.5).slice(0, sample) : others
+  // The sampled design asks K of the peers that offer the stage, the next ones in turn (as the coordinator does).
+  const asked = design === 'sampled' ? Array.from({ length: Math.min(sample, others.length) }, (_, i) => others[(job * sample + i) % others.length]) : others
 
   if (design === 'sampled') {
-    for (const peer of asked) direct(requester, peer, request(MarketRequest.Kind.OFFER, { stage: spec }), tally)
+    for (const peer of asked) {
+      const answer = direct(requester, peer, request(MarketRequest.Kind.ANNOUNCE, { stage: spec }), tally, () => ({ bid: bidFor(peer, spec) }))
+      if (answer.bid != null) receiveBid(answer.bid, peer.id)
+    }
   } else {
     const heard: Peer[] = []
     await broadcast(peers, requester, { kind: GossipMessage.Kind.ANNOUNCE, announce: spec }, tally, (peer, msg) => { if (msg.announce != null) heard.push(peer) })
     if (heard.length !== others.length) throw new Error(`${heard.length} of ${others.length} peers heard the announcement`)
   }
-  for (const peer of asked) {
-    const bid = bidOn(peer, spec)
+  for (const peer of design === 'sampled' ? [] : asked) {
+    const bid = as(peer, () => bidFor(peer, spec))
     if (design === 'gossip bids') {
       await broadcast(peers, peer, { kind: GossipMessage.Kind.BID, bid }, tally, (at, msg) => { if (at === requester && msg.bid != null) receiveBid(msg.bid, peer.id) })
     } else {
@@ -202,7 +205,7 @@ async function runJob (peers: Peer[], design: Design, job: number, tally: Tally)
   const executor = byId.get(winner.peerId) as Peer
   const award = { jobId: spec.jobId, index: 0, attempt: 1, winner: winner.peerId, token: job + 1 }
   if (design === 'sampled') {
-    for (const peer of asked) if (peer !== executor) direct(requester, peer, request(MarketRequest.Kind.RESULT, { stage: spec, error: 'lost' }), tally)
+    for (const peer of asked) if (peer !== executor && bids.get(peer.id)?.accept === true) direct(requester, peer, request(MarketRequest.Kind.AWARD, { award }), tally)
   } else {
     await broadcast(peers, requester, { kind: GossipMessage.Kind.AWARD, award }, tally, () => {})
   }
@@ -236,7 +239,7 @@ console.log(`load average ${(await import('node:os')).loadavg().map(l => l.toFix
 console.log('| design | peers | jobs | messages/job | bytes/job | CPU ms/job, all peers | requester | an executor (mean) | busiest executor |')
 console.log('|---|---|---|---|---|---|---|---|---|')
 for (const n of sizes) {
-  for (const design of ['gossip bids', 'direct bids', 'sampled'] as Design[]) {
+  for (const design of (values.designs as string).split(',') as Design[]) {
     const row = await measure(n, design)
     console.log(`| ${row.design} | ${row.peers} | ${row.jobs} | ${fixed(row.messages, 0)} | ${fixed(row.bytes, 0)} | ${fixed(row.totalMs)} | ${fixed(row.requesterMs)} | ${fixed(row.executorMs, 3)} | ${fixed(row.busiestMs, 3)} |`)
   }

@@ -64,7 +64,10 @@ interface WorkRecord {
 
 export interface WorkQueueComponents {
   db: Pick<MeshDb, 'sublevel'>
-  /** Announcements come in here, and awards that settle the bids that lost; bids go to the requester over `channel`. */
+  /**
+   * Prints' announcements come in here, and awards that settle the bids that lost; bids go to the requester over
+   * `channel`, where the other stages are announced (and their awards told) to the peers a requester asks.
+   */
   topic: Pick<JobsTopic, 'onAnnounce' | 'onAward'>
   channel: Pick<DirectChannel, 'on' | 'send'>
   blobs: BlobService
@@ -169,6 +172,11 @@ export class WorkQueue {
 
   async start (): Promise<void> {
     this.channel.on(MarketRequest.Kind.OFFER, async (request, from) => this.onOffer(request, from))
+    this.channel.on(MarketRequest.Kind.ANNOUNCE, async (request, from) => this.onAnnounce(request, from))
+    this.channel.on(MarketRequest.Kind.AWARD, async (request, from) => {
+      if (request.award != null) this.settleBid(request.award, from)
+      return { status: MarketResponse.Status.OK, message: '' }
+    })
     const leftoverTools: ToolStamp[] = []
     for await (const record of this.work.values()) {
       this.newest.set(record.key, record.token)
@@ -289,6 +297,13 @@ export class WorkQueue {
   settleBid (award: Pick<Award, 'jobId' | 'index' | 'winner'>, from: string): void {
     const key = `${award.jobId}:${award.index}`
     if (award.winner !== this.init.self && this.bidsOut.get(key)?.requester === from) this.dropBid(key, award)
+  }
+
+  /** A requester asks this node to bid for one of its stages: the answer is the bid, refusal or not. */
+  private async onAnnounce (request: MarketRequest, from: string): Promise<Answer> {
+    const spec = request.stage as StageSpec
+    if (spec.requester !== from) return { status: MarketResponse.Status.FORBIDDEN, message: 'only the job\'s requester announces its stages' }
+    return { status: MarketResponse.Status.OK, message: '', bid: await this.bid(spec) }
   }
 
   /**

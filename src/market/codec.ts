@@ -45,6 +45,10 @@ export function decodeRequest (bytes: Uint8Array): MarketRequest {
     if (msg.bid == null || !ID.test(msg.bid.jobId)) throw new MalformedMessageError('bid without a valid job id')
     return msg
   }
+  if (msg.kind === MarketRequest.Kind.AWARD) {
+    if (msg.award == null || !ID.test(msg.award.jobId)) throw new MalformedMessageError('award without a valid job id')
+    return msg
+  }
   if (msg.stage == null) throw new MalformedMessageError('market request without a stage')
   checkStage(msg.stage)
   if (msg.output != null && !HASH.test(msg.output.hash)) throw new MalformedMessageError('result with an invalid hash')
@@ -60,7 +64,9 @@ export function decodeRequest (bytes: Uint8Array): MarketRequest {
 }
 
 export function decodeResponse (bytes: Uint8Array): MarketResponse {
-  return decodeWith('market response', bytes, () => MarketResponse.decode(bytes))
+  const msg = decodeWith('market response', bytes, () => MarketResponse.decode(bytes))
+  if (msg.bid != null && !ID.test(msg.bid.jobId)) throw new MalformedMessageError('bid without a valid job id')
+  return msg
 }
 
 function checkStage (stage: NonNullable<GossipMessage['announce']>): void {

@@ -10,17 +10,17 @@ interface Round {
 
 export interface BidRoundsInit {
   self: string
-  /** Publishes the stage's announcement on the jobs topic. */
-  announce(spec: StageSpec): Promise<void>
+  /** Asks `peers` to bid for the stage; their bids come in through `receive`. */
+  announce(spec: StageSpec, peers: string[]): Promise<void>
   /** This node's own bid: it takes part in its own rounds. */
   ownBid(spec: StageSpec): Promise<Bid>
   windowMs(): number
 }
 
 /**
- * The open bid rounds of this requester's stages: each announces its stage and gathers bids for the bid
- * window, or less once every peer that offers the stage (and this node) has answered. A bid for another
- * attempt of the stage, or for no open round, is dropped.
+ * The open bid rounds of this requester's stages: each announces its stage to the peers asked and gathers bids
+ * for the bid window, or less once every one of them (and this node) has answered. A bid for another attempt
+ * of the stage, or for no open round, is dropped.
  */
 export class BidRounds {
   private readonly init: BidRoundsInit
@@ -30,7 +30,8 @@ export class BidRounds {
     this.init = init
   }
 
-  async collect (spec: StageSpec, capable: Set<string>): Promise<BidRecord[]> {
+  /** `ownBid` false: a second round of the same attempt, which this node has bid in already. */
+  async collect (spec: StageSpec, capable: Set<string>, ownBid = true): Promise<BidRecord[]> {
     const key = `${spec.jobId}:${spec.index}`
     const round: Round = { attempt: spec.attempt, bids: new Map(), complete: () => {} }
     const complete = new Promise<void>(resolve => {
@@ -38,8 +39,8 @@ export class BidRounds {
     })
     this.open.set(key, round)
     try {
-      await this.init.announce(spec)
-      this.receive(await this.init.ownBid(spec), this.init.self)
+      await this.init.announce(spec, [...capable])
+      if (ownBid) this.receive(await this.init.ownBid(spec), this.init.self)
       let timer: NodeJS.Timeout | undefined
       await Promise.race([complete, new Promise<void>(resolve => { timer = setTimeout(resolve, this.init.windowMs()) })])
       clearTimeout(timer)

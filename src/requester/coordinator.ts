@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { GossipMessage, MarketRequest, MarketResponse, type InlineBlob, type StageSpec } from '../../protocols/market.js'
+import { GossipMessage, MarketRequest, MarketResponse, type Award, type InlineBlob, type StageSpec } from '../../protocols/market.js'
 import { MAX_EMPTY_ROUNDS, UNKNOWN_RUN_MS } from '../market/constants.js'
 import { ConflictError, JobNotFoundError } from '../store/job-store.js'
 import { isGcode, readGcodeFacts, readGcodeFileFacts } from '../printer/gcode-facts.js'
@@ -21,7 +21,7 @@ import type { BlobService } from '../blobs/blob-service.js'
 import type { BlobStore } from '../blobs/blob-store.js'
 import type { CapabilityService, KnownPeer } from '../capabilities/capability-service.js'
 import type { NodeConfig } from '../config/node-config.js'
-import type { Answer, DirectChannel, Request } from '../market/direct.js'
+import { PeerFailedError, type Answer, type DirectChannel, type Request } from '../market/direct.js'
 import { inlineFiles, keepInlineFiles } from '../market/inline-blobs.js'
 import type { JobsTopic, LocalBidder } from '../market/jobs-topic.js'
 import type { JobStore } from '../store/job-store.js'
@@ -105,6 +105,14 @@ const FIRST_PROBE_MS = 2000
 const MAX_WAIT_MS = 8000
 /** However it waits, a stage asks again at least this often, should a wake-up go missing. */
 const LONGEST_WAIT_MS = 60_000
+/**
+ * Peers asked to bid in a stage's first round, besides this node; the others only when none of them takes it.
+ * Announced to every peer, each stage cost every peer a message to read and check, and the mesh's CPU per stage
+ * grew with its size (see "The market at scale" in BENCHMARKS.md).
+ */
+const SAMPLED_BIDDERS = 3
+/** Peers remembered as having just freed a slot (they sent a result): the next rounds ask them first. */
+const FREED_MEMORY = 64
 /** Unclean stops of this node with a job at the same stage, after which the job fails rather than resumes. */
 const MAX_CRASHES = 2
 /** Writes tried per job when the node starts or stops, should a stage's step race them. */
@@ -156,6 +164,10 @@ export class Coordinator extends EventTarget {
    */
   private readonly awardsTo = new Map<string, number>()
   private readonly requests: SubmitRequests
+  /** Peers that sent a result since the last rounds asked them, newest last. */
+  private readonly freed: string[] = []
+  /** Where the next sample starts among the capable peers, so that rounds side by side ask different ones. */
+  private sampleCursor = 0
   private stopped = false
 
   constructor (components: CoordinatorComponents, config: () => NodeConfig) {
@@ -173,7 +185,11 @@ export class Coordinator extends EventTarget {
     this.requests = new SubmitRequests(components.store)
     this.bidRounds = new BidRounds({
       self: this.self,
-      announce: async spec => this.topic.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec }),
+      announce: async (spec, peers) => {
+        // A print is announced to every peer on gossip: the printers keep the queue of waiting prints from it.
+        if (spec.kind === 'print') return await this.topic.publish({ kind: GossipMessage.Kind.ANNOUNCE, announce: spec })
+        for (const peer of peers) this.askToBid(spec, peer)
+      },
       ownBid: async spec => this.bidder.bid(spec),
       windowMs: () => this.config().market.bidWindowMs
     })
@@ -563,9 +579,8 @@ export class Coordinator extends EventTarget {
           Object.assign(s, { state: 'awarded', token, peerId: winner.peerId, peerName: winner.peerName })
           s.bids = [...s.bids.filter(b => b.attempt !== stage.attempt), ...bids]
         }, [{ type: 'awarded', stage: stage.index, peerId: winner.peerId, message: `${stage.kind} awarded to ${winner.peerName} (token ${token}, ${bids.length} bids)` }])
-        // For everyone to see, once the offer to the winner (the next step) is on its way: the winner learns of
-        // its award from the offer, and signing and sending this to every peer took 2 ms.
-        setImmediate(() => { void this.topic.publish({ kind: GossipMessage.Kind.AWARD, award: { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token } }) })
+        // Once the offer to the winner (the next step) is on its way: the winner learns of its award from the offer.
+        setImmediate(() => { this.announceAward(spec, bids, { jobId: job.id, index: stage.index, attempt: stage.attempt, winner: winner.peerId, token }) })
         this.bidder.settleBid({ jobId: job.id, index: stage.index, winner: winner.peerId }, this.self)
         this.probeSucceeded(job.id)
         return
@@ -632,9 +647,9 @@ export class Coordinator extends EventTarget {
         return { asked: false, bids: [], silent: [], busy: true, why: known, awardsBefore: new Map() }
       }
       const awardsBefore = new Map(this.awardsTo)
-      const bids = await this.collectBids(spec)
-      // A peer that offers the stage but did not answer in time (loaded, or reconnecting) may still take it.
-      const silent = this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind) && !bids.some(b => b.peerId === p.peerId))
+      const { bids, asked } = await this.collectBids(spec)
+      // A peer asked that did not answer in time (loaded, or reconnecting) may still take it.
+      const silent = asked.filter(p => !bids.some(b => b.peerId === p.peerId))
       const reasons = [...bids.map(b => `${b.peerName}: ${b.reason}`), ...silent.map(p => `${p.record.name}: offers ${spec.kind} but did not answer`)]
       const why = reasons.length > 0 ? reasons.join('; ') : 'no peer answered'
       const busy = bids.some(b => b.busy)
@@ -647,10 +662,75 @@ export class Coordinator extends EventTarget {
     })
   }
 
-  /** Announces the stage and gathers bids (see BidRounds) from this node and every peer that offers the stage. */
-  private async collectBids (spec: StageSpec): Promise<BidRecord[]> {
-    const capable = new Set(this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind)).map(p => p.peerId))
-    return this.bidRounds.collect(spec, capable)
+  /**
+   * Gathers bids (see BidRounds) from this node and a few of the peers that offer the stage; from all the others
+   * too when none of those takes it, so that a stage only one peer can run still finds it, and a stage no peer
+   * takes has every peer's reason. A print asks every printer.
+   */
+  private async collectBids (spec: StageSpec): Promise<{ bids: BidRecord[], asked: KnownPeer[] }> {
+    const capable = this.capabilities.peers().filter(p => p.record.offers.includes(spec.kind))
+    const first = spec.kind === 'print' ? capable : this.sample(capable)
+    const bids = await this.bidRounds.collect(spec, new Set(first.map(p => p.peerId)))
+    if (first.length === capable.length || pickWinner(bids) != null || this.stopped) return { bids, asked: first }
+    const rest = capable.filter(p => !first.includes(p))
+    const more = await this.bidRounds.collect(spec, new Set(rest.map(p => p.peerId)), false)
+    return { bids: [...bids, ...more.filter(b => !bids.some(earlier => earlier.peerId === b.peerId))], asked: capable }
+  }
+
+  /**
+   * The peers a stage's first round asks: those that just sent a result first (a slot freed there), then the
+   * next ones in turn, so that the rounds of a burst spread over the mesh.
+   */
+  private sample (capable: KnownPeer[]): KnownPeer[] {
+    if (capable.length <= SAMPLED_BIDDERS) return capable
+    const byId = new Map(capable.map(p => [p.peerId, p]))
+    const chosen = new Map<string, KnownPeer>()
+    while (chosen.size < SAMPLED_BIDDERS && this.freed.length > 0) {
+      const peer = byId.get(this.freed.pop() as string)
+      if (peer != null) chosen.set(peer.peerId, peer)
+    }
+    const inTurn = capable.toSorted((a, b) => a.peerId < b.peerId ? -1 : 1)
+    for (let i = 0; i < inTurn.length && chosen.size < SAMPLED_BIDDERS; i++) {
+      const peer = inTurn[(this.sampleCursor + i) % inTurn.length]
+      chosen.set(peer.peerId, peer)
+    }
+    this.sampleCursor = (this.sampleCursor + SAMPLED_BIDDERS) % inTurn.length
+    return [...chosen.values()]
+  }
+
+  /**
+   * Asks one peer to bid, over its market stream: the answer carries the bid. A peer that cannot bid (an older
+   * version, or its bidding failed) refuses with the reason; one whose answer misses the window is silent.
+   */
+  private askToBid (spec: StageSpec, peerId: string): void {
+    const refuse = (reason: string): void => {
+      const name = this.capabilities.peers().find(p => p.peerId === peerId)?.record.name ?? peerId
+      this.bidRounds.receive({ jobId: spec.jobId, index: spec.index, attempt: spec.attempt, bidderName: name, accept: false, reason: `cannot bid: ${reason}`, etaMs: 0, etaKnown: false, cached: false, busy: false, holdsInput: false }, peerId)
+    }
+    // Not cut at the bid window: the first request to a peer opens the kept stream, which a loaded peer may take
+    // longer than a window to do, and cut it would start over with every round. A bid after its round is dropped.
+    this.channel.send(peerId, announceRequest(spec)).then(response => {
+      if (response.bid != null) this.bidRounds.receive(response.bid, peerId)
+      else refuse(response.message)
+    }, (err: Error) => {
+      if (err instanceof PeerFailedError) refuse(err.message)
+      else log('asking %s to bid for %s:%d failed %e', peerId, spec.jobId, spec.index, err)
+    })
+  }
+
+  /**
+   * The award, to the peers whose accepting bid lost: what each bid held is free again. A print's award goes to
+   * every peer on gossip, as its announcement did.
+   */
+  private announceAward (spec: StageSpec, bids: BidRecord[], award: Award): void {
+    if (spec.kind === 'print') {
+      void this.topic.publish({ kind: GossipMessage.Kind.AWARD, award })
+      return
+    }
+    for (const bid of bids) {
+      if (!bid.accept || bid.peerId === award.winner || bid.peerId === this.self) continue
+      this.channel.send(bid.peerId, awardRequest(award)).catch(err => { log('telling %s of the award of %s:%d failed %e', bid.peerId, award.jobId, award.index, err) })
+    }
   }
 
   private async offer (job: JobRecord, stage: StageRecord): Promise<void> {
@@ -769,6 +849,8 @@ export class Coordinator extends EventTarget {
     if ('status' in found) return found
     const logs: NewEvent[] = request.log.map(line => ({ type: 'log', stage: stage.index, peerId: from, message: line }))
     this.leases.delete(`${job.id}:${stage.index}`)
+    this.freed.push(from)
+    if (this.freed.length > FREED_MEMORY) this.freed.shift()
     if (request.ok && request.output != null) {
       await keepInlineFiles(this.blobStore, [request.output], request.inline)
       const output: FileRef = { ...request.output, holders: [from] }
@@ -930,6 +1012,17 @@ export function pickWinner (bids: BidRecord[], awardedSince: (peerId: string) =>
   return bids.filter(b => b.accept).map(bid => ({ bid, finish: finish(bid) })).sort((a, b) =>
     Number(b.bid.cached) - Number(a.bid.cached) || a.finish - b.finish || Number(b.bid.holdsInput) - Number(a.bid.holdsInput) || (a.bid.peerId < b.bid.peerId ? -1 : a.bid.peerId > b.bid.peerId ? 1 : 0)
   )[0]?.bid
+}
+
+const NOTHING: Omit<Request, 'kind'> = { token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, inline: [], wantOutput: false }
+
+/** A stage's announcement to one peer: its answer carries the peer's bid. */
+function announceRequest (stage: StageSpec): Request {
+  return { ...NOTHING, kind: MarketRequest.Kind.ANNOUNCE, stage }
+}
+
+function awardRequest (award: Award): Request {
+  return { ...NOTHING, kind: MarketRequest.Kind.AWARD, award }
 }
 
 /** A queue command named a job that has ended: it waits for no printer any more. */

@@ -2,9 +2,6 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { GossipMessage } from '../../protocols/market.js'
-import { decodeGossip } from '../../src/market/codec.js'
-import { JOBS_TOPIC } from '../../src/market/constants.js'
 import { jobEnded, slowService, startPeer, tempDir } from './mesh-fixture.js'
 import { waitFor } from '../lan/wait.js'
 
@@ -20,12 +17,13 @@ test('a batch larger than the peer\'s queue: the peer takes no more than it queu
   await requester.libp2p.dial(executor.libp2p.getMultiaddrs()[0])
   await waitFor(async () => requester.capabilities.peers().some(p => p.record.offers.includes('slow')), { timeoutMs: 10_000, what: 'the requester to see the executor' })
 
+  // Each announcement the executor hears asks it for a bid.
   const announced = new Map<string, number>()
-  executor.libp2p.services.pubsub.addEventListener('message', (evt: CustomEvent<any>) => {
-    if (evt.detail.topic !== JOBS_TOPIC) return
-    const message = decodeGossip(evt.detail.data)
-    if (message.kind === GossipMessage.Kind.ANNOUNCE && message.announce != null) announced.set(message.announce.jobId, (announced.get(message.announce.jobId) ?? 0) + 1)
-  })
+  const bid = executor.work.bid.bind(executor.work)
+  executor.work.bid = async spec => {
+    announced.set(spec.jobId, (announced.get(spec.jobId) ?? 0) + 1)
+    return await bid(spec)
+  }
 
   const files: string[] = []
   for (let i = 0; i < JOBS; i++) {

@@ -146,8 +146,17 @@ test('fields a receiver acts on are checked: job id, kind, input and extra hashe
     const request = { kind: MarketRequest.Kind.RESULT, stage: spec, token: 1, progress: 0, log: [], ok: true, error: '', command: [], cached: false, tool: '', started: false, retryable: false }
     malformed(decodeRequest, MarketRequest.encode({ ...request, output: { ...ref, hash: junk } }))
     malformed(decodeRequest, MarketRequest.encode({ ...request, stage: undefined }))
-    if (!ID.test(junk)) malformed(decodeRequest, MarketRequest.encode({ ...request, kind: MarketRequest.Kind.BID, bid: { jobId: junk, index: 0, attempt: 1, accept: true, reason: '', etaMs: 0, etaKnown: false, holdsInput: false, cached: false, bidderName: 'x', busy: false } }))
+    if (!ID.test(junk)) {
+      const bid = { jobId: junk, index: 0, attempt: 1, accept: true, reason: '', etaMs: 0, etaKnown: false, holdsInput: false, cached: false, bidderName: 'x', busy: false }
+      malformed(decodeRequest, MarketRequest.encode({ ...request, kind: MarketRequest.Kind.BID, bid }))
+      malformed(decodeRequest, MarketRequest.encode({ ...request, kind: MarketRequest.Kind.AWARD, award: { jobId: junk, index: 0, attempt: 1, winner: 'x', token: 1 } }))
+      // The bid that answers an announcement.
+      malformed(decodeResponse, MarketResponse.encode({ status: MarketResponse.Status.OK, message: '', id: 1, bid }))
+    }
+    malformed(decodeRequest, MarketRequest.encode({ ...request, kind: MarketRequest.Kind.ANNOUNCE, stage: { ...spec, jobId: `../${junk}` } }))
   }), RUNS)
+  // An award request without its award.
+  malformed(decodeRequest, MarketRequest.encode({ kind: MarketRequest.Kind.AWARD, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, id: 1, inline: [], wantOutput: false }))
   // A bid request without its bid.
   malformed(decodeRequest, MarketRequest.encode({ kind: MarketRequest.Kind.BID, token: 0, progress: 0, log: [], ok: false, error: '', command: [], cached: false, tool: '', started: false, retryable: false, id: 1, inline: [], wantOutput: false }))
   // A kind with no body to go with it.

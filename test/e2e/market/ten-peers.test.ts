@@ -23,10 +23,12 @@ test('10 peers, a batch of 100: every stage runs once, every refusal has a reaso
   // One stage at a time per executor, so a batch of 100 keeps them all refusing some; a short lease so the
   // killed executor's stages lapse quickly. Unsandboxed: the runs file is outside the folder a sandboxed tool sees.
   const config = writeConfig(lan.dir, 'count', { services: [count], tools: { sandbox: false }, market: { maxConcurrent: 1, leaseMs: 4000 } })
-  const nodes = await lan.startAll(i => ({
+  const nodes = Array.from({ length: PEERS }, (_, i) => lan.launch(i, {
     mdns: false,
     args: ['--config', config, '--mesh-key', meshKey, '--offer', i === 0 ? 'none' : 'count', ...peersBefore(lan, i)]
   }))
+  // Not the harness's 30 s: ten peers starting together on a loaded 2-core machine (load 20 to 30) took longer.
+  await Promise.all(nodes.map(async node => lan.waitReady(node, 180_000)))
   const [requester, ...executors] = nodes
   await waitListed(lan, requester, executors, 'count', 60_000)
 
