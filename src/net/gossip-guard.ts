@@ -1,6 +1,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import type { MeshLibp2p } from './libp2p.js'
+import type { PeerBar } from './peer-bar.js'
 import type { PeerId } from '@libp2p/interface'
 
 const log = logger('meshnode:gossip-guard')
@@ -38,9 +39,12 @@ export interface GossipGuardInit {
   rate: GossipRate
   /** Rejected messages from one peer, on all topics together, before it is disconnected. */
   strikes: number
+  /** Where a disconnected peer is barred, and for how long: without it the peer is simply called back. */
+  bar?: Pick<PeerBar, 'bar'>
+  barMs: number
 }
 
-const DEFAULTS = { rate: { perSecond: 100, burst: 400 }, strikes: 50 }
+const DEFAULTS = { rate: { perSecond: 100, burst: 400 }, strikes: 50, barMs: 5 * 60_000 }
 /** Peers (times topics) whose buckets are kept; past this the oldest is forgotten and starts again full. */
 const MAX_BUCKETS = 10_000
 
@@ -103,6 +107,7 @@ export class GossipGuard {
     if (strikes >= this.init.strikes) {
       log.error('disconnecting %p: %d rejected messages', peer, strikes)
       this.strikes.delete(key)
+      this.init.bar?.bar(peer, this.init.barMs)
       this.libp2p.hangUp(peer).catch(err => log('hang-up failed %e', err))
     } else if (this.strikes.size > MAX_BUCKETS) {
       this.strikes.delete(this.strikes.keys().next().value as string)

@@ -13,6 +13,7 @@ import { fastMessageId } from './fast-message-id.js'
 import { heartbeat, type Heartbeat } from './heartbeat.js'
 import { meshKeyProtector } from './mesh-key-protector.js'
 import { noiseCrypto } from './noise-crypto.js'
+import type { PeerBar } from './peer-bar.js'
 import { quietDiscovery } from './quiet-discovery.js'
 
 export type MeshServices = {
@@ -31,6 +32,8 @@ export interface Libp2pInit {
   meshKey?: Uint8Array
   /** Gossip topics whose invalid messages count against the peer that sent them (the rooms above name them). */
   guardedTopics?: string[]
+  /** Peers kept out, both ways, while they are barred (the gossip guard bars a peer it hangs up on). */
+  bar?: PeerBar
 }
 
 /**
@@ -44,6 +47,7 @@ export async function createMeshLibp2p (init: Libp2pInit): Promise<MeshLibp2p> {
     transports: [tcp()],
     connectionEncrypters: [noise({ crypto: noiseCrypto() })],
     streamMuxers: [yamux()],
+    connectionGater: init.bar?.gater(),
     connectionProtector: init.meshKey != null ? meshKeyProtector({ psk: init.meshKey }) : undefined,
     peerDiscovery: init.mdns.enabled ? [quietDiscovery(mdns({ interval: init.mdns.intervalMs }))] : [],
     // The heartbeat service does its job (a cut link drops within 10 s) on a kept stream, for a tenth of the CPU.

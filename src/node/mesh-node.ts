@@ -42,6 +42,7 @@ import { Dialer } from '../net/dialer.js'
 import { loadOrCreatePeerKey, prepareDataDir } from '../net/identity.js'
 import { explainListenFailure } from './listen-failure.js'
 import { createMeshLibp2p, type MeshLibp2p } from '../net/libp2p.js'
+import { PeerBar } from '../net/peer-bar.js'
 import { meshKeyFor, type MeshKey } from '../net/mesh-key.js'
 import { Invites } from '../net/invites.js'
 import { registerInvites } from '../api/handlers/invites.js'
@@ -127,14 +128,15 @@ export async function startMeshNode (config: NodeConfig, options: MeshNodeOption
     const detecting = ToolDetection.start(config.tools, config.services, { cacheFile: join(config.dataDir, 'tools.json'), offered: stage => isOffered(config, stage) })
     const probed = detecting.then(() => {}, () => {})
     cleanup.push(async () => probed)
-    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key, guardedTopics: GUARDED_TOPICS })
+    const bar = new PeerBar()
+    const libp2p = await createMeshLibp2p({ privateKey, listen: config.listen, mdns: config.mdns, meshKey: meshKey?.key, guardedTopics: GUARDED_TOPICS, bar })
     cleanup.push(async () => libp2p.stop())
     let tools = await detecting
     cleanup.push(() => { tools.stop() })
     const dialer = new Dialer(libp2p, config.peers)
     await dialer.start()
     cleanup.push(() => { dialer.stop() })
-    const guard = new GossipGuard(libp2p, { topics: GUARDED_TOPICS })
+    const guard = new GossipGuard(libp2p, { topics: GUARDED_TOPICS, bar })
     for (const rule of TOPIC_RULES) guard.guard(rule)
     cleanup.push(() => { guard.stop() })
     let executors = tools.executors()
