@@ -137,8 +137,8 @@ export class WorkQueue {
   /** The work folders of the stages this node holds (queued, running, or an interrupted print): all others go. */
   private readonly folders = new Set<string>()
   private stopped = false
-  /** Accepting bids not yet awarded or lost, by stage, with when they were made, to whom, and for which attempt. */
-  private readonly bidsOut = new Map<string, { at: number, requester: string, attempt: number }>()
+  /** Accepting bids not yet awarded or lost, by stage, with when they were made, to whom, and for which stage (and attempt). */
+  private readonly bidsOut = new Map<string, { at: number, requester: string, attempt: number, spec: StageSpec }>()
   /**
    * Awards whose result the requester has taken (key -> token), the latest REPORTED_MEMORY of them. Their work
    * records are gone, so without this an offer repeated while the result was on its way (the requester asks
@@ -243,7 +243,7 @@ export class WorkQueue {
     // Promised before the checks below wait on the thread pool: bids for a burst of announcements are made side
     // by side, and each would otherwise still see the queue (and the printer) as it was before any of them (a
     // peer that queues 4 stages took 24).
-    this.bidsOut.set(key, { at: Date.now(), requester: spec.requester, attempt: spec.attempt })
+    this.bidsOut.set(key, { at: Date.now(), requester: spec.requester, attempt: spec.attempt, spec })
     this.init.reserve(spec, Date.now() + 2 * this.init.config().market.bidWindowMs)
     // Asked together: each is a trip to the thread pool, and the requester waits for this answer.
     const [lowDisk, cached, holdsInput] = await Promise.all([
@@ -293,10 +293,19 @@ export class WorkQueue {
    * A stage's award, as its requester announced it: a bid of ours that lost no longer holds a slot. Without
    * this, every lost bid counted as queued work for two bid windows, and a peer that lost a few rounds in a row
    * refused the next ones as full while its queue ran dry.
+   *
+   * A bid of ours that won keeps what it holds (a printer) until its offer comes: the announcement can come
+   * before the offer, and on a loaded mesh the offer came after the bid's hold of two bid windows had lapsed,
+   * once the stage had left the print queue; the printer then bid for the next print, took it, and declined
+   * the one it had won, which started after prints behind it. Kept only while the stage would still be
+   * admitted here (no print ahead of it that this printer could take).
    */
   settleBid (award: Pick<Award, 'jobId' | 'index' | 'winner'>, from: string): void {
     const key = `${award.jobId}:${award.index}`
-    if (award.winner !== this.init.self && this.bidsOut.get(key)?.requester === from) this.dropBid(key, award)
+    const bid = this.bidsOut.get(key)
+    if (bid?.requester !== from) return
+    if (award.winner !== this.init.self) this.dropBid(key, award)
+    else if (!('reason' in this.admit(bid.spec, key))) this.init.reserve(bid.spec, bid.at + BID_ANSWERS_MS)
   }
 
   /** A requester asks this node to bid for one of its stages: the answer is the bid, refusal or not. */

@@ -3,11 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { Level } from 'level'
 import { MarketRequest, MarketResponse, type Award, type Bid, type StageSpec } from '../../protocols/market.js'
 import type { Request } from '../../src/market/direct.js'
 import { WorkQueue, type WorkQueueComponents } from '../../src/compute/work-queue.js'
 import { defaultConfig } from '../../src/config/node-config.js'
 import type { Executor } from '../../src/executors/executor.js'
+import { PrintDesk } from '../../src/printer/print-desk.js'
+import { parsePrinterConfig } from '../../src/printer/printer-config.js'
+import { waitFor } from '../lan/wait.js'
 
 const REQUESTER = 'requester-peer'
 
@@ -105,4 +109,54 @@ test('a work queue driven by a stub market: open bids fill its queue, and an awa
   assert.deepEqual({ accept: stranger.accept, reason: stranger.reason }, { accept: false, reason: 'does not work for stranger' })
   // Each bid, a refusal too, went to the requester that announced its stage, and to no one else.
   assert.deepEqual(topic.sentTo, [...Array(topic.sentTo.length - 1).fill(REQUESTER), 'stranger'])
+})
+
+test('a printer\'s bid that won keeps the printer for its offer past the bid\'s hold; one that lost lets it go', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'meshnode-work-award-'))
+  const db = new Level<string, any>(join(dataDir, 'db'), { valueEncoding: 'json' })
+  const config = defaultConfig()
+  config.dataDir = dataDir
+  // A bid holds the printer for two bid windows: 40 ms.
+  config.market = { ...config.market, bidWindowMs: 20, minFreeDiskBytes: 0 }
+  const printer = parsePrinterConfig({ name: 'vp', port: 'virtual', baud: 250000, bed: { x: 250, y: 210, z: 210 }, nozzleMm: 0.4, material: 'PLA', bedClearsItself: true, virtual: { speedUp: 50, faults: [] } }, 'printers[0]')
+  const desk = new PrintDesk(db, dataDir, [printer], () => {}, 'executor-peer')
+  t.after(async () => {
+    await desk.stop()
+    await db.close()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+  await desk.start()
+  const print = (jobId: string): StageSpec => ({ ...stage(jobId), kind: 'print' })
+  await waitFor(() => desk.refusal(print('j1')) == null, { timeoutMs: 10_000, intervalMs: 20, what: 'the virtual printer to come online' })
+  const topic = new MarketStub()
+  const components: WorkQueueComponents = {
+    db: { sublevel: () => ({}) } as unknown as WorkQueueComponents['db'],
+    topic,
+    channel: topic,
+    blobs: {} as unknown as WorkQueueComponents['blobs'],
+    store: { has: async () => false } as unknown as WorkQueueComponents['store'],
+    cache: { lookup: async () => undefined } as unknown as WorkQueueComponents['cache']
+  }
+  new WorkQueue(components, {
+    sign: async () => { throw new Error('no stage runs in this test, so none is signed') },
+    self: 'executor-peer',
+    selfName: 'executor',
+    dataDir,
+    config: () => config,
+    executorFor: spec => desk.executorFor(spec),
+    semantic: [spec => desk.refusal(spec)],
+    reserve: (spec, until) => desk.reserve(spec, until),
+    release: spec => { desk.release(spec) }
+  })
+
+  assert.equal((await topic.bidFor(print('j1'))).accept, true)
+  await waitFor(() => desk.refusal(print('j2')) == null, { timeoutMs: 10_000, intervalMs: 5, what: 'the bid\'s hold on the printer to lapse' })
+  // The award names this node: its offer is on its way, and the printer waits for it.
+  topic.award({ jobId: 'j1', index: 0, attempt: 1, winner: 'executor-peer', token: 1 }, REQUESTER)
+  const meanwhile = await topic.bidFor(print('j2'))
+  assert.deepEqual({ accept: meanwhile.accept, busy: meanwhile.busy, reason: meanwhile.reason }, { accept: false, busy: true, reason: 'printer vp is reserved for job j1' })
+
+  // Its offer never came, and the requester gave the stage to another peer: the printer is free at once.
+  topic.award({ jobId: 'j1', index: 0, attempt: 1, winner: 'someone-else', token: 2 }, REQUESTER)
+  assert.equal(desk.refusal(print('j2')), null)
 })

@@ -58,6 +58,8 @@ export interface VirtualPrinterOptions {
   speedUp?: number
   /** `trust.print` of the node config; null leaves it out (the default, or a --trust-print flag, decides). */
   trustPrint?: string[] | null
+  /** The printer logs each heater target set and reached to `<name>.heat.log` in `dir`. */
+  heatLog?: boolean
 }
 
 /** A node config with one virtual printer that takes prints from any peer unless told, written into `dir`. */
@@ -74,7 +76,13 @@ export function writePrinterConfig (dir: string, options: VirtualPrinterOptions 
       nozzleMm: 0.4,
       material: options.material ?? 'PLA',
       bedClearsItself: options.bedClearsItself ?? false,
-      virtual: { speedUp: options.speedUp ?? 50, faults: options.faults ?? [], recordFile, ...(options.seed !== undefined ? { seed: options.seed } : {}) }
+      virtual: {
+        speedUp: options.speedUp ?? 50,
+        faults: options.faults ?? [],
+        recordFile,
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.heatLog === true ? { heatLogFile: join(dir, `${printerName}.heat.log`) } : {})
+      }
     }],
     ...(options.trustPrint === null ? {} : { trust: { print: options.trustPrint ?? ['*'] } })
   }

@@ -95,3 +95,56 @@ test('an award declined at the printer, for a print ahead in the queue it could 
   const view = jobDetail({ ...refusedDone, events: await laptop.jobStore.events(refused.id) })
   assert.match(view, new RegExp(`bid     pi: refuses: declined the award: keeps its printer for job ${held.id}, ahead in the print queue`), view)
 })
+
+test('an award declined because the printer was taken since the bid: the job shows why, bids again and prints later, once', async (t) => {
+  const dir = await tempDir(t, 'meshnode-taken-print-')
+  const recordFile = join(dir, 'vp.record.gcode')
+  // A bid holds the printer for two of its node's bid windows: 40 ms here.
+  const pi = await startPeer(t, dir, 'pi', c => { withVirtualPrinter('vp', { recordFile })(c); c.market.bidWindowMs = 20 })
+  // A printer peer that never answers keeps the laptop's rounds open for their whole window: its award of the
+  // first print comes seconds after pi's bid for it.
+  const silentRecord = join(dir, 'other.record.gcode')
+  const silent = await startPeer(t, dir, 'silent', withVirtualPrinter('other', { recordFile: silentRecord }))
+  silent.libp2p.services.pubsub.unsubscribe(JOBS_TOPIC)
+  const laptop = await startPeer(t, dir, 'laptop', c => { c.offers = []; c.market.bidWindowMs = 5000 })
+  // A second requester, whose rounds close as soon as pi answers.
+  const desk = await startPeer(t, dir, 'desk', c => { c.offers = []; c.market.bidWindowMs = 200 })
+  await laptop.libp2p.dial(pi.libp2p.getMultiaddrs()[0])
+  await laptop.libp2p.dial(silent.libp2p.getMultiaddrs()[0])
+  await desk.libp2p.dial(pi.libp2p.getMultiaddrs()[0])
+  await listsPrinters(laptop, 2)
+  await listsPrinters(desk, 1)
+
+  const [first] = await writeParts(dir, 1)
+  const longText = sampleGcode(2, 9).replace('G28 ; home', 'G28 ; home\nG4 S200')
+  const long = { label: 'long.gcode', file: join(dir, 'long.gcode'), commands: gcodeCommands(longText) }
+  await writeFile(long.file, longText)
+
+  const [waiting] = await laptop.jobs.submit({ files: [first.file], extra: [], pipeline: ['print'], options: { params: {} } })
+  // pi bids as the announcement reaches it, which is when it lists the print in its queue.
+  await waitFor(() => pi.waitingPrints.list().some(spec => spec.jobId === waiting.id), { timeoutMs: 20_000, intervalMs: 20, what: 'pi to hear of the first print' })
+  // Past that bid's hold, the desk's print (high, so the queue puts it first) takes the printer.
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const [taker] = await desk.jobs.submit({ files: [long.file], extra: [], pipeline: ['print'], options: { params: {}, priority: 'high' } })
+  await waitFor(async () => (await desk.jobStore.get(taker.id))?.stages[0].started === true, { timeoutMs: 20_000, intervalMs: 20, what: 'the desk\'s print to start' })
+  const before = await laptop.jobStore.get(waiting.id) as JobRecord
+  assert.deepEqual([before.stages[0].attempt, before.stages[0].peerId], [1, undefined], `the laptop's round for its print was still open when the printer was taken:\n${jobDetail(before)}`)
+
+  const [takerDone, waitingDone] = await Promise.all([printEnded(desk, taker.id), printEnded(laptop, waiting.id)])
+  assert.equal(takerDone.state, 'done', jobDetail(takerDone))
+  assert.equal(waitingDone.state, 'done', jobDetail(waitingDone))
+  assert.equal(waitingDone.stages[0].peerId, pi.libp2p.peerId.toString())
+  // Nothing lost, nothing printed twice: each print whole, once, the one that took the printer first.
+  assertRecordHolds(readRecord(recordFile), [long, first])
+  assert.ok(readRecord(silentRecord).every(line => /^(M110 N0|M115|M155 S\d+|M105)$/.test(line)), 'the silent printer printed nothing')
+
+  const stage = waitingDone.stages[0]
+  assert.ok(stage.attempt >= 2, `the declined award sent the stage back to bidding (attempt ${stage.attempt})`)
+  const declined = stage.bids.find(b => b.attempt === 1 && b.peerId === pi.libp2p.peerId.toString())
+  assert.equal(declined?.accept, false, `pi's first bid shows the declined award: ${JSON.stringify(stage.bids)}`)
+  const taken = `declined the award: printer vp is (busy with|reserved for) job ${taker.id}`
+  assert.match(declined.reason, new RegExp(`^${taken}$`))
+  const view = jobDetail({ ...waitingDone, events: await laptop.jobStore.events(waiting.id) })
+  assert.match(view, new RegExp(`bid     pi: refuses: ${taken}`), view)
+  assert.match(view, new RegExp(`pi declined: printer vp is (busy with|reserved for) job ${taker.id}: bidding again`), view)
+})
