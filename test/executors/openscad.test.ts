@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { detectExecutors } from '../../src/capabilities/tools.js'
 import { OpenscadWasmExecutor } from '../../src/executors/openscad-wasm.js'
 import { parseToolsConfig } from '../../src/config/service-config.js'
+import { skipOutsideCi } from '../skip-reason.js'
 import { example, makeJob, readAsciiStl } from './job-dir.js'
 import type { Executor } from '../../src/executors/executor.js'
 
@@ -15,7 +16,7 @@ const missing = 'openscad is not installed (apt-get install openscad)'
 
 for (const [kind, engine] of engines) {
   test(`${kind} openscad renders the wall bracket to a solid STL, sized by -D`, async (t) => {
-    if (engine == null) return t.skip(missing)
+    if (engine == null) return skipOutsideCi(t, missing)
     const job = await makeJob(t, { 'bracket.scad': await example('bracket.scad') }, { params: { width: '30', gusset: 'true' } })
     const result = await engine.run(job)
     assert.equal(result.outputName, 'bracket.stl')
@@ -27,14 +28,14 @@ for (const [kind, engine] of engines) {
   })
 
   test(`${kind} openscad includes a library shipped with the job`, async (t) => {
-    if (engine == null) return t.skip(missing)
+    if (engine == null) return skipOutsideCi(t, missing)
     const job = await makeJob(t, { 'part.scad': 'include <lib.scad>\nplate(12);\n', 'lib.scad': 'module plate(w) cube([w, 5, 2]);\n' })
     const stl = readAsciiStl(await readFile((await engine.run(job)).outputPath, 'utf8'))
     assert.ok(Math.abs(stl.max[0] - 12) < 0.01)
   })
 
   test(`${kind} openscad reports a syntax error in OpenSCAD's own words`, async (t) => {
-    if (engine == null) return t.skip(missing)
+    if (engine == null) return skipOutsideCi(t, missing)
     const job = await makeJob(t, { 'broken.scad': 'cube(10);\ncube([1, 2,;\n' })
     await assert.rejects(engine.run(job), (err: Error) => {
       assert.equal(err.name, 'ToolFailedError')
@@ -45,7 +46,7 @@ for (const [kind, engine] of engines) {
   })
 
   test(`${kind} openscad refuses hostile -D values and designs reading /etc/passwd before running`, async (t) => {
-    if (engine == null) return t.skip(missing)
+    if (engine == null) return skipOutsideCi(t, missing)
     const hostile = await makeJob(t, { 'bracket.scad': await example('bracket.scad') }, { params: { width: '1; import("/etc/passwd")' } })
     await assert.rejects(engine.run(hostile), { name: 'ScadParameterError' })
     for (const source of ['include </etc/passwd>\ncube(1);\n', 'import("/etc/passwd");\n', 'use <../../etc/passwd>\n']) {
@@ -58,7 +59,7 @@ for (const [kind, engine] of engines) {
   })
 
   test(`${kind} openscad is killed by cancel and by its timeout`, async (t) => {
-    if (engine == null) return t.skip(missing)
+    if (engine == null) return skipOutsideCi(t, missing)
     // Sixteen million loop steps that make no geometry: far longer than the test waits, in little memory.
     const endless = 'echo("spinning");\nfor (i = [0:4000]) for (j = [0:4000]) if (sin(i * j) > 2) cube(1);\ncube(1);\n'
     const cancelled = await makeJob(t, { 'slow.scad': endless })

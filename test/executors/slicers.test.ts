@@ -6,6 +6,7 @@ import { CuraWasmExecutor } from '../../src/executors/cura-wasm.js'
 import { OpenscadWasmExecutor } from '../../src/executors/openscad-wasm.js'
 import { loadProfiles } from '../../src/executors/profiles.js'
 import { parseToolsConfig } from '../../src/config/service-config.js'
+import { skipOutsideCi } from '../skip-reason.js'
 import { example, gcodeSummary, makeJob } from './job-dir.js'
 import type { TestContext } from 'node:test'
 import type { Executor } from '../../src/executors/executor.js'
@@ -28,7 +29,7 @@ async function gearStl (t: TestContext, options = {}): ReturnType<typeof makeJob
 
 for (const [kind, slicer, missing] of slicers) {
   test(`${kind} slices the gear into G-code a printer host can stream`, async (t) => {
-    if (slicer == null) return t.skip(missing)
+    if (slicer == null) return skipOutsideCi(t, missing)
     const job = await gearStl(t, { profile: 'petg-0.2mm' })
     const result = await slicer.run(job)
     assert.equal(result.outputName, 'gear.gcode')
@@ -42,13 +43,13 @@ for (const [kind, slicer, missing] of slicers) {
   })
 
   test(`${kind} refuses an unknown profile, listing the known ones`, async (t) => {
-    if (slicer == null) return t.skip(missing)
+    if (slicer == null) return skipOutsideCi(t, missing)
     const job = await makeJob(t, { 'part.stl': 'solid x\nendsolid x\n' }, { profile: '../../etc/passwd' })
     await assert.rejects(slicer.run(job), { name: 'UnknownProfileError', message: /known: petg-0\.2mm, pla-0\.2mm/ })
   })
 
   test(`${kind} refuses a model type it cannot read`, async (t) => {
-    if (slicer == null) return t.skip(missing)
+    if (slicer == null) return skipOutsideCi(t, missing)
     const job = await makeJob(t, { 'part.scad': 'cube(1);' })
     await assert.rejects(slicer.run(job), { name: 'UnsupportedInputError' })
   })

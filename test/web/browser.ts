@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { packageRoot } from '../../src/paths.js'
+import { skipOutsideCi } from '../skip-reason.js'
 import type { TestContext } from 'node:test'
 
 /** Debian's chromium, which .ci/run installs; playwright's own browser download cannot work here. */
@@ -12,15 +13,11 @@ export const CHROMIUM = process.env.MESHNODE_CHROMIUM ?? '/usr/bin/chromium'
 export const SCREENSHOTS = join(packageRoot(), 'test-output', 'screenshots')
 
 /**
- * A headless Chromium, closed after the test. Without the binary the test is skipped with the reason, except
- * in CI, where a missing browser is a failure: the dashboard's tests must run there.
+ * A headless Chromium, closed after the test. Without the binary the test is skipped with the reason (in CI it fails).
  */
 export async function launchBrowser (t: TestContext): Promise<Browser | undefined> {
   if (!existsSync(CHROMIUM)) {
-    if (process.env.CI != null) throw new Error(`no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium`)
-    const reason = `no Chromium at ${CHROMIUM} (apt-get install chromium, or set MESHNODE_CHROMIUM)`
-    process.stderr.write(`skipping: ${reason}\n`)
-    t.skip(reason)
+    skipOutsideCi(t, `no Chromium at ${CHROMIUM} (apt-get install chromium, or set MESHNODE_CHROMIUM)`)
     return undefined
   }
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
